@@ -1,0 +1,42 @@
+# Convenience front end over CMake. The two commands of README.md:
+#   make demo   installs what is missing, builds, runs the main job
+#   make test   installs what is missing, builds, runs the whole test suite
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps test-deps build demo test asan tsan bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+test-deps:
+	@scripts/deps.sh test
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@$(BUILD)/ogas demo
+
+test: test-deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Sanitizer builds of the same suite (CI runs both).
+asan:
+	@$(MAKE) --no-print-directory test BUILD=build-asan \
+	  CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DOGAS_SANITIZE=address,undefined -DOGAS_WERROR=ON"
+tsan:
+	@$(MAKE) --no-print-directory test BUILD=build-tsan \
+	  CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DOGAS_SANITIZE=thread -DOGAS_WERROR=ON"
+
+bench: build
+	@bench/compare_ddpm.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan build-tsan

@@ -1,0 +1,9 @@
+/* The subcommands of the `ogas` command; each parses its own options and
+   returns the process exit status (0 ok, 1 failure, 2 usage error). */
+#ifndef OGAS_CLI_COMMANDS_H
+#define OGAS_CLI_COMMANDS_H
+
+int cmd_demo(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif
