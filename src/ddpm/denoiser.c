@@ -1,0 +1,306 @@
+#include "ddpm/denoiser.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/layers.h"
+
+int denoiser_shape_check(const denoiser_shape *s) {
+  if (!s || s->dim < 1 || s->hidden < 2 || s->hidden % 2 || s->n_blocks < 1 ||
+      s->n_blocks > DENOISER_MAX_BLOCKS)
+    return -1;
+  return 0;
+}
+
+size_t denoiser_param_count(const denoiser_shape *s) {
+  size_t d = (size_t)s->dim, H = (size_t)s->hidden;
+  size_t lin_hh = H * H + H;
+  size_t n = (H * d + H) + 4 * lin_hh + H;      /* in, t1, t2, c1, c2, null */
+  n += (size_t)s->n_blocks * (2 * H + 2 * lin_hh); /* blocks */
+  n += 2 * H + (d * H + d);                      /* LN_f, out */
+  return n;
+}
+
+static float *take(float **cursor, size_t n) {
+  float *p = *cursor;
+  *cursor += n;
+  return p;
+}
+
+static void bind_linear(linear_tensors *l, float **cursor, size_t in, size_t out) {
+  l->W = take(cursor, in * out);
+  l->b = take(cursor, out);
+}
+
+void denoiser_bind(const denoiser_shape *s, float *base, denoiser_tensors *t) {
+  size_t d = (size_t)s->dim, H = (size_t)s->hidden;
+  float *cur = base;
+  bind_linear(&t->in, &cur, d, H);
+  bind_linear(&t->t1, &cur, H, H);
+  bind_linear(&t->t2, &cur, H, H);
+  bind_linear(&t->c1, &cur, H, H);
+  bind_linear(&t->c2, &cur, H, H);
+  t->null_cond = take(&cur, H);
+  for (int k = 0; k < s->n_blocks; k++) {
+    t->block[k].ln.gain = take(&cur, H);
+    t->block[k].ln.bias = take(&cur, H);
+    bind_linear(&t->block[k].l1, &cur, H, H);
+    bind_linear(&t->block[k].l2, &cur, H, H);
+  }
+  t->lnf.gain = take(&cur, H);
+  t->lnf.bias = take(&cur, H);
+  bind_linear(&t->out, &cur, H, d);
+}
+
+static void init_linear(linear_tensors *l, size_t in, size_t out, ogas_rng *rng) {
+  double bound = 1.0 / sqrt((double)in);
+  for (size_t i = 0; i < in * out; i++) l->W[i] = (float)((2.0 * ogas_rng_uniform(rng) - 1.0) * bound);
+  for (size_t i = 0; i < out; i++) l->b[i] = (float)((2.0 * ogas_rng_uniform(rng) - 1.0) * bound);
+}
+
+static void init_norm(norm_tensors *n, size_t H) {
+  for (size_t i = 0; i < H; i++) n->gain[i] = 1.0f, n->bias[i] = 0.0f;
+}
+
+void denoiser_init(const denoiser_shape *s, float *params, ogas_rng *rng) {
+  size_t d = (size_t)s->dim, H = (size_t)s->hidden;
+  denoiser_tensors t;
+  denoiser_bind(s, params, &t);
+  init_linear(&t.in, d, H, rng);
+  init_linear(&t.t1, H, H, rng);
+  init_linear(&t.t2, H, H, rng);
+  init_linear(&t.c1, H, H, rng);
+  init_linear(&t.c2, H, H, rng);
+  for (size_t i = 0; i < H; i++) t.null_cond[i] = 0.02f * (float)ogas_rng_normal(rng);
+  for (int k = 0; k < s->n_blocks; k++) {
+    init_norm(&t.block[k].ln, H);
+    init_linear(&t.block[k].l1, H, H, rng);
+    init_linear(&t.block[k].l2, H, H, rng);
+  }
+  init_norm(&t.lnf, H);
+  init_linear(&t.out, H, d, rng);
+}
+
+struct denoiser_ws {
+  denoiser_shape shape;
+  int max_rows, training;
+  int B, n_cond; /* of the last forward */
+  /* embeddings */
+  float *t_in, *t_sin, *t_pre, *t_act, *c_in, *c_sin, *c_pre, *c_act, *e_c, *e;
+  /* trunk: h[k] is the stream entering block k, h[n_blocks] the one leaving */
+  float *z, *h[DENOISER_MAX_BLOCKS + 1];
+  float *ln[DENOISER_MAX_BLOCKS], *mean[DENOISER_MAX_BLOCKS], *rstd[DENOISER_MAX_BLOCKS];
+  float *a[DENOISER_MAX_BLOCKS], *s[DENOISER_MAX_BLOCKS];
+  float *lnf, *mean_f, *rstd_f, *sf;
+  /* backward scratch (training only) */
+  float *dh, *ds, *da, *dln, *de, *d_act, *d_pre, *dsf, *dlnf;
+  float *mem;
+};
+
+denoiser_ws *denoiser_ws_create(const denoiser_shape *s, int max_rows, int for_training) {
+  if (denoiser_shape_check(s) || max_rows < 1) return NULL;
+  denoiser_ws *ws = calloc(1, sizeof *ws);
+  if (!ws) return NULL;
+  ws->shape = *s;
+  ws->max_rows = max_rows;
+  ws->training = for_training;
+  size_t R = (size_t)max_rows, H = (size_t)s->hidden, nb = (size_t)s->n_blocks;
+  size_t RH = R * H;
+  /* Per-block activations are kept only for training; inference reuses one set. */
+  size_t kept = for_training ? nb : 1;
+  size_t total = 2 * R + 8 * RH              /* t_in c_in, embedding buffers, e_c, e */
+                 + R * (size_t)s->dim          /* z */
+                 + (for_training ? nb + 1 : 1) * RH /* h */
+                 + kept * (3 * RH + 2 * R)     /* ln a s mean rstd */
+                 + 2 * RH + 2 * R              /* lnf sf mean_f rstd_f */
+                 + (for_training ? 9 * RH : 0);
+  ws->mem = calloc(total, sizeof(float));
+  if (!ws->mem) {
+    free(ws);
+    return NULL;
+  }
+  float *cur = ws->mem;
+  ws->t_in = take(&cur, R);
+  ws->c_in = take(&cur, R);
+  ws->t_sin = take(&cur, RH);
+  ws->t_pre = take(&cur, RH);
+  ws->t_act = take(&cur, RH);
+  ws->c_sin = take(&cur, RH);
+  ws->c_pre = take(&cur, RH);
+  ws->c_act = take(&cur, RH);
+  ws->e_c = take(&cur, RH);
+  ws->e = take(&cur, RH);
+  ws->z = take(&cur, R * (size_t)s->dim);
+  /* Inference updates the residual stream in place: every h[k] is one buffer. */
+  for (size_t k = 0; k <= nb; k++) ws->h[k] = (for_training || k == 0) ? take(&cur, RH) : ws->h[0];
+  for (size_t k = 0; k < nb; k++) {
+    if (k < kept) {
+      ws->ln[k] = take(&cur, RH);
+      ws->a[k] = take(&cur, RH);
+      ws->s[k] = take(&cur, RH);
+      ws->mean[k] = take(&cur, R);
+      ws->rstd[k] = take(&cur, R);
+    } else {
+      ws->ln[k] = ws->ln[0], ws->a[k] = ws->a[0], ws->s[k] = ws->s[0];
+      ws->mean[k] = ws->mean[0], ws->rstd[k] = ws->rstd[0];
+    }
+  }
+  ws->lnf = take(&cur, RH);
+  ws->sf = take(&cur, RH);
+  ws->mean_f = take(&cur, R);
+  ws->rstd_f = take(&cur, R);
+  if (for_training) {
+    float **scratch[] = {&ws->dh,  &ws->ds,    &ws->da,    &ws->dln, &ws->de,
+                         &ws->d_act, &ws->d_pre, &ws->dsf, &ws->dlnf};
+    for (size_t i = 0; i < sizeof scratch / sizeof *scratch; i++) *scratch[i] = take(&cur, RH);
+  }
+  return ws;
+}
+
+void denoiser_ws_free(denoiser_ws *ws) {
+  if (!ws) return;
+  free(ws->mem);
+  free(ws);
+}
+
+int denoiser_ws_max_rows(const denoiser_ws *ws) { return ws->max_rows; }
+
+/* e = L2 silu L1 sin(scale·x): the two-layer embedding MLP on B rows. */
+static void embed_mlp(const linear_tensors *l1, const linear_tensors *l2, const float *x,
+                      float scale, int B, int H, float *sin_buf, float *pre, float *act,
+                      float *out) {
+  sinusoidal_embedding(sin_buf, x, scale, B, H);
+  linear_forward(pre, sin_buf, l1->W, l1->b, B, H, H);
+  silu_forward(act, pre, (size_t)B * H);
+  linear_forward(out, act, l2->W, l2->b, B, H, H);
+}
+
+void denoiser_time_embedding(denoiser_ws *ws, const float *params, const float *t, int B,
+                             float *e_t) {
+  denoiser_tensors w;
+  denoiser_bind(&ws->shape, (float *)params, &w);
+  embed_mlp(&w.t1, &w.t2, t, 1.0f, B, ws->shape.hidden, ws->t_sin, ws->t_pre, ws->t_act, e_t);
+}
+
+void denoiser_cond_embedding(denoiser_ws *ws, const float *params, const float *c, int B,
+                             float *e_c) {
+  denoiser_tensors w;
+  denoiser_bind(&ws->shape, (float *)params, &w);
+  embed_mlp(&w.c1, &w.c2, c, DENOISER_COND_SCALE, B, ws->shape.hidden, ws->c_sin, ws->c_pre,
+            ws->c_act, e_c);
+}
+
+void denoiser_trunk(denoiser_ws *ws, const float *params, const float *z, const float *e, int B,
+                    float *eps) {
+  const denoiser_shape *s = &ws->shape;
+  int H = s->hidden, d = s->dim;
+  size_t BH = (size_t)B * H;
+  denoiser_tensors w;
+  denoiser_bind(s, (float *)params, &w);
+  linear_forward(ws->h[0], z, w.in.W, w.in.b, B, d, H);
+  for (int k = 0; k < s->n_blocks; k++) {
+    if (ws->h[k + 1] != ws->h[k]) memcpy(ws->h[k + 1], ws->h[k], BH * sizeof(float));
+    layernorm_forward(ws->ln[k], ws->mean[k], ws->rstd[k], ws->h[k], w.block[k].ln.gain,
+                      w.block[k].ln.bias, B, H);
+    memcpy(ws->a[k], e, BH * sizeof(float));
+    linear_forward_accumulate(ws->a[k], ws->ln[k], w.block[k].l1.W, w.block[k].l1.b, B, H, H);
+    silu_forward(ws->s[k], ws->a[k], BH);
+    linear_forward_accumulate(ws->h[k + 1], ws->s[k], w.block[k].l2.W, w.block[k].l2.b, B, H, H);
+  }
+  layernorm_forward(ws->lnf, ws->mean_f, ws->rstd_f, ws->h[s->n_blocks], w.lnf.gain, w.lnf.bias,
+                    B, H);
+  silu_forward(ws->sf, ws->lnf, BH);
+  linear_forward(eps, ws->sf, w.out.W, w.out.b, B, H, d);
+}
+
+void denoiser_forward(denoiser_ws *ws, const float *params, const float *z, const float *t,
+                      const float *c, int n_cond, int B, float *eps) {
+  const denoiser_shape *s = &ws->shape;
+  int H = s->hidden;
+  denoiser_tensors w;
+  denoiser_bind(s, (float *)params, &w);
+  ws->B = B;
+  ws->n_cond = n_cond;
+  memcpy(ws->z, z, (size_t)B * s->dim * sizeof(float));
+  memcpy(ws->t_in, t, (size_t)B * sizeof(float));
+  if (n_cond > 0) memcpy(ws->c_in, c, (size_t)n_cond * sizeof(float));
+  embed_mlp(&w.t1, &w.t2, ws->t_in, 1.0f, B, H, ws->t_sin, ws->t_pre, ws->t_act, ws->e);
+  if (n_cond > 0) {
+    embed_mlp(&w.c1, &w.c2, ws->c_in, DENOISER_COND_SCALE, n_cond, H, ws->c_sin, ws->c_pre,
+              ws->c_act, ws->e_c);
+    add_inplace(ws->e, ws->e_c, (size_t)n_cond * H);
+  }
+  for (int r = n_cond; r < B; r++) add_inplace(ws->e + (size_t)r * H, w.null_cond, (size_t)H);
+  denoiser_trunk(ws, params, ws->z, ws->e, B, eps);
+}
+
+void denoiser_backward(denoiser_ws *ws, const float *params, float *grads, const float *deps,
+                       float *dz) {
+  const denoiser_shape *s = &ws->shape;
+  int H = s->hidden, d = s->dim, B = ws->B, nc = ws->n_cond;
+  size_t BH = (size_t)B * H, bytes = BH * sizeof(float);
+  denoiser_tensors w, g;
+  denoiser_bind(s, (float *)params, &w);
+  denoiser_bind(s, grads, &g);
+
+  /* Head: eps = L_out silu LN_f(h). */
+  memset(ws->dsf, 0, bytes);
+  linear_backward(ws->dsf, g.out.W, g.out.b, deps, ws->sf, w.out.W, B, H, d);
+  memset(ws->dlnf, 0, bytes);
+  silu_backward(ws->dlnf, ws->dsf, ws->lnf, BH);
+  memset(ws->dh, 0, bytes);
+  layernorm_backward(ws->dh, g.lnf.gain, g.lnf.bias, ws->dlnf, ws->h[s->n_blocks], ws->mean_f,
+                     ws->rstd_f, w.lnf.gain, B, H);
+
+  /* Blocks in reverse; dh carries dL/dh through the residual stream, and the
+     shared embedding e collects the gradient of every block's a = ... + e. */
+  memset(ws->de, 0, bytes);
+  for (int k = s->n_blocks - 1; k >= 0; k--) {
+    memset(ws->ds, 0, bytes);
+    linear_backward(ws->ds, g.block[k].l2.W, g.block[k].l2.b, ws->dh, ws->s[k], w.block[k].l2.W,
+                    B, H, H);
+    memset(ws->da, 0, bytes);
+    silu_backward(ws->da, ws->ds, ws->a[k], BH);
+    add_inplace(ws->de, ws->da, BH);
+    memset(ws->dln, 0, bytes);
+    linear_backward(ws->dln, g.block[k].l1.W, g.block[k].l1.b, ws->da, ws->ln[k],
+                    w.block[k].l1.W, B, H, H);
+    layernorm_backward(ws->dh, g.block[k].ln.gain, g.block[k].ln.bias, ws->dln, ws->h[k],
+                       ws->mean[k], ws->rstd[k], w.block[k].ln.gain, B, H);
+  }
+  linear_backward(dz, g.in.W, g.in.b, ws->dh, ws->z, w.in.W, B, d, H);
+
+  /* Embeddings: e = e_t + (e_c or null). The sinusoidal inputs are constants,
+     so the first layers need no input gradient. */
+  memset(ws->d_act, 0, bytes);
+  linear_backward(ws->d_act, g.t2.W, g.t2.b, ws->de, ws->t_act, w.t2.W, B, H, H);
+  memset(ws->d_pre, 0, bytes);
+  silu_backward(ws->d_pre, ws->d_act, ws->t_pre, BH);
+  linear_backward(NULL, g.t1.W, g.t1.b, ws->d_pre, ws->t_sin, w.t1.W, B, H, H);
+  if (nc > 0) {
+    size_t cH = (size_t)nc * H;
+    memset(ws->d_act, 0, cH * sizeof(float));
+    linear_backward(ws->d_act, g.c2.W, g.c2.b, ws->de, ws->c_act, w.c2.W, nc, H, H);
+    memset(ws->d_pre, 0, cH * sizeof(float));
+    silu_backward(ws->d_pre, ws->d_act, ws->c_pre, cH);
+    linear_backward(NULL, g.c1.W, g.c1.b, ws->d_pre, ws->c_sin, w.c1.W, nc, H, H);
+  }
+  for (int r = nc; r < B; r++) add_inplace(g.null_cond, ws->de + (size_t)r * H, (size_t)H);
+}
+
+static double linear_flops(double rows, double in, double out) { return 2.0 * rows * in * out; }
+
+double denoiser_forward_flops(const denoiser_shape *s, int B, int n_cond) {
+  double d = s->dim, H = s->hidden;
+  return linear_flops(B, d, H) + 2 * linear_flops(B, H, H) + 2 * linear_flops(n_cond, H, H) +
+         s->n_blocks * 2 * linear_flops(B, H, H) + linear_flops(B, H, d);
+}
+
+double denoiser_backward_flops(const denoiser_shape *s, int B, int n_cond) {
+  /* dW and dX for every linear, but no dX for the embeddings' first layers
+     nor for the input layer when dz is not needed. */
+  double d = s->dim, H = s->hidden;
+  return linear_flops(B, d, H) + 3 * linear_flops(B, H, H) + 3 * linear_flops(n_cond, H, H) +
+         s->n_blocks * 4 * linear_flops(B, H, H) + 2 * linear_flops(B, H, d);
+}

@@ -1,0 +1,118 @@
+#include "nn/layers.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+void linear_forward(float *out, const float *inp, const float *W, const float *bias, int B, int C,
+                    int OC) {
+  /* Seed every row with the bias, then let sgemm accumulate inp·W^T on top. */
+  float beta = 0.0f;
+  if (bias) {
+    for (int b = 0; b < B; b++) memcpy(out + (size_t)b * OC, bias, (size_t)OC * sizeof(float));
+    beta = 1.0f;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, W, C, beta, out, OC);
+}
+
+void linear_forward_accumulate(float *out, const float *inp, const float *W, const float *bias,
+                               int B, int C, int OC) {
+  if (bias)
+    for (int b = 0; b < B; b++) add_inplace(out + (size_t)b * OC, bias, (size_t)OC);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, W, C, 1.0f, out, OC);
+}
+
+void linear_backward(float *dinp, float *dW, float *dbias, const float *dout, const float *inp,
+                     const float *W, int B, int C, int OC) {
+  if (dinp)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC, W, C, 1.0f,
+                dinp, C);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dout, OC, inp, C, 1.0f, dW,
+              C);
+  if (dbias)
+    for (int b = 0; b < B; b++) {
+      const float *row = dout + (size_t)b * OC;
+      for (int o = 0; o < OC; o++) dbias[o] += row[o];
+    }
+}
+
+void silu_forward(float *out, const float *inp, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    float x = inp[i];
+    out[i] = x / (1.0f + expf(-x));
+  }
+}
+
+void silu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    float x = inp[i];
+    float s = 1.0f / (1.0f + expf(-x));
+    dinp[i] += dout[i] * s * (1.0f + x * (1.0f - s));
+  }
+}
+
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *gain,
+                       const float *bias, int B, int C) {
+  for (int b = 0; b < B; b++) {
+    const float *x = inp + (size_t)b * C;
+    float *y = out + (size_t)b * C;
+    float m = 0.0f;
+    for (int i = 0; i < C; i++) m += x[i];
+    m /= (float)C;
+    float v = 0.0f;
+    for (int i = 0; i < C; i++) {
+      float xm = x[i] - m;
+      v += xm * xm;
+    }
+    v /= (float)C;
+    float s = 1.0f / sqrtf(v + LAYERNORM_EPS);
+    for (int i = 0; i < C; i++) y[i] = (x[i] - m) * s * gain[i] + bias[i];
+    mean[b] = m;
+    rstd[b] = s;
+  }
+}
+
+void layernorm_backward(float *dinp, float *dgain, float *dbias, const float *dout,
+                        const float *inp, const float *mean, const float *rstd, const float *gain,
+                        int B, int C) {
+  /* With xhat = (x - mean)·rstd and g = dout·gain:
+     dx = rstd·(g - mean(g) - xhat·mean(g·xhat)). */
+  for (int b = 0; b < B; b++) {
+    const float *dy = dout + (size_t)b * C;
+    const float *x = inp + (size_t)b * C;
+    float *dx = dinp + (size_t)b * C;
+    float m = mean[b], s = rstd[b];
+    float g_mean = 0.0f, gx_mean = 0.0f;
+    for (int i = 0; i < C; i++) {
+      float xhat = (x[i] - m) * s;
+      float g = dy[i] * gain[i];
+      g_mean += g;
+      gx_mean += g * xhat;
+      dbias[i] += dy[i];
+      dgain[i] += dy[i] * xhat;
+    }
+    g_mean /= (float)C;
+    gx_mean /= (float)C;
+    for (int i = 0; i < C; i++) {
+      float xhat = (x[i] - m) * s;
+      dx[i] += s * (dy[i] * gain[i] - g_mean - xhat * gx_mean);
+    }
+  }
+}
+
+void sinusoidal_embedding(float *out, const float *x, float scale, int B, int E) {
+  int half = E / 2;
+  for (int b = 0; b < B; b++) {
+    float *row = out + (size_t)b * E;
+    double v = (double)scale * x[b];
+    for (int k = 0; k < half; k++) {
+      double f = exp(-log(10000.0) * k / half);
+      row[k] = (float)sin(v * f);
+      row[half + k] = (float)cos(v * f);
+    }
+  }
+}
+
+void add_inplace(float *out, const float *a, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] += a[i];
+}

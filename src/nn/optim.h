@@ -1,0 +1,26 @@
+/* optim — AdamW, gradient-norm clipping and weight EMA, each one loop over a
+ * model's contiguous parameter block (n floats). */
+#ifndef OGAS_NN_OPTIM_H
+#define OGAS_NN_OPTIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+  float lr, beta1, beta2, eps, weight_decay;
+} adamw_config;
+
+/* Decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW:
+   p ← p·(1 - lr·wd); m ← β1 m + (1-β1) g; v ← β2 v + (1-β2) g²;
+   p ← p - lr·(m/(1-β1^t)) / (sqrt(v/(1-β2^t)) + eps), t = step (from 1). */
+void adamw_step(float *params, const float *grads, float *m, float *v, size_t n,
+                const adamw_config *cfg, int64_t step);
+
+/* Scales grads so that their L2 norm is at most max_norm; returns the norm
+   before clipping. */
+float clip_grad_norm(float *grads, size_t n, float max_norm);
+
+/* ema ← decay·ema + (1 - decay)·params */
+void ema_update(float *ema, const float *params, size_t n, float decay);
+
+#endif
