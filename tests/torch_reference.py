@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""Reference tensors from PyTorch for the C tests.
+
+    python3 tests/torch_reference.py OUTDIR
+
+Everything is computed by torch in float64 from fixed seeds, then stored as
+float32.  The C tests load the files and compare their own forward and
+backward passes with them (run from the same inputs, so only rounding
+differs).
+
+File format
+-----------
+One file per case, OUTDIR/<case>.bin.  A file is a sequence of tensors; each
+tensor is an ASCII header line
+
+    name ndim dim0 dim1 ...\\n
+
+(fields separated by one space, name without spaces, ndim >= 1) followed
+immediately by prod(dims) float32 values, little-endian, row-major (C order).
+Scalars are stored with ndim 1, dim0 1.  Integer-valued tensors (timesteps,
+labels, masks) are stored as exact float32 values.  The file ends after the
+last tensor's data.  Example reader loop: fgets the header, sscanf name and
+dims, fread the floats, repeat until EOF.
+
+Conventions
+-----------
+Linear weights are (out, in): y = x W^T + b.  Gradients named d<x> are of the
+scalar sum(gy * y) (or of the loss, for the loss cases) with respect to x.
+
+Cases and tensor names
+----------------------
+linear.bin      x (4,5), W (3,5), b (3), gy (4,3) -> y (4,3), dx (4,5),
+                dW (3,5), db (3)
+layernorm.bin   x (4,6), gamma (6), beta (6), gy (4,6) -> y, dx, dgamma,
+                dbeta; eps = 1e-5, biased variance over the last axis
+silu.bin        x (4,6), gy (4,6) -> y = x sigmoid(x), dx
+sinusoidal.bin  x (5), y (5,8): y = concat(sin(x f), cos(x f)),
+                f_k = exp(-ln(10000) k / 4), k = 0..3 (dim 8, half 4)
+mse.bin         pred (4,3), target (4,3), w (4) -> loss (1), dpred (4,3);
+                loss = mean_i w_i * mean_j (target_ij - pred_ij)^2
+bce.bin         logits (6), labels (6) in {0,1}, w (6); for smoothing s = 0
+                and s = 0.1 the label is y' = y (1 - s) + s / 2 and
+                loss = mean_i w_i * bce(logit_i, y'_i),
+                bce(x, y) = max(x, 0) - x y + log(1 + exp(-|x|)):
+                loss_s0 (1), dlogits_s0 (6), loss_s01 (1), dlogits_s01 (6)
+denoiser.bin    the conditional denoiser of SPEC.md section 4 (see
+                bench/torch_ddpm.py) with d = 3, H = 16, n_blocks = 2:
+                params (P) flat in the C order (below), z_t (5,3),
+                t (5) integer timesteps, c (5) conditions,
+                uncond (5) 1 where e_c is replaced by null_cond (rows 1, 3),
+                g (5,3) -> eps_hat (5,3), dparams (P), dz_t (5,3): the
+                gradients of sum(g * eps_hat).  P = 2403.
+                Linears have torch's default init; null_cond ~ N(0, 1);
+                LayerNorm weight ~ 1 + 0.1 N(0,1), bias ~ 0.1 N(0,1), so
+                that every parameter's gradient is exercised.
+ratio_mlp.bin   RatioMLP D(z) = sigmoid(L3(silu(L2(silu(L1(z)))))),
+                3 -> 8 -> 8 -> 1, params (P) flat as L1.W (8,3), L1.b,
+                L2.W (8,8), L2.b, L3.W (1,8), L3.b (1); P = 113;
+                z (6,3), labels (6), w (6) all 1 -> logits (6),
+                loss (1) = mean BCE-with-logits (no smoothing),
+                dparams (P) = d loss / d params
+schedule.bin    cosine schedule, T = 10, s = 0.008: betas (10),
+                alphas_cumprod (10) (computed in float64; stored as float32
+                here, and also as text with 17 significant digits in
+                schedule_f64.txt, one "name v0 v1 ..." line per tensor)
+
+Denoiser flat parameter order: L_in.W (H,d), L_in.b, L_t1.W (H,H), L_t1.b,
+L_t2.W, L_t2.b, L_c1.W, L_c1.b, L_c2.W, L_c2.b, null_cond (H), then per block
+LN_b.weight, LN_b.bias, L_b1.W, L_b1.b, L_b2.W, L_b2.b, then LN_f.weight,
+LN_f.bias, L_out.W (d,H), L_out.b (d).
+"""
+
+import importlib.util
+import os
+import struct
+import sys
+
+import torch
+import torch.nn.functional as F
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load_bench():
+    path = os.path.join(_HERE, os.pardir, "bench", "torch_ddpm.py")
+    spec = importlib.util.spec_from_file_location("torch_ddpm", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+ddpm = _load_bench()
+DT = torch.float64
+
+
+def write_case(outdir, case, tensors):
+    """tensors: list of (name, tensor); see the format above."""
+    with open(os.path.join(outdir, case + ".bin"), "wb") as f:
+        for name, x in tensors:
+            x = torch.as_tensor(x, dtype=DT).detach()
+            if x.dim() == 0:
+                x = x.reshape(1)
+            header = f"{name} {x.dim()} " + " ".join(str(n) for n in x.shape)
+            f.write(header.encode("ascii") + b"\n")
+            flat = x.reshape(-1).to(torch.float32).tolist()
+            f.write(struct.pack(f"<{len(flat)}f", *flat))
+
+
+def leaf(x):
+    return x.detach().clone().requires_grad_(True)
+
+
+def case_linear(outdir, gen):
+    x = leaf(torch.randn(4, 5, generator=gen, dtype=DT))
+    W = leaf(torch.randn(3, 5, generator=gen, dtype=DT))
+    b = leaf(torch.randn(3, generator=gen, dtype=DT))
+    gy = torch.randn(4, 3, generator=gen, dtype=DT)
+    y = F.linear(x, W, b)
+    y.backward(gy)
+    write_case(outdir, "linear", [("x", x), ("W", W), ("b", b), ("gy", gy),
+                                  ("y", y), ("dx", x.grad), ("dW", W.grad),
+                                  ("db", b.grad)])
+
+
+def case_layernorm(outdir, gen):
+    x = leaf(torch.randn(4, 6, generator=gen, dtype=DT) * 2 + 0.5)
+    gamma = leaf(1 + 0.3 * torch.randn(6, generator=gen, dtype=DT))
+    beta = leaf(0.3 * torch.randn(6, generator=gen, dtype=DT))
+    gy = torch.randn(4, 6, generator=gen, dtype=DT)
+    y = F.layer_norm(x, (6,), gamma, beta, eps=1e-5)
+    y.backward(gy)
+    write_case(outdir, "layernorm", [("x", x), ("gamma", gamma),
+                                     ("beta", beta), ("gy", gy), ("y", y),
+                                     ("dx", x.grad), ("dgamma", gamma.grad),
+                                     ("dbeta", beta.grad)])
+
+
+def case_silu(outdir, gen):
+    x = leaf(torch.randn(4, 6, generator=gen, dtype=DT) * 3)
+    gy = torch.randn(4, 6, generator=gen, dtype=DT)
+    y = F.silu(x)
+    y.backward(gy)
+    write_case(outdir, "silu", [("x", x), ("gy", gy), ("y", y),
+                                ("dx", x.grad)])
+
+
+def case_sinusoidal(outdir):
+    x = torch.tensor([0.0, 1.0, 7.5, 42.0, 99.0], dtype=DT)
+    write_case(outdir, "sinusoidal", [("x", x), ("y", ddpm.sinusoidal(x, 8))])
+
+
+def case_mse(outdir, gen):
+    pred = leaf(torch.randn(4, 3, generator=gen, dtype=DT))
+    target = torch.randn(4, 3, generator=gen, dtype=DT)
+    w = torch.rand(4, generator=gen, dtype=DT) * 2
+    loss = ddpm.weighted_mse(pred, target, w)
+    loss.backward()
+    write_case(outdir, "mse", [("pred", pred), ("target", target), ("w", w),
+                               ("loss", loss), ("dpred", pred.grad)])
+
+
+def weighted_bce(logits, labels, w, smoothing):
+    y = labels * (1 - smoothing) + 0.5 * smoothing
+    bce = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
+    return (w * bce).mean()
+
+
+def case_bce(outdir, gen):
+    base = torch.tensor([-4.0, -1.0, -0.2, 0.3, 1.5, 6.0], dtype=DT)
+    logits0 = base + 0.1 * torch.randn(6, generator=gen, dtype=DT)
+    labels = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.0, 1.0], dtype=DT)
+    w = torch.rand(6, generator=gen, dtype=DT) * 2
+    out = [("logits", logits0), ("labels", labels), ("w", w)]
+    for tag, s in (("s0", 0.0), ("s01", 0.1)):
+        logits = leaf(logits0)
+        loss = weighted_bce(logits, labels, w, s)
+        loss.backward()
+        out += [("loss_" + tag, loss), ("dlogits_" + tag, logits.grad)]
+    write_case(outdir, "bce", out)
+
+
+def case_denoiser(outdir, seed):
+    d, H, n_blocks = 3, 16, 2
+    torch.manual_seed(seed)  # nn.Linear default init draws from the global RNG
+    model = ddpm.Denoiser(d, H, n_blocks).to(DT)
+    gen = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():
+        model.null_cond.copy_(torch.randn(H, generator=gen, dtype=DT))
+        for norm in [b.norm for b in model.blocks] + [model.norm_f]:
+            norm.weight.copy_(1 + 0.1 * torch.randn(H, generator=gen, dtype=DT))
+            norm.bias.copy_(0.1 * torch.randn(H, generator=gen, dtype=DT))
+    params = ddpm.flat_parameters(model).detach()
+    assert params.numel() == 2403
+    z_t = leaf(torch.randn(5, d, generator=gen, dtype=DT))
+    t = torch.tensor([0, 17, 42, 63, 99], dtype=DT)
+    c = torch.tensor([0.0, 0.35, 1.0, 0.8, 2.5], dtype=DT)
+    uncond = torch.tensor([0, 1, 0, 1, 0], dtype=torch.bool)
+    g = torch.randn(5, d, generator=gen, dtype=DT)
+    eps_hat = model(z_t, t, c, uncond)
+    (g * eps_hat).sum().backward()
+    dparams = torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+    write_case(outdir, "denoiser", [("params", params), ("z_t", z_t), ("t", t),
+                                    ("c", c), ("uncond", uncond.to(DT)),
+                                    ("g", g), ("eps_hat", eps_hat),
+                                    ("dparams", dparams), ("dz_t", z_t.grad)])
+
+
+def case_ratio_mlp(outdir, seed):
+    d, h = 3, 8
+    torch.manual_seed(seed)
+    layers = [torch.nn.Linear(d, h), torch.nn.Linear(h, h), torch.nn.Linear(h, 1)]
+    layers = [m.to(DT) for m in layers]
+    params = [p for m in layers for p in (m.weight, m.bias)]
+    flat = torch.cat([p.detach().reshape(-1) for p in params])
+    assert flat.numel() == 113
+    gen = torch.Generator().manual_seed(seed + 1)
+    z = torch.rand(6, d, generator=gen, dtype=DT) * 2 - 1
+    labels = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0, 0.0], dtype=DT)
+    w = torch.ones(6, dtype=DT)
+    x = F.silu(layers[0](z))
+    x = F.silu(layers[1](x))
+    logits = layers[2](x).reshape(-1)
+    loss = weighted_bce(logits, labels, w, 0.0)
+    loss.backward()
+    dparams = torch.cat([p.grad.reshape(-1) for p in params])
+    write_case(outdir, "ratio_mlp", [("params", flat), ("z", z),
+                                     ("labels", labels), ("w", w),
+                                     ("logits", logits), ("loss", loss),
+                                     ("dparams", dparams)])
+
+
+def case_schedule(outdir):
+    betas, _, abar = ddpm.cosine_schedule(10, dtype=DT)
+    write_case(outdir, "schedule", [("betas", betas), ("alphas_cumprod", abar)])
+    with open(os.path.join(outdir, "schedule_f64.txt"), "w") as f:
+        for name, x in (("betas", betas), ("alphas_cumprod", abar)):
+            f.write(name + " " + " ".join(f"{v:.17g}" for v in x.tolist()) + "\n")
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    outdir = argv[1]
+    os.makedirs(outdir, exist_ok=True)
+    torch.set_num_threads(1)
+    gen = torch.Generator().manual_seed(1234)
+    case_linear(outdir, gen)
+    case_layernorm(outdir, gen)
+    case_silu(outdir, gen)
+    case_sinusoidal(outdir)
+    case_mse(outdir, gen)
+    case_bce(outdir, gen)
+    case_denoiser(outdir, 7)
+    case_ratio_mlp(outdir, 11)
+    case_schedule(outdir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
