@@ -167,31 +167,35 @@ int ddpm_sample(ddpm_sampler *s, const float *params, const float *c, int n, flo
   memcpy(s->null_e, w.null_cond, (size_t)H * sizeof(float));
 
   ogas_rng_normal_fill(rng, s->x, nd); /* x_T ~ N(0, I) */
-  if (ddim_steps <= 0 || ddim_steps >= T) {
-    /* Ancestral: x_{t-1} = (x_t - beta_t/sqrt(1-abar_t) eps)/sqrt(alpha_t) + sqrt(beta~_t) n */
-    for (int t = T - 1; t >= 0; t--) {
-      guided_eps(s, params, t, n, c != NULL, guidance);
-      float a = (float)(1.0 / sqrt(sch->alpha[t]));
-      float b = (float)(sch->beta[t] / sch->sqrt_one_minus_abar[t]);
-      float sigma = (float)sqrt(sch->beta_tilde[t]);
-      for (size_t i = 0; i < nd; i++) {
-        float x = a * (s->x[i] - b * s->eps[i]);
-        s->x[i] = t > 0 ? x + sigma * (float)ogas_rng_normal(rng) : x;
-      }
+  /* Both samplers go through the clean estimate
+     x0 = (x_t - sqrt(1-abar_t) eps)/sqrt(abar_t), clipped to ±DDPM_X0_CLIP:
+     at the noisiest steps 1/sqrt(abar_t) is large, and one poor eps would
+     otherwise throw a sample far out. */
+  int ancestral = ddim_steps <= 0 || ddim_steps >= T;
+  int steps = ancestral ? T : ddim_steps;
+  for (int i = steps - 1; i >= 0; i--) {
+    int t = ancestral ? i : ddim_timestep(i, steps, T);
+    double abar_prev = i == 0 ? 1.0 : sch->abar[ancestral ? t - 1 : ddim_timestep(i - 1, steps, T)];
+    guided_eps(s, params, t, n, c != NULL, guidance);
+    float sa = (float)sch->sqrt_abar[t], sb = (float)sch->sqrt_one_minus_abar[t];
+    float k0, kx, ke, sigma = 0.0f;
+    if (ancestral) {
+      /* Posterior q(x_{t-1} | x_t, x0): mean = k0 x0 + kx x_t, variance beta~_t. */
+      k0 = (float)(sqrt(abar_prev) * sch->beta[t] / (1.0 - sch->abar[t]));
+      kx = (float)(sqrt(sch->alpha[t]) * (1.0 - abar_prev) / (1.0 - sch->abar[t]));
+      ke = 0.0f;
+      sigma = (float)sqrt(sch->beta_tilde[t]);
+    } else {
+      /* DDIM (eta = 0): x_prev = sqrt(abar_prev) x0 + sqrt(1-abar_prev) eps. */
+      k0 = (float)sqrt(abar_prev);
+      kx = 0.0f;
+      ke = (float)sqrt(1.0 - abar_prev);
     }
-  } else {
-    /* DDIM (eta = 0) on the timesteps tau_i = round(i (T-1)/(S-1)):
-       x0 = (x - sqrt(1-abar_t) eps)/sqrt(abar_t); x = sqrt(abar_prev) x0 + sqrt(1-abar_prev) eps. */
-    for (int i = ddim_steps - 1; i >= 0; i--) {
-      int t = ddim_timestep(i, ddim_steps, T);
-      double abar_prev = i > 0 ? sch->abar[ddim_timestep(i - 1, ddim_steps, T)] : 1.0;
-      guided_eps(s, params, t, n, c != NULL, guidance);
-      float sa = (float)sch->sqrt_abar[t], sb = (float)sch->sqrt_one_minus_abar[t];
-      float pa = (float)sqrt(abar_prev), pb = (float)sqrt(1.0 - abar_prev);
-      for (size_t k = 0; k < nd; k++) {
-        float x0 = (s->x[k] - sb * s->eps[k]) / sa;
-        s->x[k] = pa * x0 + pb * s->eps[k];
-      }
+    for (size_t k = 0; k < nd; k++) {
+      float x0 = (s->x[k] - sb * s->eps[k]) / sa;
+      x0 = fminf(fmaxf(x0, -DDPM_X0_CLIP), DDPM_X0_CLIP);
+      float x = k0 * x0 + kx * s->x[k] + ke * s->eps[k];
+      s->x[k] = (sigma > 0.0f) ? x + sigma * (float)ogas_rng_normal(rng) : x;
     }
   }
   memcpy(out, s->x, nd * sizeof(float));

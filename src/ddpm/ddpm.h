@@ -17,6 +17,12 @@
 #include "nn/optim.h"
 #include "nn/rng.h"
 
+/* Bound on the clean-sample estimate during sampling. Samples live in the
+   normalised box [-1, 1]^d; the margin lets a model that has learned mass near
+   the faces propose points slightly outside, which the breeder counts as
+   out-of-bounds, instead of silently clipping them to the box. */
+#define DDPM_X0_CLIP 2.0f
+
 typedef struct {
   denoiser_shape shape;
   schedule_kind schedule;
