@@ -12,6 +12,16 @@
  *  - sobol:   Sobol' points with Joe & Kuo's direction numbers, taken in
  *             Gray-code order, scrambled by a random linear matrix scramble
  *             plus a random digital shift (as scipy's Sobol(scramble=True)).
+ *
+ * Choosing in high dimension: no net-preserving scramble can change what
+ * the direction numbers put in the leading digits, and some pairs of Joe &
+ * Kuo dimensions share them over short stretches (dimensions 305 and 308 have
+ * |corr| = 0.75 over the first 512 points; in d = 308, 600 pairs exceed 0.2
+ * at 256 points, none from 2048 on). Scrambled Halton pairs behave like iid
+ * points at any n. So for hundreds of parameters and a budget of a few
+ * hundred simulations, halton is the safer choice; sobol wins from a few
+ * thousand points (or n = 2^k in low dimension).
+ *
  * The QMC sequences continue from one call to the next: the generations of a
  * study are consecutive stretches of one sequence, so the whole parameter
  * table stays low-discrepancy. Index 0 is used, not skipped: unscrambled it is
