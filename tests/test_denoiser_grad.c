@@ -11,7 +11,7 @@
 enum { D = 3, H = 8, NB = 2, ROWS = 5, NCOND = 3 };
 static denoiser_shape shape = {D, H, NB};
 static denoiser_ws *ws;
-static float *params, z[ROWS * D], t[ROWS] = {0, 7, 3, 99, 42}, c[NCOND] = {0.1f, 2.5f, 0.7f};
+static float *params, z[ROWS * D], t[ROWS] = {0, 7, 3, 7, 42} /* 7 twice: shared e_t */, c[NCOND] = {0.1f, 2.5f, 0.7f};
 static float g[ROWS * D], eps[ROWS * D];
 
 static double objective(void *ctx) {

@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 void linear_forward(float *out, const float *inp, const float *W, const float *bias, int B, int C,
@@ -36,17 +37,32 @@ void linear_backward(float *dinp, float *dW, float *dbias, const float *dout, co
     }
 }
 
+/* exp(x) for the sigmoid, written so that the compiler vectorises it (libm's
+   expf is a call per element): exp(x) = 2^n · e^r with n = round(x/ln 2),
+   r = x - n ln 2 in [-ln2/2, ln2/2], e^r by its degree-6 Taylor polynomial
+   (relative error < 3e-7 in float), 2^n built in the exponent bits. The
+   argument is clamped to [-87, 87], where sigmoid is already 0 or 1 in float. */
+static inline float exp_approx(float x) {
+  x = x < -87.0f ? -87.0f : x; /* not fminf/fmaxf: with their NaN rules gcc */
+  x = x > 87.0f ? 87.0f : x;   /* will not vectorise them */
+  float n = floorf(x * 1.44269504f + 0.5f);
+  float r = x - n * 0.693145752f - n * 1.42860677e-6f; /* ln 2 split for accuracy */
+  float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
+  int32_t bits = ((int32_t)n + 127) << 23;
+  float scale;
+  memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+static inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
+
 void silu_forward(float *out, const float *inp, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    float x = inp[i];
-    out[i] = x / (1.0f + expf(-x));
-  }
+  for (size_t i = 0; i < n; i++) out[i] = inp[i] * sigmoid(inp[i]);
 }
 
 void silu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    float x = inp[i];
-    float s = 1.0f / (1.0f + expf(-x));
+    float x = inp[i], s = sigmoid(x);
     dinp[i] += dout[i] * s * (1.0f + x * (1.0f - s));
   }
 }
@@ -104,11 +120,11 @@ void sinusoidal_embedding(float *out, const float *x, float scale, int B, int E)
   int half = E / 2;
   for (int b = 0; b < B; b++) {
     float *row = out + (size_t)b * E;
-    double v = (double)scale * x[b];
+    float v = scale * x[b];
     for (int k = 0; k < half; k++) {
-      double f = exp(-log(10000.0) * k / half);
-      row[k] = (float)sin(v * f);
-      row[half + k] = (float)cos(v * f);
+      float f = expf(-9.21034037f * (float)k / (float)half); /* ln 10000 = 9.2103… */
+      row[k] = sinf(v * f);
+      row[half + k] = cosf(v * f);
     }
   }
 }
