@@ -45,6 +45,11 @@ static void run_default(const pde_problem *p, int where) {
   size_t c, ny, nx;
   pde_sim_shape(s, &c, &ny, &nx);
   CHECK(c * ny * nx == pde_sim_state_size(s) && pde_sim_state_size(s) == pde_state_size(p));
+  size_t pc, pny, pnx;
+  pde_shape(p, 0, &pc, &pny, &pnx);
+  CHECK(pc == c && pny == ny && pnx == nx);
+  pde_shape(p, 2 * nx, &pc, &pny, &pnx);
+  CHECK(pc == c && pnx == 2 * nx && pny == (ny == 1 ? 1 : 2 * ny));
   CHECK(pde_sim_problem(s) == p && pde_sim_domain_length(s) > 0);
   float *state = malloc(pde_sim_state_size(s) * sizeof(float));
   if (!state) return;
@@ -122,7 +127,8 @@ static void test_threads(void) {
   worker(&sequential[1]);
   pthread_t threads[2];
   int started[2];
-  for (int t = 0; t < 2; t++) started[t] = pthread_create(&threads[t], NULL, worker, &parallel[t]) == 0;
+  for (int t = 0; t < 2; t++)
+    started[t] = pthread_create(&threads[t], NULL, worker, &parallel[t]) == 0;
   for (int t = 0; t < 2; t++)
     if (started[t]) pthread_join(threads[t], NULL);
   CHECK(started[0] && started[1]);

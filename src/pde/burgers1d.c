@@ -45,8 +45,6 @@ typedef struct {
   double *u, *stage1, *stage2, *rate, *slope, *flux; /* n each, one block */
 } burgers1d_sim;
 
-static size_t burgers_state_size(size_t grid) { return grid; }
-
 static int burgers_check_physical(const double *params, char *err, size_t errlen) {
   const double log10_nu = params[BURGERS_PARAM_LOG10_NU];
   if (log10_nu < -8 || log10_nu > 1)
@@ -148,7 +146,6 @@ static int burgers_create(const double *params, const pde_resolved_options *opt,
   s->dt_output = opt->dt_output;
   s->u = block, s->stage1 = block + n, s->stage2 = block + 2 * n;
   s->rate = block + 3 * n, s->slope = block + 4 * n, s->flux = block + 5 * n;
-  s->base.channels = 1, s->base.ny = 1, s->base.nx = n;
   s->base.domain_length = 2.0 * PDE_PI;
 
   /* Exact cell averages of the Fourier modes:
@@ -180,8 +177,9 @@ const pde_problem pde_problem_burgers1d = {
     .default_dt_output = 0.05,
     .min_grid = 8,
     .max_grid = 1 << 20,
+    .channels = 1,
+    .dims = 1,
     .grid_must_be_even = 0,
-    .state_size = burgers_state_size,
     .check_physical = burgers_check_physical,
     .create = burgers_create,
     .advance = burgers_advance,

@@ -17,7 +17,9 @@
  * M = 32 points on the full circle; for real z the imaginary parts cancel.
  *
  * The scheme is exact when N is constant (and for N = 0), which the tests of
- * the solvers rely on. The state is complex (Fourier coefficients); several
+ * the solvers rely on. Its classical order is 4; on very stiff problems the
+ * observed order can fall towards 3 (Hochbruck & Ostermann 2005), e.g. for
+ * KS with steep initial data. The state is complex (Fourier coefficients); several
  * fields can be stacked in one vector with their own L entries. */
 #ifndef OGAS_PDE_ETDRK4_H
 #define OGAS_PDE_ETDRK4_H

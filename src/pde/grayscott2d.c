@@ -60,8 +60,6 @@ typedef struct {
   etdrk4 stepper;
 } grayscott2d_sim;
 
-static size_t gs_state_size(size_t grid) { return 2 * grid * grid; }
-
 static int gs_check_physical(const double *params, char *err, size_t errlen) {
   for (int i = 0; i < GS_NB_PARAMS; i++) {
     const int is_sigma = i == 2 || i == 5;
@@ -142,7 +140,6 @@ static int gs_create(const double *params, const pde_resolved_options *opt,
   const size_t n = opt->grid, half = n / 2 + 1, nk = n * half, nn = n * n;
   s->n = n, s->nk = nk, s->substeps = opt->substeps;
   s->feed = params[GS_PARAM_F];
-  s->base.channels = 2, s->base.ny = n, s->base.nx = n;
   s->base.domain_length = gs_domain;
   s->uv_hat = malloc(2 * nk * sizeof(double complex));
   s->spectral = fftw_malloc(2 * nk * sizeof(fftw_complex));
@@ -214,8 +211,9 @@ const pde_problem pde_problem_grayscott2d = {
     .default_dt_output = 25.0,
     .min_grid = 8,
     .max_grid = 4096,
+    .channels = 2,
+    .dims = 2,
     .grid_must_be_even = 1,
-    .state_size = gs_state_size,
     .check_physical = gs_check_physical,
     .create = gs_create,
     .advance = gs_advance,

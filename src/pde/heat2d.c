@@ -52,8 +52,6 @@ typedef struct {
   fftw_plan dst;      /* 2D DST-I; applying it twice multiplies by 4 (n+1)^2 */
 } heat2d_sim;
 
-static size_t heat_state_size(size_t grid) { return grid * grid; }
-
 static int heat_check_physical(const double *params, char *err, size_t errlen) {
   (void)params, (void)err, (void)errlen;
   return PDE_OK; /* any finite temperatures */
@@ -106,7 +104,6 @@ static int heat_create(const double *params, const pde_resolved_options *opt,
   const size_t n = opt->grid, nn = n * n;
   const double h = 1.0 / (double)(n + 1);
   s->n = n;
-  s->base.channels = 1, s->base.ny = n, s->base.nx = n;
   s->base.domain_length = 1.0;
   s->steady = malloc(3 * nn * sizeof(double));
   s->dst_in = fftw_malloc(nn * sizeof(double));
@@ -166,8 +163,9 @@ const pde_problem pde_problem_heat2d = {
     .default_dt_output = 0.002,
     .min_grid = 2,
     .max_grid = 4096,
+    .channels = 1,
+    .dims = 2,
     .grid_must_be_even = 0,
-    .state_size = heat_state_size,
     .check_physical = heat_check_physical,
     .create = heat_create,
     .advance = heat_advance,

@@ -49,7 +49,18 @@ const double *pde_upper(const pde_problem *p) { return p->upper; }
 const char *pde_param_name(const pde_problem *p, size_t i) {
   return i < p->nb_params ? p->param_names[i] : NULL;
 }
-size_t pde_state_size(const pde_problem *p) { return p->state_size(p->default_grid); }
+void pde_shape(const pde_problem *p, size_t grid, size_t *channels, size_t *ny, size_t *nx) {
+  if (grid == 0) grid = p->default_grid;
+  if (channels) *channels = p->channels;
+  if (ny) *ny = p->dims == 2 ? grid : 1;
+  if (nx) *nx = grid;
+}
+
+size_t pde_state_size(const pde_problem *p) {
+  size_t c, ny, nx;
+  pde_shape(p, 0, &c, &ny, &nx);
+  return c * ny * nx;
+}
 size_t pde_default_n_steps(const pde_problem *p) { return p->default_n_steps; }
 double pde_default_dt_output(const pde_problem *p) { return p->default_dt_output; }
 
@@ -111,7 +122,8 @@ int pde_sim_create(const pde_problem *p, const double *params,
   status = p->create(params, &r, &s, err, errlen);
   if (status != PDE_OK) return status;
   s->problem = p;
-  s->state_size = p->state_size(r.grid);
+  pde_shape(p, r.grid, &s->channels, &s->ny, &s->nx);
+  s->state_size = s->channels * s->ny * s->nx;
   s->n_steps = r.n_steps;
   s->steps_done = 0;
   s->dt_output = r.dt_output;

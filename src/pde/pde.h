@@ -69,6 +69,9 @@ const char *pde_param_name(const pde_problem *p, size_t i); /* NULL if i out of 
 /* Floats in one state at the default grid (e.g. N for 1D, 2*N*N for
  * Gray–Scott's u and v). */
 size_t pde_state_size(const pde_problem *p);
+/* Shape of a state for a grid of `grid` points per dimension (0 = the
+ * default grid): channels x ny x nx, ny = 1 for 1D problems. */
+void pde_shape(const pde_problem *p, size_t grid, size_t *channels, size_t *ny, size_t *nx);
 size_t pde_default_n_steps(const pde_problem *p);
 double pde_default_dt_output(const pde_problem *p);
 
@@ -80,14 +83,17 @@ int pde_sim_create(const pde_problem *p, const double *params,
                    const pde_options *opt, pde_sim **out, char *err,
                    size_t errlen);
 /* Advance one output interval and write the new state (state_out may be
- * NULL). PDE_ERANGE if the state is no longer finite (the sim is then
- * unusable). */
+ * NULL). PDE_ERANGE if the state is no longer finite or a stability-limited
+ * scheme would need more than 1e8 steps (the sim is then unusable). */
 int pde_sim_step(pde_sim *s, float *state_out);
-/* The current state; right after create, the initial condition. */
+/* The current state; right after create, the initial condition. Uses the
+ * sim's scratch buffers: not concurrently with other calls on the same sim. */
 void pde_sim_state(const pde_sim *s, float *state_out);
 /* Replace the current state (double precision, pde_sim_state_size values,
- * same layout). Lets tests start from analytic initial conditions and
- * callers restart a simulation. PDE_EINVAL if a value is not finite. */
+ * same layout); time and step count go on from where they were. Lets tests
+ * start from analytic initial conditions and callers restart a simulation.
+ * Spectral solvers keep only the modes they resolve (ks1d drops the modes
+ * its 2/3 rule removes). PDE_EINVAL if a value is not finite. */
 int pde_sim_set_state(pde_sim *s, const double *state);
 void pde_sim_free(pde_sim *s);
 

@@ -43,14 +43,13 @@ struct pde_problem {
   double default_dt_output;
   size_t min_grid, max_grid;
   int grid_must_be_even;
+  size_t channels, dims; /* fields per state; 1 or 2 space dimensions */
 
-  /* Floats in one state for a grid of n points per dimension. */
-  size_t (*state_size)(size_t grid);
   /* Physical validity beyond finiteness (used when allow_outside_box lets a
    * parameter leave the box): PDE_OK or PDE_EINVAL with a message. */
   int (*check_physical)(const double *params, char *err, size_t errlen);
   /* Build a sim at the initial condition; must fill the base fields
-   * channels, ny, nx, domain_length (pde.c fills the rest). */
+   * domain_length (pde.c fills the rest). */
   int (*create)(const double *params, const pde_resolved_options *opt,
                 pde_sim **out, char *err, size_t errlen);
   /* Advance by one output interval (double precision, internal). */
