@@ -52,7 +52,6 @@ typedef struct {
   double lo, hi;       /* KIND_REAL */
   bound_kind lo_kind, hi_kind;
   const char *const *choices; /* KIND_ENUM, NULL-terminated */
-  bool required;       /* no default: must be given */
 } field_spec;
 
 static const char *const SAMPLER_NAMES[] = {"uniform", "lhs", "halton", "sobol", NULL};
@@ -73,7 +72,7 @@ static const char *const DDPM_SAMPLER_NAMES[] = {"ddpm", "ddim", NULL};
 #define LT(b) .hi = (b), .hi_kind = BOUND_OPEN
 
 static const field_spec FIELDS[] = {
-    {TOP(nb_sims), KIND_INT, .def = 0, INT_MIN_(1), .required = true},
+    {TOP(nb_sims), KIND_INT, .def = 0, INT_MIN_(1)}, /* required: no default */
     {TOP(non_breed_sampler), KIND_ENUM, .def = OGAS_CFG_SAMPLER_HALTON, .choices = SAMPLER_NAMES},
     {TOP(verbose), KIND_BOOL, .def = 0},
 
@@ -1180,8 +1179,14 @@ int ogas_config_parse(const char *json_text, ogas_config *out, char *err, size_t
 
   json_error_t jerr;
   json_t *root = json_loads(strict, JSON_REJECT_DUPLICATES, &jerr);
+  /* jansson reports some allocation failures as syntax errors (a key it
+     could not copy reads as "string expected") or with no message at all;
+     a failure that a second attempt does not reproduce was one of those. */
+  if (!root && json_error_code(&jerr) != json_error_out_of_memory)
+    root = json_loads(strict, JSON_REJECT_DUPLICATES, &jerr);
   free(strict);
   if (!root) {
+    if (jerr.text[0] == '\0') return out_of_memory(&p);
     switch (json_error_code(&jerr)) {
     case json_error_out_of_memory: return out_of_memory(&p);
     case json_error_duplicate_key:
@@ -1281,26 +1286,36 @@ int ogas_config_validate(const ogas_config *c, char *err, size_t errlen) {
   return rc;
 }
 
+/* *out = a copy of n doubles (NULL for NULL or n == 0); false when out of memory. */
+static bool copy_doubles(const double *src, size_t n, double **out) {
+  *out = NULL;
+  if (!src || n == 0) return true;
+  if (!(*out = malloc(n * sizeof *src))) return false;
+  memcpy(*out, src, n * sizeof *src);
+  return true;
+}
+
+/* *out = a copy of n strings (NULL for NULL); false when out of memory. */
+static bool copy_strings(char *const *src, size_t n, char ***out) {
+  *out = NULL;
+  if (!src || n == 0) return true;
+  if (!(*out = calloc(n, sizeof *src))) return false;
+  for (size_t i = 0; i < n; i++)
+    if (src[i] && !((*out)[i] = dup_string(src[i]))) return false;
+  return true;
+}
+
 int ogas_config_copy(ogas_config *dst, const ogas_config *src) {
   ogas_config c = *src;
   c.l_bounds = c.u_bounds = NULL;
-  c.parameter_names = NULL;
+  c.parameter_names = c.ignored = NULL;
   c.run_dir = NULL;
-  c.ignored = NULL;
-  c.n_ignored = 0;
   size_t d = src->nb_params;
-  bool ok = true;
-  if (src->l_bounds && (ok = (c.l_bounds = malloc(d * sizeof(double))) != NULL))
-    memcpy(c.l_bounds, src->l_bounds, d * sizeof(double));
-  if (ok && src->u_bounds && (ok = (c.u_bounds = malloc(d * sizeof(double))) != NULL))
-    memcpy(c.u_bounds, src->u_bounds, d * sizeof(double));
-  if (ok && src->parameter_names && (ok = (c.parameter_names = calloc(d, sizeof(char *))) != NULL))
-    for (size_t i = 0; i < d && ok; i++)
-      if (src->parameter_names[i]) ok = (c.parameter_names[i] = dup_string(src->parameter_names[i])) != NULL;
-  if (ok && src->run_dir) ok = (c.run_dir = dup_string(src->run_dir)) != NULL;
-  if (ok && src->n_ignored && (ok = (c.ignored = calloc(src->n_ignored, sizeof(char *))) != NULL))
-    for (size_t i = 0; i < src->n_ignored && ok; i++, c.n_ignored++)
-      ok = (c.ignored[i] = dup_string(src->ignored[i])) != NULL;
+  bool ok = copy_doubles(src->l_bounds, d, &c.l_bounds) && copy_doubles(src->u_bounds, d, &c.u_bounds) &&
+            copy_strings(src->parameter_names, d, &c.parameter_names) &&
+            copy_strings(src->ignored, src->n_ignored, &c.ignored) &&
+            (!src->run_dir || (c.run_dir = dup_string(src->run_dir)) != NULL);
+  if (!c.ignored) c.n_ignored = 0; /* so that freeing a failed copy stays in bounds */
   if (!ok) {
     ogas_config_free(&c);
     ogas_config_defaults(dst);

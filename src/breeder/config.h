@@ -152,7 +152,7 @@ int ogas_config_copy(ogas_config *dst, const ogas_config *src);
 
 /* Canonical native-layout JSON (every key, defaults included, strict JSON,
    numbers that read back bit-exactly); malloc'd, caller frees; NULL when out
-   of memory. parse(to_json(c)) equals c. */
+   of memory. For a valid c, parse(to_json(c)) equals c. */
 char *ogas_config_to_json(const ogas_config *c);
 
 /* 1 when every setting is equal (bounds bit for bit), ignoring provenance. */
