@@ -90,6 +90,55 @@ ogas_status ogas_concretize_resampled_parameters(ogas_breeder *b,
                                                  int64_t last_submitted_sim_id,
                                                  int64_t *first_id,
                                                  int64_t *last_id);
+/* --- Introspection (additions to the reference API) ------------------- */
+
+/* Generation counter: 0 for the pre-populated table, +1 per generation staged. */
+int64_t ogas_current_generation(const ogas_breeder *b);
+/* Breed ratio R of the last generation staged (0 before the first). */
+double ogas_breed_ratio(const ogas_breeder *b);
+
+/* What one generation did (telemetry). */
+typedef struct {
+  int64_t generation;          /* 1, 2, ... */
+  double breed_ratio;          /* R_g */
+  int64_t n_children;          /* staged */
+  int64_t n_bred, n_non_bred;
+  int64_t n_oob_regenerated;   /* bred children drawn again for leaving the box */
+  int64_t n_clipped;           /* still outside after the attempts: clipped */
+  double target_mean;          /* mean target condition of the bred children */
+  int64_t ddpm_steps;          /* DDPM training steps done so far */
+  int64_t ddpm_steps_since_last;
+  int64_t ratio_steps;         /* RatioMLP training steps done so far */
+  double train_cpu_s_since_last; /* CPU seconds spent training since the last generation */
+  double ddpm_loss, ratio_loss;  /* recent training losses (moving averages; NaN before any) */
+  int64_t reservoir_entries;
+  int64_t values_rejected;     /* rejected increments so far */
+  double generate_ms;          /* wall time of this next_parameters call */
+  char not_bred_reason[128];   /* why no child was bred, or "" */
+} ogas_generation_info;
+
+/* Telemetry of generation g (1 .. ogas_current_generation). OGAS_ERANGE otherwise. */
+ogas_status ogas_generation_info_get(ogas_breeder *b, int64_t generation,
+                                     ogas_generation_info *out);
+
+/* Counters of the difficulty signal and training. */
+typedef struct {
+  int64_t values_accepted;
+  int64_t rejected_nonfinite, rejected_negative, rejected_unknown_id;
+  int64_t reservoir_entries;
+  int64_t ddpm_steps, ratio_steps;
+  int64_t budget_pending;      /* DDPM steps granted but not yet spent */
+  double ddpm_loss, ratio_loss;
+  double train_cpu_s;          /* CPU seconds of all training so far */
+  int64_t n_staged;            /* children waiting for concretize */
+} ogas_stats;
+
+ogas_status ogas_get_stats(ogas_breeder *b, ogas_stats *out);
+
+/* Copy the whole parameter table: params (nb_sims x nb_params, row-major,
+   physical units) and is_bred (nb_sims), either may be NULL. */
+ogas_status ogas_get_parameter_table(ogas_breeder *b, double *params, int *is_bred);
+
 /* Save / restore the complete state, atomically (see docs/checkpoint.md). */
 ogas_status ogas_checkpoint_state(ogas_breeder *b, const char *path);
 ogas_status ogas_restart_from_checkpoint(ogas_breeder *b, const char *path);

@@ -1,0 +1,393 @@
+/* breeder — the public API of libogas (include/ogas.h): creation, the
+ * parameter table, the difficulty signal, concretisation and introspection.
+ * Generation lives in generation.c, training in trainer.c. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "breeder/breeder_internal.h"
+#include "nn/blas_threads.h"
+
+const char *ogas_status_name(ogas_status s) {
+  static const char *names[] = {"OGAS_OK",      "OGAS_EINVAL",   "OGAS_ENOMEM", "OGAS_EIO",
+                                "OGAS_ECORRUPT", "OGAS_ESTATE", "OGAS_ERANGE"};
+  return (unsigned)s < sizeof names / sizeof *names ? names[s] : "OGAS_UNKNOWN";
+}
+
+ogas_status breeder_fail(ogas_breeder *b, ogas_status st, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(b->errmsg, sizeof b->errmsg, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+static void set_err(char *errbuf, size_t errlen, const char *msg) {
+  if (errbuf && errlen) snprintf(errbuf, errlen, "%s", msg);
+}
+
+static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char *errbuf,
+                                      size_t errlen);
+
+ogas_status ogas_breeder_create(const char *config_json, ogas_breeder **out, char *errbuf,
+                                size_t errlen) {
+  if (out) *out = NULL;
+  if (!config_json || !out) {
+    set_err(errbuf, errlen, "ogas_breeder_create: config_json and out must not be NULL");
+    return OGAS_EINVAL;
+  }
+  ogas_config cfg;
+  ogas_config_defaults(&cfg);
+  int st = ogas_config_parse(config_json, &cfg, errbuf, errlen);
+  if (st != OGAS_OK) return (ogas_status)st;
+  return create_from_config(&cfg, out, errbuf, errlen);
+}
+
+ogas_status ogas_breeder_create_from_file(const char *path, ogas_breeder **out, char *errbuf,
+                                          size_t errlen) {
+  if (out) *out = NULL;
+  if (!path || !out) {
+    set_err(errbuf, errlen, "ogas_breeder_create_from_file: path and out must not be NULL");
+    return OGAS_EINVAL;
+  }
+  ogas_config cfg;
+  ogas_config_defaults(&cfg);
+  int st = ogas_config_load_file(path, &cfg, errbuf, errlen);
+  if (st != OGAS_OK) return (ogas_status)st;
+  return create_from_config(&cfg, out, errbuf, errlen);
+}
+
+/* Normalised z = 2(x - l)/(u - l) - 1 and back. */
+static void to_unit_box(const ogas_breeder *b, const double *x, float *z) {
+  for (size_t k = 0; k < b->d; k++) {
+    double l = b->cfg.l_bounds[k], u = b->cfg.u_bounds[k];
+    z[k] = (float)(2.0 * (x[k] - l) / (u - l) - 1.0);
+  }
+}
+
+/* Everything is sized here (FFTW-style planning), so that generation and
+   training do no setup work. Takes ownership of *cfg. */
+static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char *errbuf,
+                                      size_t errlen) {
+  if (cfg->model.n_blocks > DENOISER_MAX_BLOCKS) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "config: model.n_blocks: at most %d blocks are supported, got %lld",
+             DENOISER_MAX_BLOCKS, (long long)cfg->model.n_blocks);
+    set_err(errbuf, errlen, msg);
+    ogas_config_free(cfg);
+    return OGAS_EINVAL;
+  }
+  ogas_breeder *b = calloc(1, sizeof *b);
+  if (!b) {
+    ogas_config_free(cfg);
+    set_err(errbuf, errlen, "out of memory");
+    return OGAS_ENOMEM;
+  }
+  b->cfg = *cfg; /* ownership moves */
+  b->d = cfg->nb_params;
+  b->nb_sims = cfg->nb_sims;
+  b->highest_known_id = -1;
+  pthread_mutex_init(&b->gen_lock, NULL);
+  pthread_mutex_init(&b->train_lock, NULL);
+  pthread_mutex_init(&b->lock, NULL);
+  pthread_mutex_init(&b->snap_lock, NULL);
+  pthread_cond_init(&b->work_cv, NULL);
+  pthread_cond_init(&b->idle_cv, NULL);
+
+  size_t N = (size_t)b->nb_sims, d = b->d;
+  int64_t cap = b->cfg.data.buffer_size;
+  normalize_mode mode = !b->cfg.data.normalize_losses          ? NORMALIZE_OFF
+                        : b->cfg.data.clip_loss_norm_to_3_sigma ? NORMALIZE_3_SIGMA
+                                                                 : NORMALIZE_MIN_MAX;
+  char sferr[256] = "";
+  int ok = 1;
+  b->table = malloc(N * d * sizeof(double));
+  b->is_bred = calloc(N, 1);
+  b->row_generation = calloc(N, sizeof(int32_t));
+  b->staged = malloc(N * d * sizeof(double));
+  b->staged_bred = calloc(N, 1);
+  b->touched_call = calloc(N, sizeof(int64_t));
+  b->obs_c = malloc((size_t)cap * sizeof(float));
+  b->obs_scratch = malloc((size_t)cap * sizeof(double));
+  b->targets = malloc(N * sizeof(float));
+  b->cand = malloc(N * d * sizeof(float));
+  b->unit = malloc(N * d * sizeof(double));
+  b->order = malloc(N * sizeof(int64_t));
+  b->retry_z = malloc((size_t)GENERATION_CHUNK * d * sizeof(float));
+  b->retry_c = malloc((size_t)GENERATION_CHUNK * sizeof(float));
+  ok = b->retry_z && b->retry_c && b->table && b->is_bred && b->row_generation && b->staged && b->staged_bred &&
+       b->touched_call && b->obs_c && b->obs_scratch && b->targets && b->cand && b->unit &&
+       b->order;
+  ok = ok && signal_init(&b->signal, b->nb_sims, b->cfg.data.ema_loss_alpha, mode,
+                         (int)b->cfg.data.min_max_queue_length, b->cfg.data.max_loss_value) == 0;
+  ok = ok && reservoir_init(&b->res, (int)d, cap) == 0;
+  ok = ok && trainer_init(b) == 0;
+  if (ok) {
+    b->snapshot = malloc(b->tr.model.n_params * sizeof(float));
+    b->sampler = ddpm_sampler_create(&b->tr.ddpm_cfg, GENERATION_CHUNK);
+    ok = b->snapshot && b->sampler;
+  }
+  static const sf_kind kinds[] = {SF_UNIFORM, SF_LHS, SF_HALTON, SF_SOBOL};
+  int sfst = ok ? sf_create(kinds[b->cfg.non_breed_sampler], d, b->cfg.seed, &b->sf, sferr,
+                            sizeof sferr)
+                : OGAS_ENOMEM;
+  if (!ok || sfst != OGAS_OK) {
+    if (ok) {
+      char msg[320];
+      snprintf(msg, sizeof msg, "config: non_breed_sampler: %s", sferr);
+      set_err(errbuf, errlen, msg);
+    } else {
+      set_err(errbuf, errlen, "out of memory while creating the breeder");
+    }
+    ogas_breeder_free(b);
+    return ok ? (ogas_status)sfst : OGAS_ENOMEM;
+  }
+  memcpy(b->snapshot, b->tr.model.ema, b->tr.model.n_params * sizeof(float));
+  ogas_rng_seed(&b->gen_rng, b->cfg.seed, 1);
+
+  /* Generation 0: the whole table from the space-filling sampler. */
+  if (sf_next(b->sf, N, b->unit) != OGAS_OK) {
+    set_err(errbuf, errlen, "the non-breed sampler cannot draw nb_sims points");
+    ogas_breeder_free(b);
+    return OGAS_ERANGE;
+  }
+  for (size_t i = 0; i < N; i++)
+    for (size_t k = 0; k < d; k++) {
+      double l = b->cfg.l_bounds[k], u = b->cfg.u_bounds[k];
+      b->table[i * d + k] = l + b->unit[i * d + k] * (u - l);
+    }
+  blas_set_threads((int)b->cfg.model.blas_threads);
+  if (b->cfg.breeder.async_training && trainer_start(b)) {
+    set_err(errbuf, errlen, "cannot start the background training thread");
+    ogas_breeder_free(b);
+    return OGAS_ENOMEM;
+  }
+  *out = b;
+  return OGAS_OK;
+}
+
+void ogas_breeder_free(ogas_breeder *b) {
+  if (!b) return;
+  trainer_stop(b);
+  trainer_free(b);
+  ddpm_sampler_free(b->sampler);
+  sf_free(b->sf);
+  signal_free(&b->signal);
+  reservoir_free(&b->res);
+  free(b->table), free(b->is_bred), free(b->row_generation), free(b->staged);
+  free(b->staged_bred), free(b->touched_call), free(b->obs_c), free(b->obs_scratch);
+  free(b->targets), free(b->cand), free(b->unit), free(b->order), free(b->snapshot);
+  free(b->retry_z), free(b->retry_c);
+  free(b->gens);
+  ogas_config_free(&b->cfg);
+  pthread_mutex_destroy(&b->gen_lock);
+  pthread_mutex_destroy(&b->train_lock);
+  pthread_mutex_destroy(&b->lock);
+  pthread_mutex_destroy(&b->snap_lock);
+  pthread_cond_destroy(&b->work_cv);
+  pthread_cond_destroy(&b->idle_cv);
+  free(b);
+}
+
+const char *ogas_errmsg(const ogas_breeder *b) { return b ? b->errmsg : "breeder is NULL"; }
+
+size_t ogas_nb_params(const ogas_breeder *b) { return b ? b->d : 0; }
+int64_t ogas_nb_sims(const ogas_breeder *b) { return b ? b->nb_sims : 0; }
+
+ogas_status ogas_get_parameters(ogas_breeder *b, int64_t sim_id, double *out, int *is_bred) {
+  if (!b) return OGAS_EINVAL;
+  pthread_mutex_lock(&b->lock);
+  ogas_status st = OGAS_OK;
+  if (!out) st = breeder_fail(b, OGAS_EINVAL, "ogas_get_parameters: out is NULL");
+  else if (sim_id < 0 || sim_id >= b->nb_sims)
+    st = breeder_fail(b, OGAS_ERANGE, "ogas_get_parameters: sim id %lld is outside 0..%lld",
+                      (long long)sim_id, (long long)(b->nb_sims - 1));
+  else {
+    memcpy(out, b->table + (size_t)sim_id * b->d, b->d * sizeof(double));
+    if (is_bred) *is_bred = b->is_bred[sim_id];
+  }
+  pthread_mutex_unlock(&b->lock);
+  return st;
+}
+
+ogas_status ogas_record_increments(ogas_breeder *b, const int64_t *sim_ids,
+                                   const int64_t *time_steps, const double *values, size_t n,
+                                   int64_t batch_idx) {
+  if (!b) return OGAS_EINVAL;
+  (void)time_steps; /* the score is per simulation; time steps are accepted for API parity */
+  (void)batch_idx;
+  pthread_mutex_lock(&b->lock);
+  if (n > 0 && (!sim_ids || !values)) {
+    ogas_status st = breeder_fail(b, OGAS_EINVAL, "ogas_record_increments: sim_ids and values "
+                                                  "must not be NULL when n > 0");
+    pthread_mutex_unlock(&b->lock);
+    return st;
+  }
+  int64_t call = ++b->record_calls;
+  call_summary summary;
+  call_summary_begin(&summary);
+  int64_t rejected = 0, first_bad_id = 0;
+  double first_bad_value = 0;
+  /* Pass 1: fold accepted values into scores and the call's summary. */
+  for (size_t i = 0; i < n; i++) {
+    int64_t id = sim_ids[i];
+    double v = values[i];
+    if (id < 0 || id >= b->nb_sims) {
+      b->rejected_unknown_id++;
+    } else if (!isfinite(v)) {
+      b->rejected_nonfinite++;
+    } else if (v < 0) {
+      b->rejected_negative++;
+    } else {
+      signal_add_value(&b->signal, id, v);
+      call_summary_add(&summary, v);
+      if (id > b->highest_known_id) b->highest_known_id = id;
+      b->values_accepted++;
+      continue;
+    }
+    if (!rejected++) first_bad_id = id, first_bad_value = v;
+  }
+  signal_push_call(&b->signal, &summary);
+  /* Pass 2: one reservoir entry per simulation touched, judged now. */
+  float z[4096];
+  float *zb = b->d <= 4096 ? z : NULL;
+  for (size_t i = 0; i < n && zb; i++) {
+    int64_t id = sim_ids[i];
+    if (id < 0 || id >= b->nb_sims || b->signal.n_values[id] == 0 || b->touched_call[id] == call)
+      continue;
+    if (!isfinite(values[i]) || values[i] < 0) continue;
+    b->touched_call[id] = call;
+    to_unit_box(b, b->table + (size_t)id * b->d, zb);
+    float c = (float)signal_condition(&b->signal, b->signal.score[id]);
+    reservoir_push(&b->res, zb, c, id, b->is_bred[id]);
+  }
+  trainer_grant(b);
+  ogas_status st = OGAS_OK;
+  if (rejected)
+    breeder_fail(b, OGAS_OK,
+                 "ogas_record_increments: %lld of %zu values rejected (first: sim %lld, value %g)",
+                 (long long)rejected, n, (long long)first_bad_id, first_bad_value);
+  pthread_mutex_unlock(&b->lock);
+  return st;
+}
+
+ogas_status ogas_train_sampler(ogas_breeder *b, int64_t steps) {
+  if (!b) return OGAS_EINVAL;
+  if (!b->cfg.breeder.async_training) {
+    pthread_mutex_lock(&b->lock);
+    int64_t want = steps > 0 ? steps : b->tr.budget_ddpm;
+    if (steps > 0 && b->tr.budget_ddpm < steps) b->tr.budget_ddpm = steps;
+    pthread_mutex_unlock(&b->lock);
+    trainer_spend(b, want);
+    return OGAS_OK;
+  }
+  /* Async: grant the steps to the background thread and wait until it has
+     spent its budget (or nothing can be trained). */
+  pthread_mutex_lock(&b->lock);
+  if (steps > 0) b->tr.budget_ddpm += steps;
+  pthread_cond_broadcast(&b->work_cv);
+  while (!b->tr.stop && b->tr.budget_ddpm > 0 &&
+         (b->res.count > 0 && (!b->cfg.breeder.train_only_with_non_breed_samples ||
+                               b->res.n_non_bred > 0)))
+    pthread_cond_wait(&b->idle_cv, &b->lock);
+  pthread_mutex_unlock(&b->lock);
+  return OGAS_OK;
+}
+
+ogas_status ogas_concretize_resampled_parameters(ogas_breeder *b, int64_t last_submitted_sim_id,
+                                                 int64_t *first_id, int64_t *last_id) {
+  if (!b) return OGAS_EINVAL;
+  pthread_mutex_lock(&b->lock);
+  ogas_status st = OGAS_OK;
+  if (last_submitted_sim_id < -1 || last_submitted_sim_id >= b->nb_sims) {
+    st = breeder_fail(b, OGAS_ERANGE,
+                      "ogas_concretize_resampled_parameters: last_submitted_sim_id %lld is "
+                      "outside -1..%lld",
+                      (long long)last_submitted_sim_id, (long long)(b->nb_sims - 1));
+    pthread_mutex_unlock(&b->lock);
+    return st;
+  }
+  int64_t first = last_submitted_sim_id + 1;
+  int64_t room = b->nb_sims - first;
+  int64_t n = b->n_staged < room ? b->n_staged : room;
+  for (int64_t i = 0; i < n; i++) {
+    memcpy(b->table + (size_t)(first + i) * b->d, b->staged + (size_t)i * b->d,
+           b->d * sizeof(double));
+    b->is_bred[first + i] = b->staged_bred[i];
+    b->row_generation[first + i] = (int32_t)b->generation;
+  }
+  if (last_submitted_sim_id > b->highest_known_id) b->highest_known_id = last_submitted_sim_id;
+  b->n_staged = 0;
+  if (first_id) *first_id = n > 0 ? first : -1;
+  if (last_id) *last_id = n > 0 ? first + n - 1 : -1;
+  pthread_mutex_unlock(&b->lock);
+  return st;
+}
+
+int64_t ogas_current_generation(const ogas_breeder *b) {
+  if (!b) return 0;
+  pthread_mutex_lock((pthread_mutex_t *)&b->lock);
+  int64_t g = b->generation;
+  pthread_mutex_unlock((pthread_mutex_t *)&b->lock);
+  return g;
+}
+
+double ogas_breed_ratio(const ogas_breeder *b) {
+  if (!b) return 0.0;
+  pthread_mutex_lock((pthread_mutex_t *)&b->lock);
+  double r = b->breed_ratio;
+  pthread_mutex_unlock((pthread_mutex_t *)&b->lock);
+  return r;
+}
+
+ogas_status ogas_generation_info_get(ogas_breeder *b, int64_t generation,
+                                     ogas_generation_info *out) {
+  if (!b) return OGAS_EINVAL;
+  pthread_mutex_lock(&b->lock);
+  ogas_status st = OGAS_OK;
+  if (!out) st = breeder_fail(b, OGAS_EINVAL, "ogas_generation_info_get: out is NULL");
+  else if (generation < 1 || generation > b->n_gens)
+    st = breeder_fail(b, OGAS_ERANGE, "ogas_generation_info_get: generation %lld is outside 1..%lld",
+                      (long long)generation, (long long)b->n_gens);
+  else *out = b->gens[generation - 1];
+  pthread_mutex_unlock(&b->lock);
+  return st;
+}
+
+ogas_status ogas_get_stats(ogas_breeder *b, ogas_stats *out) {
+  if (!b) return OGAS_EINVAL;
+  pthread_mutex_lock(&b->lock);
+  ogas_status st = OGAS_OK;
+  if (!out) {
+    st = breeder_fail(b, OGAS_EINVAL, "ogas_get_stats: out is NULL");
+  } else {
+    *out = (ogas_stats){
+        .values_accepted = b->values_accepted,
+        .rejected_nonfinite = b->rejected_nonfinite,
+        .rejected_negative = b->rejected_negative,
+        .rejected_unknown_id = b->rejected_unknown_id,
+        .reservoir_entries = b->res.count,
+        .ddpm_steps = b->tr.ddpm_steps,
+        .ratio_steps = b->tr.ratio_steps,
+        .budget_pending = b->tr.budget_ddpm,
+        .ddpm_loss = b->tr.ddpm_loss,
+        .ratio_loss = b->tr.ratio_loss,
+        .train_cpu_s = b->tr.cpu_s,
+        .n_staged = b->n_staged,
+    };
+  }
+  pthread_mutex_unlock(&b->lock);
+  return st;
+}
+
+ogas_status ogas_get_parameter_table(ogas_breeder *b, double *params, int *is_bred) {
+  if (!b) return OGAS_EINVAL;
+  pthread_mutex_lock(&b->lock);
+  if (params) memcpy(params, b->table, (size_t)b->nb_sims * b->d * sizeof(double));
+  if (is_bred)
+    for (int64_t i = 0; i < b->nb_sims; i++) is_bred[i] = b->is_bred[i];
+  pthread_mutex_unlock(&b->lock);
+  return OGAS_OK;
+}

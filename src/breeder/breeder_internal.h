@@ -1,0 +1,126 @@
+/* breeder_internal — the state behind the opaque ogas_breeder handle, shared
+ * by the files that implement the public API (breeder.c, generation.c,
+ * trainer.c, telemetry.c, checkpoint.c).
+ *
+ * Locks, always taken in this order, never the other way round:
+ *   gen_lock   serialises generation (next_parameters) and owns its buffers;
+ *   train_lock serialises training steps and owns the models;
+ *   lock       guards the table, staging, signal, reservoir, counters, budget;
+ *   snap_lock  guards the published EMA snapshot that generation samples from.
+ * Training copies a minibatch under `lock`, computes without it, and
+ * publishes with trylock, so a training step never waits for generation and
+ * generation never waits for a training step. */
+#ifndef OGAS_BREEDER_INTERNAL_H
+#define OGAS_BREEDER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "breeder/config.h"
+#include "breeder/ratio_mlp.h"
+#include "breeder/reservoir.h"
+#include "breeder/signal.h"
+#include "breeder/space_filling.h"
+#include "ddpm/ddpm.h"
+#include "ogas.h"
+
+/* Largest number of candidates sampled in one pass (bounds the workspace). */
+#define GENERATION_CHUNK 512
+/* The background trainer publishes its EMA weights every so many steps. */
+#define PUBLISH_EVERY 10
+
+typedef struct {
+  ddpm_config ddpm_cfg;
+  ddpm_model model;
+  ratio_mlp ratio;
+  ogas_rng rng;
+  float *batch_z, *batch_c, *batch_w; /* DDPM minibatch (B rows) */
+  float *ratio_z, *ratio_labels;      /* RatioMLP minibatch (B rows) */
+  /* guarded by `lock` */
+  int64_t budget_ddpm, budget_ratio, grant_ddpm, grant_ratio;
+  int64_t ddpm_steps, ratio_steps;
+  double ddpm_loss, ratio_loss; /* exponential moving averages, NaN before any */
+  double cpu_s;
+  int stop, thread_started;
+  int pause_requests; /* >0: the background thread stays idle (checkpoints) */
+  pthread_t thread;
+} trainer_state;
+
+struct ogas_breeder {
+  ogas_config cfg;
+  size_t d;
+  int64_t nb_sims;
+  pthread_mutex_t gen_lock, train_lock, lock, snap_lock;
+  pthread_cond_t work_cv; /* budget granted or stop requested */
+  pthread_cond_t idle_cv; /* budget spent (or nothing trainable) */
+  char errmsg[512];
+
+  /* parameter table [lock] */
+  double *table;          /* nb_sims x d, physical units */
+  uint8_t *is_bred;       /* nb_sims */
+  int32_t *row_generation;/* nb_sims */
+  int64_t highest_known_id; /* largest id seen submitted (record or concretize) */
+  int64_t generation;
+  double breed_ratio;
+
+  /* staged children [lock] */
+  int64_t n_staged;
+  double *staged;         /* nb_sims x d */
+  uint8_t *staged_bred;
+
+  /* difficulty signal and reservoir [lock] */
+  difficulty_signal signal;
+  reservoir res;
+  int64_t *touched_call;  /* nb_sims: last record call that touched the sim */
+  int64_t record_calls;
+  int64_t values_accepted, rejected_nonfinite, rejected_negative, rejected_unknown_id;
+
+  /* generation buffers [gen_lock] */
+  space_filling *sf;
+  ogas_rng gen_rng;
+  ddpm_sampler *sampler;
+  float *obs_c;           /* buffer_size: conditions copied from the reservoir */
+  double *obs_scratch;    /* buffer_size */
+  float *targets;         /* nb_sims */
+  float *cand;            /* nb_sims x d: normalised candidates */
+  double *unit;           /* nb_sims x d: space-filling points */
+  int64_t *order;         /* nb_sims */
+  float *retry_z, *retry_c; /* GENERATION_CHUNK rows: out-of-bounds redraws */
+  int64_t last_gen_ddpm_steps;
+  double last_gen_cpu_s;
+
+  /* published weights [snap_lock] */
+  float *snapshot;
+  int64_t snapshot_steps; /* DDPM steps reflected in the snapshot */
+
+  /* training [train_lock; counters under lock] */
+  trainer_state tr;
+
+  /* telemetry [lock] */
+  ogas_generation_info *gens;
+  int64_t n_gens, cap_gens;
+};
+
+/* Set the breeder's message and return st (call with `lock` held or from a
+   thread that owns the breeder exclusively). */
+ogas_status breeder_fail(ogas_breeder *b, ogas_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* trainer.c */
+int trainer_init(ogas_breeder *b);
+void trainer_free(ogas_breeder *b);
+int trainer_start(ogas_breeder *b);       /* background thread (async mode) */
+void trainer_stop(ogas_breeder *b);
+/* Grant one record call's budget (call with `lock` held). */
+void trainer_grant(ogas_breeder *b);
+/* Spend up to max_steps DDPM steps (and the RatioMLP budget) on the calling
+   thread; returns the DDPM steps done. */
+int64_t trainer_spend(ogas_breeder *b, int64_t max_steps);
+/* Copy the EMA weights into the snapshot (blocking, or trylock: returns 0
+   when generation holds the snapshot). Call with train_lock held. */
+int trainer_publish(ogas_breeder *b, int blocking);
+
+/* telemetry.c */
+ogas_status telemetry_append(ogas_breeder *b, const ogas_generation_info *info);
+
+#endif

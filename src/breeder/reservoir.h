@@ -1,0 +1,25 @@
+/* reservoir — the FIFO of (z, c, sim_id, is_bred) entries the DDPM learns
+ * from (SPEC §3). A ring of fixed capacity: a push past capacity evicts the
+ * oldest entry. Entry k (0 = oldest) lives at slot (head - count + k) mod cap. */
+#ifndef OGAS_BREEDER_RESERVOIR_H
+#define OGAS_BREEDER_RESERVOIR_H
+
+#include <stdint.h>
+
+typedef struct {
+  int dim;
+  int64_t capacity, count, head; /* head: slot of the next push */
+  int64_t n_non_bred;            /* entries with is_bred == 0 */
+  float *z;                      /* capacity x dim, normalised parameters */
+  float *c;                      /* capacity: conditions */
+  int64_t *sim_id;
+  uint8_t *is_bred;
+} reservoir;
+
+int reservoir_init(reservoir *r, int dim, int64_t capacity);
+void reservoir_free(reservoir *r);
+void reservoir_push(reservoir *r, const float *z, float c, int64_t sim_id, int is_bred);
+/* Slot of the k-th oldest entry, k in [0, count). */
+int64_t reservoir_slot(const reservoir *r, int64_t k);
+
+#endif
