@@ -1,0 +1,412 @@
+#include "study/surrogate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/layers.h"
+#include "nn/loss.h"
+#include "nn/optim.h"
+#include "nn/rng.h"
+#include "ogas.h"
+
+int study_loss_parse(const char *name, study_loss_kind *out) {
+  if (!name || !out) return -1;
+  if (!strcmp(name, "mse")) *out = STUDY_LOSS_MSE;
+  else if (!strcmp(name, "rmse")) *out = STUDY_LOSS_RMSE;
+  else if (!strcmp(name, "nrmse")) *out = STUDY_LOSS_NRMSE;
+  else return -1;
+  return 0;
+}
+
+const char *study_loss_name(study_loss_kind k) {
+  switch (k) {
+  case STUDY_LOSS_MSE: return "mse";
+  case STUDY_LOSS_RMSE: return "rmse";
+  case STUDY_LOSS_NRMSE: return "nrmse";
+  }
+  return "unknown";
+}
+
+typedef struct {
+  float *W, *b;
+} lin;
+typedef struct {
+  float *gain, *bias;
+} norm;
+typedef struct {
+  lin in;
+  struct {
+    norm ln;
+    lin l1, l2;
+  } block[SURROGATE_MAX_BLOCKS];
+  norm lnf;
+  lin out;
+} tensors;
+
+struct surrogate {
+  surrogate_config cfg;
+  int S, P, C, W, NB, inp; /* inp = S + P */
+  size_t n_params;
+  float *params, *grads, *m, *v; /* one allocation, n_params each */
+  int64_t step;
+  int has_norm;
+  float *in_mean, *in_std, *out_mean, *out_std; /* C each */
+  double typical_norm;                          /* ||state|| of a typical state */
+  /* workspace for max_batch rows */
+  int B; /* rows of the last forward */
+  float *x, *h[SURROGATE_MAX_BLOCKS + 1], *ln[SURROGATE_MAX_BLOCKS], *mean[SURROGATE_MAX_BLOCKS],
+      *rstd[SURROGATE_MAX_BLOCKS], *a[SURROGATE_MAX_BLOCKS], *sa[SURROGATE_MAX_BLOCKS];
+  float *lnf, *mean_f, *rstd_f, *sf, *f, *y, *df;
+  float *dh, *ds, *da, *dln, *dsf, *dlnf;
+  float *mem;
+};
+
+static float *take(float **cursor, size_t n) {
+  float *p = *cursor;
+  *cursor += n;
+  return p;
+}
+
+static void bind(const surrogate *s, float *base, tensors *t) {
+  size_t W = (size_t)s->W;
+  float *cur = base;
+  t->in.W = take(&cur, W * (size_t)s->inp);
+  t->in.b = take(&cur, W);
+  for (int k = 0; k < s->NB; k++) {
+    t->block[k].ln.gain = take(&cur, W);
+    t->block[k].ln.bias = take(&cur, W);
+    t->block[k].l1.W = take(&cur, W * W);
+    t->block[k].l1.b = take(&cur, W);
+    t->block[k].l2.W = take(&cur, W * W);
+    t->block[k].l2.b = take(&cur, W);
+  }
+  t->lnf.gain = take(&cur, W);
+  t->lnf.bias = take(&cur, W);
+  t->out.W = take(&cur, (size_t)s->S * W);
+  t->out.b = take(&cur, (size_t)s->S);
+}
+
+static void init_linear(lin *l, size_t in, size_t out, float scale, ogas_rng *rng) {
+  double bound = scale / sqrt((double)in);
+  for (size_t i = 0; i < in * out; i++) l->W[i] = (float)((2.0 * ogas_rng_uniform(rng) - 1.0) * bound);
+  for (size_t i = 0; i < out; i++) l->b[i] = (float)((2.0 * ogas_rng_uniform(rng) - 1.0) * bound);
+}
+
+static void init_norm(norm *n, size_t W) {
+  for (size_t i = 0; i < W; i++) n->gain[i] = 1.0f, n->bias[i] = 0.0f;
+}
+
+int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, size_t errlen) {
+  if (out) *out = NULL;
+  const char *bad = NULL;
+  if (!cfg || !out) bad = "surrogate: NULL argument";
+  else if (cfg->state_size < 1 || cfg->state_size > (1u << 24)) bad = "surrogate: state_size must be in 1..2^24";
+  else if (cfg->channels < 1 || cfg->channels > SURROGATE_MAX_CHANNELS ||
+           cfg->state_size % cfg->channels)
+    bad = "surrogate: channels must be in 1..64 and divide state_size";
+  else if (cfg->nb_params > 4096) bad = "surrogate: nb_params must be <= 4096";
+  else if (cfg->width < 2 || cfg->width > 65536) bad = "surrogate: width must be in 2..65536";
+  else if (cfg->n_blocks < 0 || cfg->n_blocks > SURROGATE_MAX_BLOCKS)
+    bad = "surrogate: blocks must be in 0..32";
+  else if (cfg->max_batch < 1 || cfg->max_batch > (1 << 20)) bad = "surrogate: batch size must be in 1..2^20";
+  else if (!(cfg->lr > 0) || !isfinite(cfg->lr)) bad = "surrogate: lr must be > 0";
+  else if (!(cfg->weight_decay >= 0) || !isfinite(cfg->weight_decay))
+    bad = "surrogate: weight_decay must be >= 0";
+  else if (!(cfg->grad_clip > 0) || !isfinite(cfg->grad_clip)) bad = "surrogate: grad_clip must be > 0";
+  if (bad) {
+    if (err && errlen) snprintf(err, errlen, "%s", bad);
+    return OGAS_EINVAL;
+  }
+  surrogate *s = calloc(1, sizeof *s);
+  if (!s) goto nomem;
+  s->cfg = *cfg;
+  s->S = (int)cfg->state_size;
+  s->P = (int)cfg->nb_params;
+  s->C = (int)cfg->channels;
+  s->W = cfg->width;
+  s->NB = cfg->n_blocks;
+  s->inp = s->S + s->P;
+  size_t W = (size_t)s->W, S = (size_t)s->S;
+  s->n_params = (W * (size_t)s->inp + W) + (size_t)s->NB * (2 * W + 2 * (W * W + W)) + 2 * W +
+                (S * W + S);
+  s->params = calloc(4 * s->n_params + 4 * (size_t)s->C, sizeof(float));
+  if (!s->params) goto nomem;
+  s->grads = s->params + s->n_params;
+  s->m = s->grads + s->n_params;
+  s->v = s->m + s->n_params;
+  s->in_mean = s->v + s->n_params;
+  s->in_std = s->in_mean + s->C;
+  s->out_mean = s->in_std + s->C;
+  s->out_std = s->out_mean + s->C;
+  for (int c = 0; c < s->C; c++) s->in_std[c] = s->out_std[c] = 1.0f;
+  s->typical_norm = sqrt((double)S);
+
+  size_t R = (size_t)cfg->max_batch, RW = R * W, NB = (size_t)s->NB;
+  size_t total = R * (size_t)s->inp + (NB + 1) * RW + NB * (3 * RW + 2 * R) + 2 * RW + 2 * R +
+                 3 * R * S + 6 * RW;
+  s->mem = calloc(total, sizeof(float));
+  if (!s->mem) goto nomem;
+  float *cur = s->mem;
+  s->x = take(&cur, R * (size_t)s->inp);
+  for (size_t k = 0; k <= NB; k++) s->h[k] = take(&cur, RW);
+  for (size_t k = 0; k < NB; k++) {
+    s->ln[k] = take(&cur, RW);
+    s->a[k] = take(&cur, RW);
+    s->sa[k] = take(&cur, RW);
+    s->mean[k] = take(&cur, R);
+    s->rstd[k] = take(&cur, R);
+  }
+  s->lnf = take(&cur, RW);
+  s->sf = take(&cur, RW);
+  s->mean_f = take(&cur, R);
+  s->rstd_f = take(&cur, R);
+  s->f = take(&cur, R * S);
+  s->y = take(&cur, R * S);
+  s->df = take(&cur, R * S);
+  s->dh = take(&cur, RW);
+  s->ds = take(&cur, RW);
+  s->da = take(&cur, RW);
+  s->dln = take(&cur, RW);
+  s->dsf = take(&cur, RW);
+  s->dlnf = take(&cur, RW);
+
+  /* torch.nn.Linear's init, with the last layer scaled down so that the
+     untrained model predicts an increment close to the mean one. */
+  ogas_rng rng;
+  ogas_rng_seed(&rng, cfg->seed, 0x5u);
+  tensors t;
+  bind(s, s->params, &t);
+  init_linear(&t.in, (size_t)s->inp, W, 1.0f, &rng);
+  for (int k = 0; k < s->NB; k++) {
+    init_norm(&t.block[k].ln, W);
+    init_linear(&t.block[k].l1, W, W, 1.0f, &rng);
+    init_linear(&t.block[k].l2, W, W, 1.0f, &rng);
+  }
+  init_norm(&t.lnf, W);
+  init_linear(&t.out, W, S, 0.1f, &rng);
+  *out = s;
+  return OGAS_OK;
+nomem:
+  surrogate_free(s);
+  if (err && errlen) snprintf(err, errlen, "surrogate: out of memory");
+  return OGAS_ENOMEM;
+}
+
+void surrogate_free(surrogate *s) {
+  if (!s) return;
+  free(s->params);
+  free(s->mem);
+  free(s);
+}
+
+const surrogate_config *surrogate_get_config(const surrogate *s) { return &s->cfg; }
+size_t surrogate_param_count(const surrogate *s) { return s->n_params; }
+float *surrogate_params(surrogate *s) { return s->params; }
+float *surrogate_grads(surrogate *s) { return s->grads; }
+int64_t surrogate_steps(const surrogate *s) { return s->step; }
+int surrogate_has_normalization(const surrogate *s) { return s->has_norm; }
+
+void surrogate_normalize_params(size_t P, const double *lower, const double *upper,
+                                const double *p, float *z) {
+  for (size_t i = 0; i < P; i++) z[i] = (float)(2.0 * (p[i] - lower[i]) / (upper[i] - lower[i]) - 1.0);
+}
+
+static void update_typical_norm(surrogate *s) {
+  /* E||u||^2 = Σ_c (S/C)(mean_c^2 + std_c^2) */
+  double e2 = 0;
+  for (int c = 0; c < s->C; c++)
+    e2 += ((double)s->in_mean[c] * s->in_mean[c] + (double)s->in_std[c] * s->in_std[c]);
+  s->typical_norm = sqrt(e2 * (double)(s->S / s->C));
+}
+
+int surrogate_set_normalization(surrogate *s, const float *in_mean, const float *in_std,
+                                const float *out_mean, const float *out_std) {
+  if (!s || !in_mean || !in_std || !out_mean || !out_std) return OGAS_EINVAL;
+  for (int c = 0; c < s->C; c++)
+    if (!isfinite(in_mean[c]) || !isfinite(out_mean[c]) || !(in_std[c] > 0) ||
+        !(out_std[c] > 0) || !isfinite(in_std[c]) || !isfinite(out_std[c]))
+      return OGAS_EINVAL;
+  for (int c = 0; c < s->C; c++) {
+    s->in_mean[c] = in_mean[c], s->in_std[c] = in_std[c];
+    s->out_mean[c] = out_mean[c], s->out_std[c] = out_std[c];
+  }
+  s->has_norm = 1;
+  update_typical_norm(s);
+  return OGAS_OK;
+}
+
+int surrogate_fit_normalization(surrogate *s, const float *states, const float *next_states,
+                                size_t n) {
+  if (!s || !states || !next_states || n == 0) return OGAS_EINVAL;
+  size_t S = (size_t)s->S, C = (size_t)s->C, per = S / C;
+  float im[SURROGATE_MAX_CHANNELS], is[SURROGATE_MAX_CHANNELS], om[SURROGATE_MAX_CHANNELS],
+      os[SURROGATE_MAX_CHANNELS];
+  for (size_t c = 0; c < C; c++) {
+    double si = 0, sii = 0, so = 0, soo = 0;
+    for (size_t r = 0; r < n; r++)
+      for (size_t j = c * per; j < (c + 1) * per; j++) {
+        double u = states[r * S + j], d = (double)next_states[r * S + j] - u;
+        si += u, sii += u * u, so += d, soo += d * d;
+      }
+    double cnt = (double)(n * per);
+    double mi = si / cnt, mo = so / cnt;
+    double vi = fmax(sii / cnt - mi * mi, 0.0), vo = fmax(soo / cnt - mo * mo, 0.0);
+    if (!isfinite(mi) || !isfinite(mo) || !isfinite(vi) || !isfinite(vo)) return OGAS_EINVAL;
+    /* A constant channel (or one that does not move) keeps a finite scale:
+       1e-6 of its magnitude, or 1 when everything is zero. */
+    double scale_i = fmax(fabs(mi), 1e-30), scale_o = fmax(sqrt(vi) + fabs(mi), 1e-30);
+    double sdi = sqrt(vi), sdo = sqrt(vo);
+    if (sdi < 1e-6 * scale_i) sdi = scale_i > 1e-30 ? 1e-6 * scale_i : 1.0;
+    if (sdo < 1e-6 * scale_o) sdo = scale_o > 1e-30 ? 1e-6 * scale_o : 1.0;
+    im[c] = (float)mi, is[c] = (float)sdi, om[c] = (float)mo, os[c] = (float)sdo;
+  }
+  return surrogate_set_normalization(s, im, is, om, os);
+}
+
+/* Build x = [(u - in_mean)/in_std, z] for B rows. */
+static void build_input(surrogate *s, const float *states, const float *z, int B) {
+  int S = s->S, P = s->P, per = s->S / s->C;
+  for (int r = 0; r < B; r++) {
+    float *xr = s->x + (size_t)r * s->inp;
+    const float *u = states + (size_t)r * S;
+    for (int c = 0; c < s->C; c++) {
+      float m = s->in_mean[c], inv = 1.0f / s->in_std[c];
+      for (int j = c * per; j < (c + 1) * per; j++) xr[j] = (u[j] - m) * inv;
+    }
+    if (P) memcpy(xr + S, z + (size_t)r * P, (size_t)P * sizeof(float));
+  }
+}
+
+static void forward(surrogate *s, const float *states, const float *z, int B) {
+  int W = s->W;
+  size_t BW = (size_t)B * W;
+  tensors w;
+  bind(s, s->params, &w);
+  s->B = B;
+  build_input(s, states, z, B);
+  linear_forward(s->h[0], s->x, w.in.W, w.in.b, B, s->inp, W);
+  for (int k = 0; k < s->NB; k++) {
+    memcpy(s->h[k + 1], s->h[k], BW * sizeof(float));
+    layernorm_forward(s->ln[k], s->mean[k], s->rstd[k], s->h[k], w.block[k].ln.gain,
+                      w.block[k].ln.bias, B, W);
+    linear_forward(s->a[k], s->ln[k], w.block[k].l1.W, w.block[k].l1.b, B, W, W);
+    silu_forward(s->sa[k], s->a[k], BW);
+    linear_forward_accumulate(s->h[k + 1], s->sa[k], w.block[k].l2.W, w.block[k].l2.b, B, W, W);
+  }
+  layernorm_forward(s->lnf, s->mean_f, s->rstd_f, s->h[s->NB], w.lnf.gain, w.lnf.bias, B, W);
+  silu_forward(s->sf, s->lnf, BW);
+  linear_forward(s->f, s->sf, w.out.W, w.out.b, B, W, s->S);
+}
+
+static void backward(surrogate *s) {
+  int W = s->W, B = s->B;
+  size_t BW = (size_t)B * W, bytes = BW * sizeof(float);
+  tensors w, g;
+  bind(s, s->params, &w);
+  bind(s, s->grads, &g);
+  memset(s->dsf, 0, bytes);
+  linear_backward(s->dsf, g.out.W, g.out.b, s->df, s->sf, w.out.W, B, W, s->S);
+  memset(s->dlnf, 0, bytes);
+  silu_backward(s->dlnf, s->dsf, s->lnf, BW);
+  memset(s->dh, 0, bytes);
+  layernorm_backward(s->dh, g.lnf.gain, g.lnf.bias, s->dlnf, s->h[s->NB], s->mean_f, s->rstd_f,
+                     w.lnf.gain, B, W);
+  /* dh carries dL/dh through the residual stream: each block adds its
+     branch's input gradient to it. */
+  for (int k = s->NB - 1; k >= 0; k--) {
+    memset(s->ds, 0, bytes);
+    linear_backward(s->ds, g.block[k].l2.W, g.block[k].l2.b, s->dh, s->sa[k], w.block[k].l2.W, B,
+                    W, W);
+    memset(s->da, 0, bytes);
+    silu_backward(s->da, s->ds, s->a[k], BW);
+    memset(s->dln, 0, bytes);
+    linear_backward(s->dln, g.block[k].l1.W, g.block[k].l1.b, s->da, s->ln[k], w.block[k].l1.W,
+                    B, W, W);
+    layernorm_backward(s->dh, g.block[k].ln.gain, g.block[k].ln.bias, s->dln, s->h[k],
+                       s->mean[k], s->rstd[k], w.block[k].ln.gain, B, W);
+  }
+  linear_backward(NULL, g.in.W, g.in.b, s->dh, s->x, w.in.W, B, s->inp, W);
+}
+
+int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next_states,
+                            const float *z, const float *weights, int B, study_loss_kind kind,
+                            float *loss, double *per_sample) {
+  if (!s || !states || !next_states || (s->P && !z) || B < 1 || B > s->cfg.max_batch)
+    return OGAS_EINVAL;
+  int S = s->S, per = s->S / s->C;
+  forward(s, states, z, B);
+  /* Target: the normalised increment y = (u_{t+1} - u_t - out_mean)/out_std. */
+  for (int r = 0; r < B; r++) {
+    const float *u = states + (size_t)r * S, *un = next_states + (size_t)r * S;
+    float *yr = s->y + (size_t)r * S;
+    for (int c = 0; c < s->C; c++) {
+      float m = s->out_mean[c], inv = 1.0f / s->out_std[c];
+      for (int j = c * per; j < (c + 1) * per; j++) yr[j] = (un[j] - u[j] - m) * inv;
+    }
+  }
+  float L = mse_loss(s->df, s->f, s->y, weights, B, S);
+  if (loss) *loss = L;
+  if (per_sample) {
+    /* Physical error û_{t+1} - u_{t+1} = out_std · (f - y), channel by channel. */
+    double floor_norm = SURROGATE_NRMSE_FLOOR * s->typical_norm;
+    for (int r = 0; r < B; r++) {
+      const float *fr = s->f + (size_t)r * S, *yr = s->y + (size_t)r * S;
+      const float *un = next_states + (size_t)r * S;
+      double e2 = 0, t2 = 0;
+      for (int c = 0; c < s->C; c++) {
+        double sd = s->out_std[c], ec = 0;
+        for (int j = c * per; j < (c + 1) * per; j++) {
+          double d = (double)fr[j] - yr[j];
+          ec += d * d;
+          t2 += (double)un[j] * un[j];
+        }
+        e2 += sd * sd * ec;
+      }
+      double v;
+      switch (kind) {
+      case STUDY_LOSS_MSE: v = e2 / S; break;
+      case STUDY_LOSS_RMSE: v = sqrt(e2 / S); break;
+      default: v = sqrt(e2) / fmax(sqrt(t2), floor_norm); break;
+      }
+      per_sample[r] = v;
+    }
+  }
+  memset(s->grads, 0, s->n_params * sizeof(float));
+  backward(s);
+  return isfinite(L) ? OGAS_OK : OGAS_ERANGE;
+}
+
+int surrogate_train_step(surrogate *s, const float *states, const float *next_states,
+                         const float *z, const float *weights, int B, study_loss_kind kind,
+                         float *loss, double *per_sample, float *grad_norm) {
+  int st = surrogate_loss_and_grad(s, states, next_states, z, weights, B, kind, loss, per_sample);
+  if (st) return st;
+  float gn = clip_grad_norm(s->grads, s->n_params, s->cfg.grad_clip);
+  if (grad_norm) *grad_norm = gn;
+  if (!isfinite(gn)) return OGAS_ERANGE; /* leave the weights as they were */
+  adamw_config ac = {s->cfg.lr, 0.9f, 0.999f, 1e-8f, s->cfg.weight_decay};
+  adamw_step(s->params, s->grads, s->m, s->v, s->n_params, &ac, ++s->step);
+  return OGAS_OK;
+}
+
+int surrogate_predict(surrogate *s, const float *states, const float *z, size_t n,
+                      float *next_out) {
+  if (!s || (n && (!states || !next_out || (s->P && !z)))) return OGAS_EINVAL;
+  int S = s->S, P = s->P, per = s->S / s->C;
+  for (size_t r0 = 0; r0 < n; r0 += (size_t)s->cfg.max_batch) {
+    int B = (int)(n - r0 < (size_t)s->cfg.max_batch ? n - r0 : (size_t)s->cfg.max_batch);
+    const float *u0 = states + r0 * S;
+    forward(s, u0, P ? z + r0 * P : NULL, B);
+    for (int r = 0; r < B; r++) {
+      const float *u = u0 + (size_t)r * S, *fr = s->f + (size_t)r * S;
+      float *o = next_out + (r0 + (size_t)r) * S;
+      for (int c = 0; c < s->C; c++) {
+        float m = s->out_mean[c], sd = s->out_std[c];
+        for (int j = c * per; j < (c + 1) * per; j++) o[j] = u[j] + m + sd * fr[j];
+      }
+    }
+  }
+  return OGAS_OK;
+}

@@ -1,0 +1,112 @@
+/* surrogate — the one-step predictor an online study trains:
+ *
+ *   u_{t+1} = u_t + out_mean + out_std · f(x),   x = [ (u_t - in_mean)/in_std , z ]
+ *
+ * where z in [-1, 1]^P are the simulation's parameters normalised to the box
+ * (z = 2(p - l)/(u - l) - 1, the caller's job: surrogate_normalize_params),
+ * and in_mean, in_std, out_mean, out_std are per field (channel) of the state:
+ * the increment u_{t+1} - u_t is what the network predicts, in units of its
+ * own spread. f is a residual MLP on the NN engine (W = width):
+ *
+ *   h  = L_in x                                  (S + P -> W)
+ *   h <- h + L_b2 silu(L_b1 LN_b(h))             n_blocks times (W -> W -> W)
+ *   f  = L_out silu(LN_f(h))                     (W -> S)
+ *
+ * Parameters live in one contiguous block, in this order:
+ *   L_in.W L_in.b [LN_b.gain LN_b.bias L_b1.W L_b1.b L_b2.W L_b2.b] x n_blocks
+ *   LN_f.gain LN_f.bias L_out.W L_out.b
+ * (weights (out, in) row-major); gradients and AdamW moments mirror it.
+ *
+ * Training minimises the mean squared error of f against the normalised
+ * increment, (1/B) Σ_i w_i (1/S) Σ_j (f_ij - y_ij)^2, with gradient-norm
+ * clipping and AdamW. Each step also returns every sample's loss in physical
+ * units, the difficulty signal of active sampling:
+ *   mse   = (1/S) ||û_{t+1} - u_{t+1}||^2
+ *   rmse  = sqrt(mse)
+ *   nrmse = ||û_{t+1} - u_{t+1}|| / max(||u_{t+1}||, floor)
+ * floor = SURROGATE_NRMSE_FLOOR · the norm of a typical state (from the
+ * normalisation statistics), so that states that decay to zero are judged on
+ * their absolute error at 1 % of the usual scale instead of dividing by ~0.
+ *
+ * Normalisation comes from the first data seen (surrogate_fit_normalization)
+ * or from fixed scales (surrogate_set_normalization); until one of them is
+ * called the scales are the identity (mean 0, std 1).
+ *
+ * A surrogate owns its weights, Adam state and a workspace for up to
+ * max_batch rows, all allocated at creation: training and prediction never
+ * allocate. One thread uses a surrogate at a time. Functions return
+ * ogas_status codes (OGAS_OK = 0) and never abort. */
+#ifndef OGAS_STUDY_SURROGATE_H
+#define OGAS_STUDY_SURROGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SURROGATE_MAX_BLOCKS 32
+#define SURROGATE_MAX_CHANNELS 64
+#define SURROGATE_NRMSE_FLOOR 1e-2
+
+typedef enum { STUDY_LOSS_MSE, STUDY_LOSS_RMSE, STUDY_LOSS_NRMSE } study_loss_kind;
+
+/* "mse", "rmse", "nrmse" -> *out; 0 on success, -1 otherwise. */
+int study_loss_parse(const char *name, study_loss_kind *out);
+const char *study_loss_name(study_loss_kind k);
+
+typedef struct {
+  size_t state_size; /* S floats per state */
+  size_t channels;   /* fields per state (normalisation groups), divides S, <= 64 */
+  size_t nb_params;  /* P */
+  int width;         /* W >= 2 */
+  int n_blocks;      /* 0..SURROGATE_MAX_BLOCKS */
+  int max_batch;     /* rows per training step / prediction chunk */
+  float lr, weight_decay, grad_clip; /* AdamW (betas 0.9, 0.999, eps 1e-8) */
+  uint64_t seed;     /* weight initialisation */
+} surrogate_config;
+
+typedef struct surrogate surrogate;
+
+/* OGAS_EINVAL (message in err) for a bad config, OGAS_ENOMEM. */
+int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, size_t errlen);
+void surrogate_free(surrogate *s); /* NULL is accepted */
+const surrogate_config *surrogate_get_config(const surrogate *s);
+
+/* Number of floats in the parameter block, and the blocks themselves. */
+size_t surrogate_param_count(const surrogate *s);
+float *surrogate_params(surrogate *s);
+float *surrogate_grads(surrogate *s);
+
+/* z = 2(p - l)/(u - l) - 1 for P parameters. */
+void surrogate_normalize_params(size_t P, const double *lower, const double *upper,
+                                const double *p, float *z);
+
+/* Per-channel mean and std of the states and of the increments next - state
+   over n samples (rows of S floats). A std below 1e-6 of the channel's scale
+   (or exactly zero) is raised to keep the division finite. OGAS_EINVAL for
+   n = 0 or non-finite data. */
+int surrogate_fit_normalization(surrogate *s, const float *states, const float *next_states,
+                                size_t n);
+/* Fixed scales, channels values each; stds must be > 0. */
+int surrogate_set_normalization(surrogate *s, const float *in_mean, const float *in_std,
+                                const float *out_mean, const float *out_std);
+int surrogate_has_normalization(const surrogate *s);
+
+/* Forward, loss and backward on B <= max_batch rows: states, next_states
+   (B,S), z (B,P); weights (B) may be NULL (all 1). Overwrites the gradient
+   block; returns the training loss (normalised units) in *loss and, if
+   per_sample is not NULL, each row's loss of the given kind (physical units). */
+int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next_states,
+                            const float *z, const float *weights, int B, study_loss_kind kind,
+                            float *loss, double *per_sample);
+/* loss_and_grad, then clip the gradient norm and take one AdamW step.
+   *grad_norm (may be NULL) gets the norm before clipping. */
+int surrogate_train_step(surrogate *s, const float *states, const float *next_states,
+                         const float *z, const float *weights, int B, study_loss_kind kind,
+                         float *loss, double *per_sample, float *grad_norm);
+int64_t surrogate_steps(const surrogate *s);
+
+/* next_out (n,S) = predicted next states of n rows (any n: processed in
+   chunks of max_batch). */
+int surrogate_predict(surrogate *s, const float *states, const float *z, size_t n,
+                      float *next_out);
+
+#endif
