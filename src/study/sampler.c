@@ -1,0 +1,490 @@
+#include "study/sampler.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nn/rng.h"
+#include "ogas.h"
+
+static const char *const sampler_names[] = {"uniform", "lhs", "halton", "sobol", "breed", "ogas"};
+
+int study_sampler_parse(const char *name, study_sampler_kind *out) {
+  if (!name || !out) return -1;
+  for (int i = 0; i < (int)(sizeof sampler_names / sizeof *sampler_names); i++)
+    if (!strcmp(name, sampler_names[i])) {
+      *out = (study_sampler_kind)i;
+      return 0;
+    }
+  return -1;
+}
+
+const char *study_sampler_name(study_sampler_kind k) {
+  return (unsigned)k < sizeof sampler_names / sizeof *sampler_names ? sampler_names[k] : "unknown";
+}
+
+void study_breed_config_defaults(study_breed_config *c) {
+  c->start_breed_ratio = 0.0;
+  c->end_breed_ratio = 0.7;
+  c->breakpoint = 4;
+  c->sigma = 0.1;
+  c->shrink = 0.5;
+  c->max_oob_attempts = 10;
+  c->ema_loss_alpha = 0.3;
+  c->non_breed_sampler = SF_HALTON;
+}
+
+struct study_sampler {
+  study_sampler_config cfg;
+  size_t d;
+  int64_t n;
+  double *lower, *upper, *row; /* one block of 3 d */
+  pthread_mutex_t lock;
+  double cpu_s; /* calling threads' CPU time inside the calls */
+  int64_t generation;
+  char err[512];
+  /* table samplers (all but ogas) */
+  double *table;   /* n x d */
+  int *is_bred;    /* n */
+  space_filling *sf;
+  /* breed */
+  ogas_rng rng;
+  double *score, *scale; /* n: loss EMA, sigma multiplier */
+  unsigned char *has_score, *finished;
+  double *cumulative;    /* n: parent-draw weights */
+  int64_t *parent_id;    /* n */
+  double *staged;        /* n x d */
+  int *staged_bred;      /* n */
+  int64_t *order;        /* n */
+  /* ogas */
+  ogas_breeder *breeder;
+  int ogas_async;
+};
+
+static double thread_cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int fail(study_sampler *s, int st, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->err, sizeof s->err, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* Unit-cube points to the box, row by row. */
+static void to_box(const study_sampler *s, const double *unit, size_t rows, double *out) {
+  for (size_t r = 0; r < rows; r++)
+    for (size_t i = 0; i < s->d; i++)
+      out[r * s->d + i] = s->lower[i] + unit[r * s->d + i] * (s->upper[i] - s->lower[i]);
+}
+
+static int draw_space_filling(study_sampler *s, size_t rows, double *out) {
+  if (!rows) return OGAS_OK;
+  int st = sf_next(s->sf, rows, out);
+  if (st) return fail(s, st, "sampler: space-filling draw of %zu points failed", rows);
+  to_box(s, out, rows, out);
+  return OGAS_OK;
+}
+
+/* Build the breeder's JSON from the "ogas" section plus the study's own
+   settings; returns a malloc'd string or NULL with err set. */
+static char *ogas_config_json(const study_sampler_config *c, int *async_out, char *err,
+                              size_t errlen) {
+  json_t *root;
+  if (c->ogas_json && *c->ogas_json) {
+    json_error_t je;
+    root = json_loads(c->ogas_json, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+      set_err(err, errlen, "ogas: %s", je.text);
+      return NULL;
+    }
+    if (!json_is_object(root)) {
+      json_decref(root);
+      set_err(err, errlen, "ogas: the \"ogas\" section must be an object");
+      return NULL;
+    }
+  } else {
+    root = json_object();
+  }
+  static const char *const owned[] = {"nb_params", "l_bounds", "u_bounds", "parameter_names",
+                                      "nb_sims", "seed"};
+  for (size_t i = 0; i < sizeof owned / sizeof *owned; i++)
+    if (json_object_get(root, owned[i])) {
+      set_err(err, errlen, "ogas.%s: set by the study (problem, nb_sims, seed), remove it",
+              owned[i]);
+      json_decref(root);
+      return NULL;
+    }
+  json_t *lo = json_array(), *hi = json_array(), *names = json_array();
+  for (size_t i = 0; i < c->nb_params; i++) {
+    json_array_append_new(lo, json_real(c->lower[i]));
+    json_array_append_new(hi, json_real(c->upper[i]));
+    if (c->param_names) json_array_append_new(names, json_string(c->param_names[i]));
+  }
+  json_object_set_new(root, "nb_params", json_integer((json_int_t)c->nb_params));
+  json_object_set_new(root, "l_bounds", lo);
+  json_object_set_new(root, "u_bounds", hi);
+  if (c->param_names) json_object_set_new(root, "parameter_names", names);
+  else json_decref(names);
+  json_object_set_new(root, "nb_sims", json_integer((json_int_t)c->nb_sims));
+  char seed[32];
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+  if (c->seed <= (uint64_t)INT64_MAX) json_object_set_new(root, "seed", json_integer((json_int_t)c->seed));
+  else json_object_set_new(root, "seed", json_string(seed));
+  json_t *br = json_object_get(root, "breeder");
+  if (!br) {
+    br = json_object();
+    json_object_set_new(root, "breeder", br);
+  }
+  int async = 1;
+  if (json_is_object(br)) {
+    if (c->ogas_force_sync) json_object_set_new(br, "async_training", json_false());
+    json_t *a = json_object_get(br, "async_training");
+    if (json_is_boolean(a)) async = json_is_true(a);
+  }
+  *async_out = async;
+  char *text = json_dumps(root, JSON_COMPACT);
+  json_decref(root);
+  if (!text) set_err(err, errlen, "ogas: out of memory");
+  return text;
+}
+
+int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, char *err,
+                         size_t errlen) {
+  if (out) *out = NULL;
+  if (!cfg || !out || !cfg->lower || !cfg->upper) {
+    set_err(err, errlen, "sampler: NULL argument");
+    return OGAS_EINVAL;
+  }
+  if (cfg->nb_params < 1 || cfg->nb_sims < 1 || (uint64_t)cfg->nb_sims > (UINT64_C(1) << 40)) {
+    set_err(err, errlen, "sampler: nb_params and nb_sims must be >= 1");
+    return OGAS_EINVAL;
+  }
+  for (size_t i = 0; i < cfg->nb_params; i++)
+    if (!(cfg->lower[i] < cfg->upper[i]) || !isfinite(cfg->upper[i] - cfg->lower[i])) {
+      set_err(err, errlen, "sampler: bound %zu is empty or not finite", i);
+      return OGAS_EINVAL;
+    }
+  const study_breed_config *bc = &cfg->breed;
+  if (cfg->kind == STUDY_SAMPLER_BREED &&
+      (!(bc->start_breed_ratio >= 0 && bc->start_breed_ratio <= 1) ||
+       !(bc->end_breed_ratio >= 0 && bc->end_breed_ratio <= 1) || bc->breakpoint < 1 ||
+       !(bc->sigma > 0) || !isfinite(bc->sigma) || !(bc->shrink > 0 && bc->shrink < 1) ||
+       bc->max_oob_attempts < 0 || !(bc->ema_loss_alpha > 0 && bc->ema_loss_alpha <= 1))) {
+    set_err(err, errlen, "breed: a setting is out of range (ratios in [0,1], breakpoint >= 1, "
+                         "sigma > 0, shrink in (0,1), max_oob_attempts >= 0, ema_loss_alpha in (0,1])");
+    return OGAS_EINVAL;
+  }
+  if ((unsigned)cfg->kind > STUDY_SAMPLER_OGAS) {
+    set_err(err, errlen, "sampler: unknown kind");
+    return OGAS_EINVAL;
+  }
+  study_sampler *s = calloc(1, sizeof *s);
+  if (!s) {
+    set_err(err, errlen, "sampler: out of memory");
+    return OGAS_ENOMEM;
+  }
+  if (pthread_mutex_init(&s->lock, NULL)) {
+    free(s);
+    set_err(err, errlen, "sampler: cannot create a mutex");
+    return OGAS_ENOMEM;
+  }
+  s->cfg = *cfg;
+  s->cfg.param_names = NULL;
+  s->cfg.ogas_json = NULL;
+  s->d = cfg->nb_params;
+  s->n = cfg->nb_sims;
+  size_t d = s->d, n = (size_t)s->n;
+  s->lower = malloc(3 * d * sizeof(double));
+  if (!s->lower) goto nomem;
+  s->upper = s->lower + d;
+  s->row = s->upper + d;
+  s->cfg.lower = s->lower, s->cfg.upper = s->upper;
+  memcpy(s->lower, cfg->lower, d * sizeof(double));
+  memcpy(s->upper, cfg->upper, d * sizeof(double));
+
+  if (cfg->kind == STUDY_SAMPLER_OGAS) {
+    char *json = ogas_config_json(cfg, &s->ogas_async, err, errlen);
+    if (!json) {
+      study_sampler_free(s);
+      return OGAS_EINVAL;
+    }
+    char berr[512];
+    int st = ogas_breeder_create(json, &s->breeder, berr, sizeof berr);
+    free(json);
+    if (st) {
+      set_err(err, errlen, "ogas: %s", berr);
+      study_sampler_free(s);
+      return st;
+    }
+    *out = s;
+    return OGAS_OK;
+  }
+
+  sf_kind kind = cfg->kind == STUDY_SAMPLER_BREED ? bc->non_breed_sampler : (sf_kind)cfg->kind;
+  char serr[256];
+  int st = sf_create(kind, d, cfg->seed, &s->sf, serr, sizeof serr);
+  if (st) {
+    set_err(err, errlen, "sampler: %s", serr);
+    study_sampler_free(s);
+    return st;
+  }
+  s->table = malloc(n * d * sizeof(double));
+  s->is_bred = calloc(n, sizeof(int));
+  if (!s->table || !s->is_bred) goto nomem;
+  if (cfg->kind == STUDY_SAMPLER_BREED) {
+    ogas_rng_seed(&s->rng, cfg->seed, 0xB4EEDu);
+    s->score = calloc(n, sizeof(double));
+    s->scale = malloc(n * sizeof(double));
+    s->has_score = calloc(n, 1);
+    s->finished = calloc(n, 1);
+    s->cumulative = malloc(n * sizeof(double));
+    s->parent_id = malloc(n * sizeof(int64_t));
+    s->staged = malloc(n * d * sizeof(double));
+    s->staged_bred = malloc(n * sizeof(int));
+    s->order = malloc(n * sizeof(int64_t));
+    if (!s->score || !s->scale || !s->has_score || !s->finished || !s->cumulative ||
+        !s->parent_id || !s->staged || !s->staged_bred || !s->order)
+      goto nomem;
+    for (size_t i = 0; i < n; i++) s->scale[i] = 1.0;
+  }
+  st = draw_space_filling(s, n, s->table);
+  if (st) {
+    set_err(err, errlen, "%s", s->err);
+    study_sampler_free(s);
+    return st;
+  }
+  *out = s;
+  return OGAS_OK;
+nomem:
+  study_sampler_free(s);
+  set_err(err, errlen, "sampler: out of memory");
+  return OGAS_ENOMEM;
+}
+
+void study_sampler_free(study_sampler *s) {
+  if (!s) return;
+  ogas_breeder_free(s->breeder);
+  sf_free(s->sf);
+  pthread_mutex_destroy(&s->lock);
+  free(s->lower), free(s->table), free(s->is_bred), free(s->score), free(s->scale);
+  free(s->has_score), free(s->finished), free(s->cumulative), free(s->parent_id);
+  free(s->staged), free(s->staged_bred), free(s->order);
+  free(s);
+}
+
+const char *study_sampler_errmsg(study_sampler *s) { return s ? s->err : ""; }
+study_sampler_kind study_sampler_get_kind(const study_sampler *s) { return s->cfg.kind; }
+struct ogas_breeder *study_sampler_breeder(study_sampler *s) { return s ? s->breeder : NULL; }
+
+/* Each public call: lock, time the calling thread, unlock. */
+#define TIMED_BEGIN(s)          \
+  pthread_mutex_lock(&(s)->lock); \
+  double cpu0_ = thread_cpu_s()
+#define TIMED_END(s)                          \
+  (s)->cpu_s += thread_cpu_s() - cpu0_; \
+  pthread_mutex_unlock(&(s)->lock)
+
+int study_sampler_get(study_sampler *s, int64_t sim_id, double *params, int *is_bred) {
+  if (!s || !params) return OGAS_EINVAL;
+  TIMED_BEGIN(s);
+  int st = OGAS_OK;
+  if (sim_id < 0 || sim_id >= s->n) {
+    st = fail(s, OGAS_ERANGE, "sampler: sim id %lld is outside 0..%lld", (long long)sim_id,
+              (long long)(s->n - 1));
+  } else if (s->breeder) {
+    st = ogas_get_parameters(s->breeder, sim_id, params, is_bred);
+    if (st) fail(s, st, "ogas: %s", ogas_errmsg(s->breeder));
+  } else {
+    memcpy(params, s->table + (size_t)sim_id * s->d, s->d * sizeof(double));
+    if (is_bred) *is_bred = s->is_bred[sim_id];
+  }
+  TIMED_END(s);
+  return st;
+}
+
+int study_sampler_record(study_sampler *s, const int64_t *sim_ids, const int64_t *time_steps,
+                         const double *values, size_t n, int64_t batch_idx) {
+  if (!s || (n && (!sim_ids || !values))) return OGAS_EINVAL;
+  TIMED_BEGIN(s);
+  int st = OGAS_OK;
+  if (s->breeder) {
+    st = ogas_record_increments(s->breeder, sim_ids, time_steps, values, n, batch_idx);
+    if (!st && !s->ogas_async) st = ogas_train_sampler(s->breeder, 0);
+    if (st) fail(s, st, "ogas: %s", ogas_errmsg(s->breeder));
+  } else if (s->score) {
+    double a = s->cfg.breed.ema_loss_alpha;
+    for (size_t i = 0; i < n; i++) {
+      int64_t id = sim_ids[i];
+      double v = values[i];
+      if (id < 0 || id >= s->n || !isfinite(v) || v < 0) continue;
+      s->score[id] = s->has_score[id] ? a * v + (1 - a) * s->score[id] : v;
+      s->has_score[id] = 1;
+    }
+  }
+  TIMED_END(s);
+  return st;
+}
+
+int study_sampler_finished(study_sampler *s, int64_t sim_id) {
+  if (!s) return OGAS_EINVAL;
+  if (sim_id < 0 || sim_id >= s->n) return OGAS_ERANGE;
+  TIMED_BEGIN(s);
+  if (s->finished) s->finished[sim_id] = 1;
+  TIMED_END(s);
+  return OGAS_OK;
+}
+
+static double breed_ratio_at(const study_breed_config *c, int64_t g) {
+  int64_t m = c->breakpoint > 2 ? c->breakpoint : 2;
+  int64_t k = g < m - 1 ? g : m - 1;
+  return c->start_breed_ratio + (c->end_breed_ratio - c->start_breed_ratio) * (double)k / (double)(m - 1);
+}
+
+/* One bred child of a loss-proportional parent into child[d]. */
+static void breed_child(study_sampler *s, int64_t n_parents, double total, double *child,
+                        study_generation *g) {
+  const study_breed_config *c = &s->cfg.breed;
+  double u = ogas_rng_uniform(&s->rng) * total;
+  int64_t lo = 0, hi = n_parents - 1; /* first cumulative > u */
+  while (lo < hi) {
+    int64_t mid = (lo + hi) / 2;
+    if (s->cumulative[mid] > u) hi = mid;
+    else lo = mid + 1;
+  }
+  int64_t p = s->parent_id[lo];
+  const double *x = s->table + (size_t)p * s->d;
+  for (int64_t attempt = 0;; attempt++) {
+    int inside = 1;
+    for (size_t i = 0; i < s->d; i++) {
+      double sd = s->scale[p] * c->sigma * (s->upper[i] - s->lower[i]);
+      child[i] = x[i] + sd * ogas_rng_normal(&s->rng);
+      if (child[i] < s->lower[i] || child[i] > s->upper[i]) inside = 0;
+    }
+    if (inside) return;
+    s->scale[p] *= c->shrink;
+    if (attempt >= c->max_oob_attempts) break;
+    g->n_oob_regenerated++;
+  }
+  g->n_clipped++;
+  for (size_t i = 0; i < s->d; i++) child[i] = fmin(fmax(child[i], s->lower[i]), s->upper[i]);
+}
+
+static int breed_resample(study_sampler *s, int64_t first, int64_t count, study_generation *g) {
+  size_t d = s->d;
+  g->breed_ratio = breed_ratio_at(&s->cfg.breed, g->generation);
+  /* Parents: finished simulations with a loss, weights = loss. */
+  int64_t n_parents = 0;
+  double total = 0;
+  for (int64_t i = 0; i < s->n; i++)
+    if (s->finished[i] && s->has_score[i]) {
+      total += s->score[i];
+      s->cumulative[n_parents] = total;
+      s->parent_id[n_parents++] = i;
+    }
+  int64_t n_bred = (int64_t)floor((double)count * g->breed_ratio);
+  if (n_parents == 0 || !(total > 0) || !isfinite(total)) {
+    if (n_bred > 0)
+      snprintf(g->note, sizeof g->note, "no finished simulation with a positive loss yet");
+    n_bred = 0;
+  }
+  for (int64_t k = 0; k < n_bred; k++) {
+    breed_child(s, n_parents, total, s->staged + (size_t)k * d, g);
+    s->staged_bred[k] = 1;
+  }
+  int st = draw_space_filling(s, (size_t)(count - n_bred), s->staged + (size_t)n_bred * d);
+  if (st) return st;
+  for (int64_t k = n_bred; k < count; k++) s->staged_bred[k] = 0;
+  for (int64_t k = 0; k < count; k++) s->order[k] = k;
+  ogas_rng_shuffle_i64(&s->rng, s->order, (size_t)count);
+  for (int64_t k = 0; k < count; k++) {
+    int64_t id = first + k, src = s->order[k];
+    memcpy(s->table + (size_t)id * d, s->staged + (size_t)src * d, d * sizeof(double));
+    s->is_bred[id] = s->staged_bred[src];
+    /* A new simulation starts with a fresh loss and sigma. */
+    s->has_score[id] = 0, s->score[id] = 0, s->finished[id] = 0, s->scale[id] = 1.0;
+  }
+  g->n_bred = n_bred;
+  g->n_non_bred = count - n_bred;
+  return OGAS_OK;
+}
+
+static int ogas_resample(study_sampler *s, int64_t last_started, int64_t max_count,
+                         study_generation *g) {
+  size_t staged = 0;
+  int st = ogas_next_parameters(s->breeder, max_count, &staged);
+  if (st) return fail(s, st, "ogas: %s", ogas_errmsg(s->breeder));
+  st = ogas_concretize_resampled_parameters(s->breeder, last_started, &g->first_id, &g->last_id);
+  if (st) return fail(s, st, "ogas: %s", ogas_errmsg(s->breeder));
+  g->generation = ogas_current_generation(s->breeder);
+  ogas_generation_info info;
+  if (ogas_generation_info_get(s->breeder, g->generation, &info) == OGAS_OK) {
+    g->breed_ratio = info.breed_ratio;
+    g->n_oob_regenerated = info.n_oob_regenerated;
+    g->n_clipped = info.n_clipped;
+    snprintf(g->note, sizeof g->note, "%s", info.not_bred_reason);
+  }
+  /* Count what was actually written (staging may exceed the rows left). */
+  g->n_bred = g->n_non_bred = 0;
+  for (int64_t id = g->first_id; id >= 0 && id <= g->last_id; id++) {
+    int bred = 0;
+    if (ogas_get_parameters(s->breeder, id, s->row, &bred) != OGAS_OK) break;
+    if (bred) g->n_bred++;
+    else g->n_non_bred++;
+  }
+  return OGAS_OK;
+}
+
+int study_sampler_resample(study_sampler *s, int64_t last_started_id, int64_t max_count,
+                           study_generation *info) {
+  if (!s) return OGAS_EINVAL;
+  if (last_started_id < -1 || last_started_id >= s->n) return OGAS_ERANGE;
+  study_generation g;
+  memset(&g, 0, sizeof g);
+  g.first_id = g.last_id = -1;
+  TIMED_BEGIN(s);
+  int st = OGAS_OK;
+  g.generation = ++s->generation;
+  int64_t first = last_started_id + 1, room = s->n - first;
+  int64_t count = max_count < 0 || max_count > room ? room : max_count;
+  if (s->breeder) {
+    st = ogas_resample(s, last_started_id, max_count, &g);
+  } else if (s->cfg.kind == STUDY_SAMPLER_BREED && count > 0) {
+    st = breed_resample(s, first, count, &g);
+    if (!st) g.first_id = first, g.last_id = first + count - 1;
+  } else if (count > 0) {
+    snprintf(g.note, sizeof g.note, "%s keeps its sequence", study_sampler_name(s->cfg.kind));
+  }
+  TIMED_END(s);
+  if (info) *info = g;
+  return st;
+}
+
+double study_sampler_cpu_s(study_sampler *s) {
+  if (!s) return 0;
+  pthread_mutex_lock(&s->lock);
+  double t = s->cpu_s;
+  pthread_mutex_unlock(&s->lock);
+  if (s->breeder && s->ogas_async) {
+    ogas_stats st;
+    if (ogas_get_stats(s->breeder, &st) == OGAS_OK) t += st.train_cpu_s;
+  }
+  return t;
+}
