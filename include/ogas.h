@@ -135,6 +135,12 @@ typedef struct {
 
 ogas_status ogas_get_stats(ogas_breeder *b, ogas_stats *out);
 
+/* Keys of a reference-layout (Melissa study file) config that ogas does not
+   use: how many, and the i-th key path (NULL when i is out of range). The
+   strings live as long as the breeder. */
+size_t ogas_config_ignored_count(const ogas_breeder *b);
+const char *ogas_config_ignored_key(const ogas_breeder *b, size_t i);
+
 /* Copy the whole parameter table: params (nb_sims x nb_params, row-major,
    physical units) and is_bred (nb_sims), either may be NULL. */
 ogas_status ogas_get_parameter_table(ogas_breeder *b, double *params, int *is_bred);

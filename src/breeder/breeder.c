@@ -326,6 +326,14 @@ ogas_status ogas_concretize_resampled_parameters(ogas_breeder *b, int64_t last_s
   return st;
 }
 
+size_t ogas_config_ignored_count(const ogas_breeder *b) {
+  return b ? ogas_config_n_ignored(&b->cfg) : 0;
+}
+
+const char *ogas_config_ignored_key(const ogas_breeder *b, size_t i) {
+  return b ? ogas_config_ignored(&b->cfg, i) : NULL;
+}
+
 int64_t ogas_current_generation(const ogas_breeder *b) {
   if (!b) return 0;
   pthread_mutex_lock((pthread_mutex_t *)&b->lock);

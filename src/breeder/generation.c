@@ -11,11 +11,15 @@
 #include "breeder/breeder_internal.h"
 #include "breeder/targets.h"
 
-/* R_g = linspace(start, end, K)[min(g, K - 1)], K = max(breakpoint, 2). */
+/* R_g = linspace(start, end, K)[min(g, K - 1)], K = max(breakpoint, 2),
+   computed as numpy does (i·step + start, the endpoint exact) so that
+   floor(n·R) matches the reference breeder. */
 static double breed_ratio_at(const ogas_config_breeder *c, int64_t g) {
   int64_t K = c->breakpoint > 2 ? c->breakpoint : 2;
   int64_t i = g < K - 1 ? g : K - 1;
-  return c->start_breed_ratio + (c->end_breed_ratio - c->start_breed_ratio) * (double)i / (double)(K - 1);
+  if (i == K - 1) return c->end_breed_ratio;
+  double step = (c->end_breed_ratio - c->start_breed_ratio) / (double)(K - 1);
+  return (double)i * step + c->start_breed_ratio;
 }
 
 static double wall_ms(void) {
