@@ -1,0 +1,491 @@
+"""OGASBreeder: the libogas breeder behind the reference Python breeder's interface."""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import os
+import threading
+from typing import Any, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _config, _lib
+from .errors import OGASValueError, error_for_status, warn_ignored
+
+__all__ = ["GenerationInfo", "OGASBreeder", "Stats"]
+
+ArrayLike = Union[np.ndarray, Sequence[float], Sequence[int], int, float, Any]
+PathLike = Union[str, "os.PathLike[str]"]
+
+_ERRLEN = 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class GenerationInfo:
+    """What one generation did (mirror of ``ogas_generation_info``)."""
+
+    generation: int
+    breed_ratio: float
+    n_children: int
+    n_bred: int
+    n_non_bred: int
+    n_oob_regenerated: int
+    n_clipped: int
+    target_mean: float
+    ddpm_steps: int
+    ddpm_steps_since_last: int
+    ratio_steps: int
+    train_cpu_s_since_last: float
+    ddpm_loss: float
+    ratio_loss: float
+    reservoir_entries: int
+    values_rejected: int
+    generate_ms: float
+    not_bred_reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Stats:
+    """Counters of the difficulty signal and training (mirror of ``ogas_stats``)."""
+
+    values_accepted: int
+    rejected_nonfinite: int
+    rejected_negative: int
+    rejected_unknown_id: int
+    reservoir_entries: int
+    ddpm_steps: int
+    ratio_steps: int
+    budget_pending: int
+    ddpm_loss: float
+    ratio_loss: float
+    train_cpu_s: float
+    n_staged: int
+
+
+def _from_struct(cls: type, st: ctypes.Structure) -> Any:
+    vals = {}
+    for f in dataclasses.fields(cls):
+        v = getattr(st, f.name)
+        vals[f.name] = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+    return cls(**vals)
+
+
+def _as_numpy(x: Any, what: str) -> np.ndarray:
+    """x as a 1-D NumPy array (torch tensors are detached and moved to the CPU)."""
+    if type(x) is not np.ndarray:
+        if hasattr(x, "detach") and hasattr(x, "cpu"):  # torch.Tensor
+            x = x.detach().cpu().numpy()
+        else:
+            x = np.asarray(x)
+    if x.ndim != 1:
+        x = x.reshape(-1)
+    return x
+
+
+def _as_int64(x: Any, what: str) -> np.ndarray:
+    """Any integer (or integral float) array as contiguous int64, else ValueError/TypeError."""
+    a = _as_numpy(x, what)
+    dt = a.dtype
+    if dt == np.int64:
+        return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+    kind = dt.kind
+    if kind == "i":
+        return a.astype(np.int64)
+    if kind == "u":
+        if a.size and dt.itemsize == 8 and int(a.max()) > 2**63 - 1:
+            raise OGASValueError(f"{what}: value {int(a.max())} does not fit a 64-bit signed integer", 1)
+        return a.astype(np.int64)
+    if kind == "f":
+        if a.size and not (np.all(np.isfinite(a)) and np.all(a == np.floor(a))):
+            raise OGASValueError(f"{what}: expected integers, got non-integral values", 1)
+        if a.size and (a.min() < -(2.0**63) or a.max() >= 2.0**63):
+            raise OGASValueError(f"{what}: values do not fit a 64-bit signed integer", 1)
+        return a.astype(np.int64)
+    if kind == "b":
+        return a.astype(np.int64)
+    raise TypeError(f"{what}: expected an integer array, got dtype {dt}")
+
+
+def _as_float64(x: Any, what: str) -> np.ndarray:
+    """Any integer or float array as contiguous float64, else TypeError."""
+    a = _as_numpy(x, what)
+    dt = a.dtype
+    if dt == np.float64:
+        return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+    if dt.kind in "fiub":
+        return a.astype(np.float64)
+    raise TypeError(f"{what}: expected a numeric array, got dtype {dt}")
+
+
+def _index(x: Any, what: str) -> int:
+    """A Python int from an int-like (NumPy integer, integral float, 0-d array)."""
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{what}: expected an integer, got a boolean")
+    try:
+        return int(x.__index__())
+    except (AttributeError, TypeError):
+        pass
+    if isinstance(x, (float, np.floating)) and float(x).is_integer():
+        return int(x)
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        return _index(x.item(), what)
+    raise TypeError(f"{what}: expected an integer, got {x!r}")
+
+
+class OGASBreeder:
+    """Online Generative Active Sampling breeder (libogas), with the reference breeder's methods.
+
+    The keyword arguments are the breeder's configuration, exactly the JSON
+    object of docs/config.md::
+
+        OGASBreeder(nb_params=2, l_bounds=[0, 10], u_bounds=[1, 60],
+                    nb_sims=1000, seed=42,
+                    breeder={"end_breed_ratio": 0.7},
+                    model={"model_dim": 256}, data={"buffer_size": 6000})
+
+    Also accepted:
+
+    * ``config=``: an ExperimentConfig-like object (a mapping, or a dataclass
+      whose ``breeder``/``model``/``data`` fields are dataclasses or mappings),
+      merged under the other keyword arguments;
+    * a whole Melissa study mapping (``study_options=..., active_sampling_config=...``);
+    * the reference breeder's extra arguments: ``dtype`` (dtype of the
+      parameter arrays this object returns; default float64) and
+      ``non_breed_sampler_t`` (ParameterSamplerType or its name);
+    * ``checkpoint_path``: default file of :meth:`checkpoint_state` and
+      :meth:`restart_from_checkpoint` (default ``<run_dir>/ogas_checkpoint.bin``,
+      or ``ogas_checkpoint.bin`` in the current directory).
+
+    Settings in the native layout are checked strictly: an unknown key is an
+    :class:`~ogas.OGASValueError` naming it. Settings that come from the
+    reference breeder (a Melissa study, ``config=``, or keys only the reference
+    has, such as ``model.name``) are read in the Melissa study layout: keys that
+    ogas does not use are listed in :attr:`ignored_keys` and reported with an
+    :class:`~ogas.OGASConfigWarning` instead of failing.
+
+    Every method is safe from any thread; calls release the GIL while the C
+    library works. Errors become exceptions carrying the library's message
+    (see :mod:`ogas.errors`).
+    """
+
+    # Set before anything can fail, so that __del__ always finds it.
+    _handle: Optional[int] = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        built = _config.build(kwargs)
+        self._create(lambda lib, out, err: lib.ogas_breeder_create(built.json_text.encode(), out, err, _ERRLEN))
+        self._init_python_side(built.checkpoint_path, built.dtype, built.layout, built.json_text)
+
+    # -- construction --------------------------------------------------
+
+    @classmethod
+    def from_file(cls, path: PathLike, **python_options: Any) -> "OGASBreeder":
+        """Create from a JSON config file in either layout (comments and trailing commas allowed).
+
+        ``python_options`` may hold ``checkpoint_path`` and ``dtype``.
+        Raises OGASIOError (an OSError) when the file cannot be read, and
+        OGASValueError for a bad config (the message starts with the path).
+        """
+        self = cls.__new__(cls)
+        path = os.fspath(path)
+        unknown = set(python_options) - {"checkpoint_path", "dtype"}
+        if unknown:
+            raise TypeError(f"from_file: unexpected keyword arguments {sorted(unknown)}")
+        self._create(lambda lib, out, err: lib.ogas_breeder_create_from_file(path.encode(), out, err, _ERRLEN))
+        text = None
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except OSError:
+            pass
+        run_dir = _config.run_dir_of_text(text) if text is not None else None
+        layout = "melissa" if text and ('"study_options"' in text or '"active_sampling_config"' in text) else "native"
+        self._init_python_side(
+            _config.default_checkpoint_path(python_options.get("checkpoint_path"), run_dir),
+            _config._dtype_of(python_options.get("dtype")),
+            layout,
+            text,
+        )
+        return self
+
+    @classmethod
+    def from_json(cls, text: str, **python_options: Any) -> "OGASBreeder":
+        """Create from JSON text in either layout; ``python_options`` as in :meth:`from_file`."""
+        self = cls.__new__(cls)
+        unknown = set(python_options) - {"checkpoint_path", "dtype"}
+        if unknown:
+            raise TypeError(f"from_json: unexpected keyword arguments {sorted(unknown)}")
+        self._create(lambda lib, out, err: lib.ogas_breeder_create(text.encode(), out, err, _ERRLEN))
+        layout = "melissa" if ('"study_options"' in text or '"active_sampling_config"' in text) else "native"
+        self._init_python_side(
+            _config.default_checkpoint_path(python_options.get("checkpoint_path"), _config.run_dir_of_text(text)),
+            _config._dtype_of(python_options.get("dtype")),
+            layout,
+            text,
+        )
+        return self
+
+    def _create(self, call: Any) -> None:
+        lib = _lib.library()
+        out = ctypes.c_void_p()
+        err = ctypes.create_string_buffer(_ERRLEN)
+        st = call(lib, ctypes.byref(out), err)
+        if st != _lib.OGAS_OK:
+            raise error_for_status(st, err.value.decode("utf-8", "replace"))
+        self._lib = lib
+        self._handle = out.value
+        self._h = ctypes.c_void_p(out.value)
+
+    def _init_python_side(self, checkpoint_path: str, dtype: np.dtype, layout: str, config_text: Optional[str]) -> None:
+        lib = self._lib
+        self._nb_params = int(lib.ogas_nb_params(self._h))
+        self._nb_sims = int(lib.ogas_nb_sims(self._h))
+        self.checkpoint_path: str = checkpoint_path
+        self.dtype: np.dtype = dtype
+        self.layout: str = layout
+        self.config_text: Optional[str] = config_text
+        self._close_lock = threading.Lock()
+        # Bound once: record_increments is the hot path (see bench/python_overhead.py).
+        self._record = lib.ogas_record_increments
+        self._row = np.empty(self._nb_params, dtype=np.float64)
+        self.ignored_keys: List[str] = self._read_ignored_keys()
+        warn_ignored(self.ignored_keys, stacklevel=4)
+
+    def _read_ignored_keys(self) -> List[str]:
+        if not _lib.has_symbol("ogas_config_ignored_count"):
+            return []
+        n = int(self._lib.ogas_config_ignored_count(self._h))
+        keys = []
+        for i in range(n):
+            k = self._lib.ogas_config_ignored_key(self._h, i)
+            if k is not None:
+                keys.append(k.decode("utf-8", "replace"))
+        return keys
+
+    # -- lifetime -------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the background trainer and release the breeder. Idempotent."""
+        lock = getattr(self, "_close_lock", None)
+        if lock is None:
+            return
+        with lock:
+            if self._handle is not None:
+                h, self._handle = self._h, None
+                self._lib.ogas_breeder_free(h)
+
+    def __enter__(self) -> "OGASBreeder":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the library may be gone
+            pass
+
+    def __repr__(self) -> str:
+        if self._handle is None:
+            return "<OGASBreeder (closed)>"
+        return (
+            f"<OGASBreeder nb_params={self._nb_params} nb_sims={self._nb_sims} "
+            f"generation={self.current_generation} R={self.R:.3g}>"
+        )
+
+    def _check(self, st: int) -> None:
+        if st != _lib.OGAS_OK:
+            raise error_for_status(st, self._lib.ogas_errmsg(self._h).decode("utf-8", "replace"))
+
+    def _live(self) -> ctypes.c_void_p:
+        if self._handle is None:
+            raise ValueError("ogas: operation on a closed OGASBreeder")
+        return self._h
+
+    # -- the reference breeder's methods -------------------------------
+
+    def next_parameters(self, max_breeding_count: int = -1, **kwargs: Any) -> int:
+        """Stage a new generation of up to ``max_breeding_count`` children (-1: every unsubmitted row).
+
+        Returns how many children were staged (the reference returns None).
+        Extra keyword arguments of the reference signature are accepted and ignored.
+        """
+        n = ctypes.c_size_t(0)
+        self._check(
+            self._lib.ogas_next_parameters(
+                self._live(), _index(max_breeding_count, "max_breeding_count"), ctypes.byref(n)
+            )
+        )
+        return int(n.value)
+
+    def concretize_resampled_parameters(self, last_submitted_sim_id: int, **kwargs: Any) -> Tuple[int, int]:
+        """Write the staged children into ids ``last_submitted_sim_id+1 ...``; return (first_id, last_id).
+
+        Both are -1 when nothing was written. OGASRangeError for an id outside -1..nb_sims-1.
+        """
+        first = ctypes.c_int64(-1)
+        last = ctypes.c_int64(-1)
+        self._check(
+            self._lib.ogas_concretize_resampled_parameters(
+                self._live(),
+                _index(last_submitted_sim_id, "last_submitted_sim_id"),
+                ctypes.byref(first),
+                ctypes.byref(last),
+            )
+        )
+        return int(first.value), int(last.value)
+
+    def train_sampler(self, steps: int = 0) -> None:
+        """Spend ``steps`` DDPM training steps now (0: the budget granted so far).
+
+        With background training this waits until the trainer has spent it.
+        """
+        self._check(self._lib.ogas_train_sampler(self._live(), _index(steps, "steps")))
+
+    def record_increments(
+        self,
+        sim_ids: ArrayLike,
+        time_steps: Optional[ArrayLike],
+        values: ArrayLike,
+        batch_idx: int = 0,
+    ) -> None:
+        """Report per-sample difficulty values (losses): ``values[i]`` belongs to ``sim_ids[i]``
+        at ``time_steps[i]``.
+
+        Arrays (NumPy of any integer/float dtype, lists, scalars, CPU torch
+        tensors) are flattened and converted; they must have the same length.
+        ``time_steps`` may be None. Non-finite or negative values and unknown
+        ids are counted (see :attr:`stats`) and skipped by the library.
+        """
+        ids = _as_int64(sim_ids, "sim_ids")
+        vals = _as_float64(values, "values")
+        n = ids.shape[0]
+        if vals.shape[0] != n:
+            raise OGASValueError(
+                f"record_increments: sim_ids has {n} entries but values has {vals.shape[0]}", 1
+            )
+        if time_steps is None:
+            ts_ptr = None
+        else:
+            ts = _as_int64(time_steps, "time_steps")
+            if ts.shape[0] != n:
+                raise OGASValueError(
+                    f"record_increments: sim_ids has {n} entries but time_steps has {ts.shape[0]}", 1
+                )
+            ts_ptr = ts.ctypes.data
+        if self._handle is None:
+            self._live()
+        st = self._record(self._h, ids.ctypes.data, ts_ptr, vals.ctypes.data, n, batch_idx)
+        if st:
+            self._check(st)
+
+    def get_parameters(self, sim_id: int) -> np.ndarray:
+        """Row ``sim_id`` of the parameter table, in physical units (a new array of :attr:`dtype`)."""
+        out = np.empty(self._nb_params, dtype=np.float64)
+        self._check(
+            self._lib.ogas_get_parameters(self._live(), _index(sim_id, "sim_id"), out.ctypes.data, None)
+        )
+        return out if self.dtype == np.float64 else out.astype(self.dtype)
+
+    def draw(self, sim_id: int) -> np.ndarray:
+        """The reference's name for :meth:`get_parameters`."""
+        return self.get_parameters(sim_id)
+
+    def is_bred(self, sim_id: int) -> bool:
+        """Whether the DDPM proposed row ``sim_id``."""
+        out = np.empty(self._nb_params, dtype=np.float64)
+        flag = ctypes.c_int(0)
+        self._check(
+            self._lib.ogas_get_parameters(
+                self._live(), _index(sim_id, "sim_id"), out.ctypes.data, ctypes.addressof(flag)
+            )
+        )
+        return bool(flag.value)
+
+    def checkpoint_state(self, path: Optional[PathLike] = None) -> str:
+        """Save the complete state atomically to ``path`` (default :attr:`checkpoint_path`).
+
+        Returns the path written. OGASIOError when it cannot be written.
+        """
+        fn = _lib.function("ogas_checkpoint_state")
+        p = os.fspath(path) if path is not None else self.checkpoint_path
+        self._check(fn(self._live(), p.encode()))
+        return p
+
+    def restart_from_checkpoint(self, path: Optional[PathLike] = None) -> str:
+        """Restore the state saved by :meth:`checkpoint_state` (from Python or C).
+
+        Returns the path read. OGASIOError when it cannot be read,
+        OGASCorruptError when it is damaged or foreign, OGASValueError when it
+        was written under an incompatible configuration.
+        """
+        fn = _lib.function("ogas_restart_from_checkpoint")
+        p = os.fspath(path) if path is not None else self.checkpoint_path
+        self._check(fn(self._live(), p.encode()))
+        return p
+
+    # -- attributes ------------------------------------------------------
+
+    @property
+    def nb_params(self) -> int:
+        """Number of parameters d."""
+        return self._nb_params
+
+    @property
+    def nb_sims(self) -> int:
+        """Simulation budget: ids are 0 .. nb_sims-1."""
+        return self._nb_sims
+
+    @property
+    def R(self) -> float:
+        """Breed ratio of the last generation staged (0.0 before the first)."""
+        return float(self._lib.ogas_breed_ratio(self._live()))
+
+    breed_ratio = R
+
+    @property
+    def current_generation(self) -> int:
+        """0 for the pre-populated table, +1 per generation staged."""
+        return int(self._lib.ogas_current_generation(self._live()))
+
+    @property
+    def parameters(self) -> np.ndarray:
+        """A copy of the whole parameter table, shape (nb_sims, nb_params), of :attr:`dtype`."""
+        table = np.empty((self._nb_sims, self._nb_params), dtype=np.float64)
+        self._check(self._lib.ogas_get_parameter_table(self._live(), table.ctypes.data, None))
+        return table if self.dtype == np.float64 else table.astype(self.dtype)
+
+    @property
+    def parameters_is_bred(self) -> np.ndarray:
+        """A copy of the is-bred flags, shape (nb_sims,), dtype bool."""
+        flags = np.empty(self._nb_sims, dtype=np.intc)
+        self._check(self._lib.ogas_get_parameter_table(self._live(), None, flags.ctypes.data))
+        return flags.astype(bool)
+
+    @property
+    def stats(self) -> Stats:
+        """Counters of the difficulty signal and training."""
+        st = _lib.StatsStruct()
+        self._check(self._lib.ogas_get_stats(self._live(), ctypes.byref(st)))
+        return _from_struct(Stats, st)
+
+    def get_stats(self) -> Stats:
+        """Same as :attr:`stats`."""
+        return self.stats
+
+    def generation_info(self, generation: Optional[int] = None) -> GenerationInfo:
+        """Telemetry of ``generation`` (1 .. current_generation; default the last).
+
+        OGASRangeError outside that range.
+        """
+        g = self.current_generation if generation is None else _index(generation, "generation")
+        info = _lib.GenerationInfoStruct()
+        self._check(self._lib.ogas_generation_info_get(self._live(), g, ctypes.byref(info)))
+        return _from_struct(GenerationInfo, info)
+
+    @property
+    def generations(self) -> List[GenerationInfo]:
+        """Telemetry of every generation staged so far, oldest first."""
+        return [self.generation_info(g) for g in range(1, self.current_generation + 1)]
