@@ -69,12 +69,12 @@ float ddpm_train_step(ddpm_model *m, const float *z, const float *c, const float
   }
   denoiser_forward(m->ws, m->params, m->z_t, m->t, m->c, front, B, m->eps_hat);
   float loss = mse_loss(m->deps, m->eps_hat, m->target, m->w, B, d);
-  memset(m->grads, 0, m->n_params * sizeof(float));
+  /* grads are all zero here: optimizer_step clears them after each use. */
   denoiser_backward(m->ws, m->params, m->grads, m->deps, NULL);
-  clip_grad_norm(m->grads, m->n_params, m->cfg.grad_clip);
+  float scale = clip_scale(grad_norm(m->grads, m->n_params), m->cfg.grad_clip);
   m->step++;
-  adamw_step(m->params, m->grads, m->adam_m, m->adam_v, m->n_params, &m->cfg.adam, m->step);
-  ema_update(m->ema, m->params, m->n_params, m->cfg.ema_decay);
+  optimizer_step(m->params, m->grads, m->adam_m, m->adam_v, m->ema, m->n_params, &m->cfg.adam,
+                 m->step, scale, m->cfg.ema_decay);
   return loss;
 }
 

@@ -16,9 +16,20 @@ typedef struct {
 void adamw_step(float *params, const float *grads, float *m, float *v, size_t n,
                 const adamw_config *cfg, int64_t step);
 
+/* L2 norm of the gradient block. */
+float grad_norm(const float *grads, size_t n);
+/* Factor that brings a gradient of L2 norm `norm` down to max_norm (1 when
+   it is already within). */
+float clip_scale(float norm, float max_norm);
 /* Scales grads so that their L2 norm is at most max_norm; returns the norm
    before clipping. */
 float clip_grad_norm(float *grads, size_t n, float max_norm);
+
+/* The whole update of a training step in one pass over the buffers:
+   g = grad_scale·grads (clipping), the AdamW step above, the weight EMA
+   (skipped when ema is NULL), and grads zeroed for the next step. */
+void optimizer_step(float *params, float *grads, float *m, float *v, float *ema, size_t n,
+                    const adamw_config *cfg, int64_t step, float grad_scale, float ema_decay);
 
 /* ema ← decay·ema + (1 - decay)·params */
 void ema_update(float *ema, const float *params, size_t n, float decay);
