@@ -94,8 +94,8 @@ class StatsStruct(ctypes.Structure):
 _vp = ctypes.c_void_p
 _st = ctypes.c_int  # ogas_status is a C enum: int-sized
 
-# name: (restype, argtypes). Pointers to caller buffers are passed as plain
-# addresses (c_void_p) so that NumPy arrays cost one attribute read each.
+# name: (restype, argtypes). Pointers to caller buffers are mostly passed as
+# plain addresses (c_void_p, from ndarray.ctypes.data).
 _PROTOTYPES = {
     "ogas_status_name": (ctypes.c_char_p, [_st]),
     "ogas_breeder_create": (_st, [ctypes.c_char_p, ctypes.POINTER(_vp), ctypes.c_char_p, ctypes.c_size_t]),
@@ -108,7 +108,9 @@ _PROTOTYPES = {
     "ogas_nb_params": (ctypes.c_size_t, [_vp]),
     "ogas_nb_sims": (ctypes.c_int64, [_vp]),
     "ogas_get_parameters": (_st, [_vp, ctypes.c_int64, _vp, _vp]),
-    "ogas_record_increments": (_st, [_vp, _vp, _vp, _vp, ctypes.c_size_t, ctypes.c_int64]),
+    # Typed pointers here: c_int64.from_buffer(array) is the cheapest way from
+    # a NumPy array to a C pointer (about 0.3 us, against 1 us for .ctypes.data).
+    "ogas_record_increments": (_st, [_vp, c_int64_p, c_int64_p, c_double_p, ctypes.c_size_t, ctypes.c_int64]),
     "ogas_train_sampler": (_st, [_vp, ctypes.c_int64]),
     "ogas_next_parameters": (_st, [_vp, ctypes.c_int64, c_size_t_p]),
     "ogas_concretize_resampled_parameters": (_st, [_vp, ctypes.c_int64, c_int64_p, c_int64_p]),

@@ -19,6 +19,28 @@ ArrayLike = Union[np.ndarray, Sequence[float], Sequence[int], int, float, Any]
 PathLike = Union[str, "os.PathLike[str]"]
 
 _ERRLEN = 1024
+_I64 = np.dtype(np.int64)
+_F64 = np.dtype(np.float64)
+_c_int64 = ctypes.c_int64
+_c_double = ctypes.c_double
+_c_int64_p = ctypes.POINTER(ctypes.c_int64)
+_c_double_p = ctypes.POINTER(ctypes.c_double)
+
+
+def _int64_ptr(a: np.ndarray) -> Any:
+    """A ctypes pointer argument to a's data (a: contiguous int64, non-empty)."""
+    try:
+        return _c_int64.from_buffer(a)  # writable arrays: the fast path
+    except (TypeError, ValueError):  # read-only buffer
+        return ctypes.cast(a.ctypes.data, _c_int64_p)
+
+
+def _double_ptr(a: np.ndarray) -> Any:
+    """A ctypes pointer argument to a's data (a: contiguous float64, non-empty)."""
+    try:
+        return _c_double.from_buffer(a)
+    except (TypeError, ValueError):
+        return ctypes.cast(a.ctypes.data, _c_double_p)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +109,7 @@ def _as_int64(x: Any, what: str) -> np.ndarray:
     """Any integer (or integral float) array as contiguous int64, else ValueError/TypeError."""
     a = _as_numpy(x, what)
     dt = a.dtype
-    if dt == np.int64:
+    if dt is _I64 or dt == _I64:
         return a if a.flags.c_contiguous else np.ascontiguousarray(a)
     kind = dt.kind
     if kind == "i":
@@ -111,7 +133,7 @@ def _as_float64(x: Any, what: str) -> np.ndarray:
     """Any integer or float array as contiguous float64, else TypeError."""
     a = _as_numpy(x, what)
     dt = a.dtype
-    if dt == np.float64:
+    if dt is _F64 or dt == _F64:
         return a if a.flags.c_contiguous else np.ascontiguousarray(a)
     if dt.kind in "fiub":
         return a.astype(np.float64)
@@ -366,18 +388,21 @@ class OGASBreeder:
             raise OGASValueError(
                 f"record_increments: sim_ids has {n} entries but values has {vals.shape[0]}", 1
             )
-        if time_steps is None:
-            ts_ptr = None
-        else:
+        ts_ptr = None
+        if time_steps is not None:
             ts = _as_int64(time_steps, "time_steps")
             if ts.shape[0] != n:
                 raise OGASValueError(
                     f"record_increments: sim_ids has {n} entries but time_steps has {ts.shape[0]}", 1
                 )
-            ts_ptr = ts.ctypes.data
+            if n:
+                ts_ptr = _int64_ptr(ts)
         if self._handle is None:
             self._live()
-        st = self._record(self._h, ids.ctypes.data, ts_ptr, vals.ctypes.data, n, batch_idx)
+        if n == 0:
+            st = self._record(self._h, None, None, None, 0, batch_idx)
+        else:
+            st = self._record(self._h, _int64_ptr(ids), ts_ptr, _double_ptr(vals), n, batch_idx)
         if st:
             self._check(st)
 
