@@ -1,0 +1,364 @@
+#include "study/study_config.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ogas.h"
+
+void study_config_defaults(study_config *c) {
+  memset(c, 0, sizeof *c);
+  c->concurrent_sims = 2;
+  c->sampler = STUDY_SAMPLER_UNIFORM;
+  c->surrogate.width = 128;
+  c->surrogate.blocks = 2;
+  c->surrogate.batch_size = 64;
+  c->surrogate.lr = 1e-3;
+  c->surrogate.weight_decay = 0.0;
+  c->surrogate.grad_clip = 1.0;
+  c->buffer_capacity = 4000;
+  c->buffer_min_fill = 0;
+  c->batches_per_sim = 10;
+  c->loss = STUDY_LOSS_NRMSE;
+  c->nn_updates = 50;
+  c->min_finished_between_generations = 2;
+  c->generation_size = -1;
+  c->validation_n_sims = 16;
+  c->validation_seed = 12345;
+  study_breed_config_defaults(&c->breed);
+}
+
+void study_config_free(study_config *c) {
+  if (!c) return;
+  free(c->ogas_json);
+  c->ogas_json = NULL;
+}
+
+int64_t study_config_total_batches(const study_config *c) {
+  return (int64_t)llround((double)c->nb_sims * c->batches_per_sim);
+}
+
+typedef struct {
+  char *err;
+  size_t errlen;
+} ctx;
+
+static int bad(ctx *x, const char *fmt, ...) {
+  if (x->err && x->errlen) {
+    int k = snprintf(x->err, x->errlen, "study config: ");
+    va_list ap;
+    va_start(ap, fmt);
+    if (k >= 0 && (size_t)k < x->errlen) vsnprintf(x->err + k, x->errlen - (size_t)k, fmt, ap);
+    va_end(ap);
+  }
+  return OGAS_EINVAL;
+}
+
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 63 || lb > 63) return 99;
+  size_t row[64];
+  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best) best = up + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+/* Every key of obj must be in keys[]; else an error naming path.key. */
+static int check_keys(ctx *x, json_t *obj, const char *path, const char *const *keys, size_t n) {
+  const char *key;
+  json_t *val;
+  json_object_foreach(obj, key, val) {
+    size_t i, best = 0, best_d = 99;
+    for (i = 0; i < n; i++) {
+      if (!strcmp(key, keys[i])) break;
+      size_t d = edit_distance(key, keys[i]);
+      if (d < best_d) best_d = d, best = i;
+    }
+    if (i < n) continue;
+    if (best_d <= 3)
+      return bad(x, "unknown key '%s%s%s' (did you mean '%s%s%s'?)", path, *path ? "." : "", key,
+                 path, *path ? "." : "", keys[best]);
+    return bad(x, "unknown key '%s%s%s'", path, *path ? "." : "", key);
+  }
+  return OGAS_OK;
+}
+
+static const char *type_name(const json_t *v) {
+  switch (json_typeof(v)) {
+  case JSON_OBJECT: return "an object";
+  case JSON_ARRAY: return "an array";
+  case JSON_STRING: return "a string";
+  case JSON_INTEGER: return "an integer";
+  case JSON_REAL: return "a number";
+  case JSON_TRUE:
+  case JSON_FALSE: return "a boolean";
+  case JSON_NULL: return "null";
+  }
+  return "a value";
+}
+
+/* Integer key in [lo, hi]; 4.0 is accepted, 4.5 is not. Absent: unchanged. */
+static int get_int(ctx *x, json_t *obj, const char *path, const char *key, int64_t lo, int64_t hi,
+                   int64_t *out) {
+  json_t *v = json_object_get(obj, key);
+  if (!v) return OGAS_OK;
+  int64_t val;
+  if (json_is_integer(v)) val = (int64_t)json_integer_value(v);
+  else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
+           fabs(json_real_value(v)) < 9e18)
+    val = (int64_t)json_real_value(v);
+  else
+    return bad(x, "%s%s%s: expected an integer, got %s", path, *path ? "." : "", key, type_name(v));
+  if (val < lo || val > hi)
+    return bad(x, "%s%s%s: expected an integer in [%lld, %lld], got %lld", path, *path ? "." : "",
+               key, (long long)lo, (long long)hi, (long long)val);
+  *out = val;
+  return OGAS_OK;
+}
+
+static int get_seed(ctx *x, json_t *obj, const char *path, const char *key, uint64_t *out) {
+  json_t *v = json_object_get(obj, key);
+  if (!v) return OGAS_OK;
+  if (json_is_integer(v) && json_integer_value(v) >= 0) {
+    *out = (uint64_t)json_integer_value(v);
+    return OGAS_OK;
+  }
+  if (json_is_string(v)) {
+    const char *s = json_string_value(v);
+    char *end;
+    unsigned long long u = strtoull(s, &end, 10);
+    if (*s >= '0' && *s <= '9' && !*end) {
+      *out = u;
+      return OGAS_OK;
+    }
+  }
+  return bad(x, "%s%s%s: expected an integer in [0, 2^64-1] (as a string above 2^63-1)", path,
+             *path ? "." : "", key);
+}
+
+/* Number key; lo/hi inclusive unless the open flags say otherwise. */
+static int get_num(ctx *x, json_t *obj, const char *path, const char *key, double lo, double hi,
+                   int lo_open, int hi_open, double *out) {
+  json_t *v = json_object_get(obj, key);
+  if (!v) return OGAS_OK;
+  if (!json_is_number(v))
+    return bad(x, "%s%s%s: expected a number, got %s", path, *path ? "." : "", key, type_name(v));
+  double val = json_number_value(v);
+  if (!isfinite(val) || (lo_open ? val <= lo : val < lo) || (hi_open ? val >= hi : val > hi))
+    return bad(x, "%s%s%s: expected a number in %s%g, %g%s, got %g", path, *path ? "." : "", key,
+               lo_open ? "(" : "[", lo, hi, hi_open ? ")" : "]", val);
+  *out = val;
+  return OGAS_OK;
+}
+
+static int get_bool(ctx *x, json_t *obj, const char *key, int *out) {
+  json_t *v = json_object_get(obj, key);
+  if (!v) return OGAS_OK;
+  if (!json_is_boolean(v)) return bad(x, "%s: expected a boolean, got %s", key, type_name(v));
+  *out = json_is_true(v);
+  return OGAS_OK;
+}
+
+static int get_str(ctx *x, json_t *obj, const char *path, const char *key, const char **out) {
+  json_t *v = json_object_get(obj, key);
+  if (!v) return OGAS_OK;
+  if (!json_is_string(v))
+    return bad(x, "%s%s%s: expected a string, got %s", path, *path ? "." : "", key, type_name(v));
+  *out = json_string_value(v);
+  return OGAS_OK;
+}
+
+static int get_section(ctx *x, json_t *root, const char *key, json_t **out) {
+  json_t *v = json_object_get(root, key);
+  *out = NULL;
+  if (!v) return OGAS_OK;
+  if (!json_is_object(v)) return bad(x, "%s: expected an object, got %s", key, type_name(v));
+  *out = v;
+  return OGAS_OK;
+}
+
+#define TRY(e)                  \
+  do {                          \
+    int st_ = (e);              \
+    if (st_) return st_;        \
+  } while (0)
+
+static int parse_root(ctx *x, json_t *root, study_config *c) {
+  static const char *const top[] = {"problem", "pde", "nb_sims", "concurrent_sims", "seed",
+                                    "sampler", "deterministic", "surrogate", "buffer",
+                                    "batches_per_sim", "loss", "nn_updates",
+                                    "min_finished_between_generations", "generation_size",
+                                    "validation", "breed", "ogas", "comment"};
+  if (!json_is_object(root)) return bad(x, "the study config must be a JSON object");
+  TRY(check_keys(x, root, "", top, sizeof top / sizeof *top));
+  const char *s = NULL;
+  json_t *sec;
+  if (!json_object_get(root, "problem")) return bad(x, "problem: required (ks1d, burgers1d, grayscott2d, heat2d)");
+  TRY(get_str(x, root, "", "problem", &s));
+  const pde_problem *p = pde_find(s);
+  if (!p) return bad(x, "problem: unknown problem '%s' (ks1d, burgers1d, grayscott2d, heat2d)", s);
+  snprintf(c->problem, sizeof c->problem, "%s", s);
+
+  TRY(get_section(x, root, "pde", &sec));
+  if (sec) {
+    static const char *const keys[] = {"grid", "n_steps", "dt_output", "substeps"};
+    TRY(check_keys(x, sec, "pde", keys, 4));
+    int64_t grid = 0, n_steps = 0, substeps = 0;
+    double dt = 0;
+    TRY(get_int(x, sec, "pde", "grid", 0, 1 << 16, &grid));
+    TRY(get_int(x, sec, "pde", "n_steps", 0, 1000000, &n_steps));
+    TRY(get_int(x, sec, "pde", "substeps", 0, 100000000, &substeps));
+    TRY(get_num(x, sec, "pde", "dt_output", 0, 1e30, 0, 0, &dt));
+    c->pde.grid = (size_t)grid, c->pde.n_steps = (size_t)n_steps;
+    c->pde.substeps = (size_t)substeps, c->pde.dt_output = dt;
+  }
+  if (!json_object_get(root, "nb_sims")) return bad(x, "nb_sims: required");
+  TRY(get_int(x, root, "", "nb_sims", 1, INT32_MAX, &c->nb_sims));
+  TRY(get_int(x, root, "", "concurrent_sims", 1, 1024, &c->concurrent_sims));
+  TRY(get_seed(x, root, "", "seed", &c->seed));
+  s = NULL;
+  TRY(get_str(x, root, "", "sampler", &s));
+  if (s && study_sampler_parse(s, &c->sampler))
+    return bad(x, "sampler: unknown sampler '%s' (%s)", s, STUDY_SAMPLER_NAMES);
+  TRY(get_bool(x, root, "deterministic", &c->deterministic));
+
+  TRY(get_section(x, root, "surrogate", &sec));
+  if (sec) {
+    static const char *const keys[] = {"width", "blocks", "lr", "weight_decay", "grad_clip",
+                                       "batch_size"};
+    TRY(check_keys(x, sec, "surrogate", keys, 6));
+    TRY(get_int(x, sec, "surrogate", "width", 2, 65536, &c->surrogate.width));
+    TRY(get_int(x, sec, "surrogate", "blocks", 0, SURROGATE_MAX_BLOCKS, &c->surrogate.blocks));
+    TRY(get_int(x, sec, "surrogate", "batch_size", 1, 1 << 20, &c->surrogate.batch_size));
+    TRY(get_num(x, sec, "surrogate", "lr", 0, 1e30, 1, 0, &c->surrogate.lr));
+    TRY(get_num(x, sec, "surrogate", "weight_decay", 0, 1e30, 0, 0, &c->surrogate.weight_decay));
+    TRY(get_num(x, sec, "surrogate", "grad_clip", 0, 1e30, 1, 0, &c->surrogate.grad_clip));
+  }
+  TRY(get_section(x, root, "buffer", &sec));
+  if (sec) {
+    static const char *const keys[] = {"capacity", "min_fill"};
+    TRY(check_keys(x, sec, "buffer", keys, 2));
+    TRY(get_int(x, sec, "buffer", "capacity", 1, INT32_MAX, &c->buffer_capacity));
+    TRY(get_int(x, sec, "buffer", "min_fill", 0, INT32_MAX, &c->buffer_min_fill));
+  }
+  TRY(get_num(x, root, "", "batches_per_sim", 0, 1e9, 1, 0, &c->batches_per_sim));
+  s = NULL;
+  TRY(get_str(x, root, "", "loss", &s));
+  if (s && study_loss_parse(s, &c->loss))
+    return bad(x, "loss: unknown loss '%s' (mse, rmse, nrmse)", s);
+  TRY(get_int(x, root, "", "nn_updates", 1, INT32_MAX, &c->nn_updates));
+  TRY(get_int(x, root, "", "min_finished_between_generations", 0, INT32_MAX,
+              &c->min_finished_between_generations));
+  TRY(get_int(x, root, "", "generation_size", -1, INT32_MAX, &c->generation_size));
+  if (c->generation_size == 0) return bad(x, "generation_size: expected -1 (all) or >= 1, got 0");
+
+  TRY(get_section(x, root, "validation", &sec));
+  if (sec) {
+    static const char *const keys[] = {"n_sims", "seed"};
+    TRY(check_keys(x, sec, "validation", keys, 2));
+    TRY(get_int(x, sec, "validation", "n_sims", 1, 1000000, &c->validation_n_sims));
+    TRY(get_seed(x, sec, "validation", "seed", &c->validation_seed));
+  }
+  TRY(get_section(x, root, "breed", &sec));
+  if (sec) {
+    static const char *const keys[] = {"start_breed_ratio", "end_breed_ratio", "breakpoint",
+                                       "sigma", "shrink", "max_oob_attempts", "ema_loss_alpha",
+                                       "non_breed_sampler"};
+    study_breed_config *b = &c->breed;
+    TRY(check_keys(x, sec, "breed", keys, 8));
+    TRY(get_num(x, sec, "breed", "start_breed_ratio", 0, 1, 0, 0, &b->start_breed_ratio));
+    TRY(get_num(x, sec, "breed", "end_breed_ratio", 0, 1, 0, 0, &b->end_breed_ratio));
+    TRY(get_int(x, sec, "breed", "breakpoint", 1, INT32_MAX, &b->breakpoint));
+    TRY(get_num(x, sec, "breed", "sigma", 0, 1e6, 1, 0, &b->sigma));
+    TRY(get_num(x, sec, "breed", "shrink", 0, 1, 1, 1, &b->shrink));
+    TRY(get_int(x, sec, "breed", "max_oob_attempts", 0, 1000000, &b->max_oob_attempts));
+    TRY(get_num(x, sec, "breed", "ema_loss_alpha", 0, 1, 1, 0, &b->ema_loss_alpha));
+    s = NULL;
+    TRY(get_str(x, sec, "breed", "non_breed_sampler", &s));
+    if (s && sf_parse_kind(s, &b->non_breed_sampler))
+      return bad(x, "breed.non_breed_sampler: unknown sampler '%s' (uniform, lhs, halton, sobol)", s);
+  }
+  TRY(get_section(x, root, "ogas", &sec));
+  if (sec) {
+    c->ogas_json = json_dumps(sec, JSON_COMPACT);
+    if (!c->ogas_json) return bad(x, "out of memory");
+  }
+  /* Across keys. */
+  if (c->surrogate.batch_size > c->buffer_capacity)
+    return bad(x, "buffer.capacity (%lld) must be >= surrogate.batch_size (%lld)",
+               (long long)c->buffer_capacity, (long long)c->surrogate.batch_size);
+  if (c->buffer_min_fill > c->buffer_capacity)
+    return bad(x, "buffer.min_fill (%lld) must be <= buffer.capacity (%lld)",
+               (long long)c->buffer_min_fill, (long long)c->buffer_capacity);
+  if (study_config_total_batches(c) < 1)
+    return bad(x, "nb_sims x batches_per_sim must give at least one batch");
+  return OGAS_OK;
+}
+
+int study_config_parse(const char *json, study_config *c, char *err, size_t errlen) {
+  ctx x = {err, errlen};
+  study_config_defaults(c);
+  if (!json) return bad(&x, "no text");
+  json_error_t je;
+  json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
+  if (!root) return bad(&x, "line %d, column %d: %s", je.line, je.column, je.text);
+  int st = parse_root(&x, root, c);
+  json_decref(root);
+  if (st) {
+    study_config_free(c);
+    study_config_defaults(c);
+  }
+  return st;
+}
+
+int study_config_load(const char *path, study_config *c, char *err, size_t errlen) {
+  study_config_defaults(c);
+  FILE *f = path ? fopen(path, "rb") : NULL;
+  if (!f) {
+    if (err && errlen) snprintf(err, errlen, "study config: cannot open '%s'", path ? path : "");
+    return OGAS_EIO;
+  }
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    size_t got = fread(buf + len, 1, cap - len - 1, f);
+    len += got;
+    if (len + 1 < cap) break;
+    char *nb = realloc(buf, cap * 2);
+    if (!nb) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = nb, cap *= 2;
+  }
+  int io = ferror(f);
+  fclose(f);
+  if (!buf) {
+    if (err && errlen) snprintf(err, errlen, "study config: out of memory");
+    return OGAS_ENOMEM;
+  }
+  if (io) {
+    free(buf);
+    if (err && errlen) snprintf(err, errlen, "study config: cannot read '%s'", path);
+    return OGAS_EIO;
+  }
+  buf[len] = '\0';
+  int st = study_config_parse(buf, c, err, errlen);
+  free(buf);
+  return st;
+}

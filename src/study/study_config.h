@@ -1,0 +1,72 @@
+/* study_config — the settings of one online study, parsed from JSON.
+ *
+ * {
+ *   "problem": "ks1d",                      built-in PDE (pde.h)       required
+ *   "pde": {"grid": 64, "n_steps": 40,      pde_options; 0 = problem default
+ *           "dt_output": 0, "substeps": 0},
+ *   "nb_sims": 120,                         simulation budget          required
+ *   "concurrent_sims": 2,                   simulations running at once (2)
+ *   "seed": 0,                              every stream of the study (0)
+ *   "sampler": "uniform",                   uniform lhs halton sobol breed ogas
+ *   "deterministic": false,                 lockstep on one thread (reproducible)
+ *   "surrogate": {"width": 128, "blocks": 2, "lr": 1e-3, "weight_decay": 0,
+ *                 "grad_clip": 1.0, "batch_size": 64},
+ *   "buffer": {"capacity": 4000, "min_fill": 0},   0: concurrent_sims x n_steps
+ *   "batches_per_sim": 10,                  surrogate steps per simulation:
+ *                                           the study does nb_sims x this
+ *   "loss": "nrmse",                        per-sample value sent to the sampler
+ *   "nn_updates": 50,                       generation break every this many batches,
+ *   "min_finished_between_generations": 2,  once this many sims finished since the last
+ *   "generation_size": -1,                  rows rewritten per break (-1: all unstarted)
+ *   "validation": {"n_sims": 16, "seed": 12345},
+ *   "breed": {"start_breed_ratio": 0, "end_breed_ratio": 0.7, "breakpoint": 4,
+ *             "sigma": 0.1, "shrink": 0.5, "max_oob_attempts": 10,
+ *             "ema_loss_alpha": 0.3, "non_breed_sampler": "halton"},
+ *   "ogas": { ... breeder config without nb_params/bounds/nb_sims/seed ... }
+ * }
+ *
+ * Strict: an unknown key is an error naming its path (and the closest valid
+ * key), a wrong type or a value out of range names the key. The "ogas"
+ * section is checked by the breeder itself when the ogas sampler is created.
+ * Functions return ogas_status codes with a message in err. */
+#ifndef OGAS_STUDY_STUDY_CONFIG_H
+#define OGAS_STUDY_STUDY_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pde/pde.h"
+#include "study/sampler.h"
+#include "study/surrogate.h"
+
+typedef struct {
+  char problem[32];
+  pde_options pde;
+  int64_t nb_sims;
+  int64_t concurrent_sims;
+  uint64_t seed;
+  study_sampler_kind sampler;
+  int deterministic;
+  struct {
+    int64_t width, blocks, batch_size;
+    double lr, weight_decay, grad_clip;
+  } surrogate;
+  int64_t buffer_capacity, buffer_min_fill;
+  double batches_per_sim;
+  study_loss_kind loss;
+  int64_t nn_updates, min_finished_between_generations, generation_size;
+  int64_t validation_n_sims;
+  uint64_t validation_seed;
+  study_breed_config breed;
+  char *ogas_json; /* the "ogas" section as compact JSON, or NULL; owned */
+} study_config;
+
+void study_config_defaults(study_config *c);
+/* Parse JSON text; on error c holds the defaults and owns nothing. */
+int study_config_parse(const char *json, study_config *c, char *err, size_t errlen);
+int study_config_load(const char *path, study_config *c, char *err, size_t errlen);
+void study_config_free(study_config *c); /* releases ogas_json */
+/* Total surrogate gradient steps of the study: round(nb_sims x batches_per_sim). */
+int64_t study_config_total_batches(const study_config *c);
+
+#endif
