@@ -159,7 +159,10 @@ const ckpt_section *ckpt_find(const ckpt_file *f, const char *tag) {
 void ckpt_fix_checksums(uint8_t *buf, size_t n) {
   if (n < CKPT_HEADER_SIZE || memcmp(buf, CKPT_MAGIC, 8)) return;
   uint32_t ns = get_u32(buf + 12);
-  if (ns > CKPT_MAX_SECTIONS || CKPT_HEADER_SIZE + (uint64_t)ns * CKPT_ENTRY_SIZE > n) return;
+  if (ns > CKPT_MAX_SECTIONS || CKPT_HEADER_SIZE + (uint64_t)ns * CKPT_ENTRY_SIZE > n) {
+    put_u32(buf + 28, crc32_update(0, buf, 28));
+    return;
+  }
   for (uint32_t i = 0; i < ns; i++) {
     uint8_t *e = buf + CKPT_HEADER_SIZE + (size_t)i * CKPT_ENTRY_SIZE;
     uint64_t off = get_u64(e + 8), size = get_u64(e + 16);
@@ -451,12 +454,17 @@ static void meta_codec(ckio *io, ckpt_meta *m) {
   io_i64(io, &m->ratio_steps, 0, INT64_MAX, "ratio_steps");
 }
 
-int ckpt_meta_decode(const ckpt_section *s, ckpt_meta *m) {
+int ckpt_meta_decode(const ckpt_section *s, ckpt_meta *m, char *err, size_t errlen) {
   memset(m, 0, sizeof *m);
-  if (!s || !s->data) return OGAS_ECORRUPT;
+  if (!s || !s->data) {
+    set_msg(err, errlen, "section META is missing");
+    return OGAS_ECORRUPT;
+  }
   ckio io = {.mode = IO_CHECK, .p = (uint8_t *)s->data, .len = (size_t)s->size, .section = "META"};
   meta_codec(&io, m);
-  return io.bad || io.pos != io.len ? OGAS_ECORRUPT : OGAS_OK;
+  if (!io.bad && io.pos != io.len) io_fail(&io, "%zu bytes, %zu were expected", io.len, io.pos);
+  if (io.bad) set_msg(err, errlen, "%s", io.msg);
+  return io.bad ? OGAS_ECORRUPT : OGAS_OK;
 }
 
 static void sec_meta(ckio *io, ogas_breeder *b, restore_ctx *rc) {
@@ -1113,9 +1121,11 @@ ogas_status ogas_restart_from_checkpoint(ogas_breeder *b, const char *path) {
     }
   }
   ckpt_meta meta;
-  if (st == OGAS_OK && ckpt_meta_decode(ckpt_find(f, CKPT_TAG_META), &meta) != OGAS_OK) {
+  char merr[300];
+  if (st == OGAS_OK &&
+      ckpt_meta_decode(ckpt_find(f, CKPT_TAG_META), &meta, merr, sizeof merr) != OGAS_OK) {
     st = OGAS_ECORRUPT;
-    set_msg(err, sizeof err, "'%s': section META is malformed", path);
+    set_msg(err, sizeof err, "'%s': %s", path, merr);
   }
   if (st == OGAS_OK) {
     rc.meta = &meta;

@@ -87,7 +87,8 @@ typedef struct {
   int64_t n_staged, reservoir_count, n_gens, ddpm_steps, ratio_steps;
 } ckpt_meta;
 
-/* OGAS_OK or OGAS_ECORRUPT (wrong size). */
-int ckpt_meta_decode(const ckpt_section *s, ckpt_meta *m);
+/* OGAS_OK or OGAS_ECORRUPT (wrong size or a value out of range, with a
+   message in err). */
+int ckpt_meta_decode(const ckpt_section *s, ckpt_meta *m, char *err, size_t errlen);
 
 #endif
