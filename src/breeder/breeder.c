@@ -148,10 +148,12 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
   ogas_rng_seed(&b->gen_rng, b->cfg.seed, 1);
 
   /* Generation 0: the whole table from the space-filling sampler. */
-  if (sf_next(b->sf, N, b->unit) != OGAS_OK) {
-    set_err(errbuf, errlen, "the non-breed sampler cannot draw nb_sims points");
+  int drawn = sf_next(b->sf, N, b->unit);
+  if (drawn != OGAS_OK) {
+    set_err(errbuf, errlen, drawn == OGAS_ENOMEM ? "out of memory while creating the breeder"
+                                                 : "the non-breed sampler cannot draw nb_sims points");
     ogas_breeder_free(b);
-    return OGAS_ERANGE;
+    return (ogas_status)drawn;
   }
   for (size_t i = 0; i < N; i++)
     for (size_t k = 0; k < d; k++) {
