@@ -355,13 +355,13 @@ def main() -> int:
               f"{info['sampler_s']:.2f} s), share of simulations with nu < 0.0063: "
               f"{100 * info['low_viscosity_share']:.0f} %", flush=True)
 
-    print("\none-step nRMSE on the validation set "
-          f"({args.validation} simulations, {args.steps} pairs each)")
-    print(f"{'sampler':<10}" + "".join(f"{k:>10}" for k in STATS))
+    # The table of `ogas run` / `ogas compare`.
+    print(f"\nvalidation: {args.validation} simulations x {args.steps} steps, one-step nRMSE per simulation")
+    print(f"  {'sampler':<8}" + "".join(f" {k:>10}" for k in STATS))
     for name, r in results.items():
-        print(f"{name:<10}" + "".join(f"{r[k]:>10.4f}" for k in STATS))
-    print(f"{'uniform/':<10}" + "".join(f"{results['uniform'][k] / results['ogas'][k]:>10.2f}" for k in STATS))
-    print("(uniform / ogas > 1: ogas is better)")
+        print(f"  {name:<8}" + "".join(f" {r[k]:>10.4g}" for k in STATS))
+    print(f"  {'uni/ogas':<8}" + "".join(f" {results['uniform'][k] / results['ogas'][k]:>10.3g}" for k in STATS))
+    print("  (uniform / ogas > 1: ogas is better)")
     return 0
 
 

@@ -96,9 +96,3 @@ def config_file(tmp_path: Path, config: Dict[str, Any]) -> Path:
     p = tmp_path / "config.json"
     p.write_text(json.dumps(config))
     return p
-
-
-needs_checkpoint = pytest.mark.skipif(
-    not ogas.has_symbol("ogas_checkpoint_state"),
-    reason="this libogas build has no ogas_checkpoint_state yet (checkpointing lands separately)",
-)

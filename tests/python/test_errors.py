@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import ogas
-from conftest import needs_checkpoint, small_config
+from conftest import small_config
 
 
 def test_exception_hierarchy() -> None:
@@ -122,7 +122,6 @@ def test_unusable_library_path(tmp_path: Path) -> None:
     assert r.stdout.startswith("OSError") and "libnothing.so" in r.stdout, r.stdout + r.stderr
 
 
-@needs_checkpoint
 def test_checkpoint_errors(breeder: ogas.OGASBreeder, tmp_path: Path) -> None:
     with pytest.raises(OSError, match="missing.ckpt") as ei:
         breeder.restart_from_checkpoint(tmp_path / "missing.ckpt")
@@ -145,7 +144,6 @@ def test_checkpoint_errors(breeder: ogas.OGASBreeder, tmp_path: Path) -> None:
             other.restart_from_checkpoint(good)
 
 
-@needs_checkpoint
 def test_checkpoint_round_trip_in_python(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     cfg = small_config()

@@ -51,9 +51,8 @@ def test_study_file_is_read_unchanged_and_ignored_keys_are_listed() -> None:
         assert b.layout == "melissa"
         assert (b.nb_params, b.nb_sims) == (2, 500)
         np.testing.assert_array_equal(b.parameters, native.parameters)
-        if ogas.has_symbol("ogas_config_ignored_count"):
-            assert set(b.ignored_keys) == EXPECTED_IGNORED
-            assert "ogas_config" not in str(rec[0].message)
+        assert set(b.ignored_keys) == EXPECTED_IGNORED
+        assert "dl_config" in str(rec[0].message)
         assert native.ignored_keys == []
 
 
@@ -94,13 +93,12 @@ def test_reference_breeder_keyword_arguments() -> None:
     with b, ogas.OGASBreeder(**NATIVE_EQUIVALENT) as native:
         assert b.layout == "melissa"
         np.testing.assert_array_equal(b.parameters, native.parameters.astype(np.float32))
-        if ogas.has_symbol("ogas_config_ignored_count"):
-            assert set(b.ignored_keys) == {
-                "active_sampling_config.breed_params.log_extra",
-                "active_sampling_config.breed_params.model.name",
-                "active_sampling_config.breed_params.breeder.activate_breed",
-                "active_sampling_config.breed_params.breeder.ratio_mlp_dropout",
-            }
+        assert set(b.ignored_keys) == {
+            "active_sampling_config.breed_params.log_extra",
+            "active_sampling_config.breed_params.model.name",
+            "active_sampling_config.breed_params.breeder.activate_breed",
+            "active_sampling_config.breed_params.breeder.ratio_mlp_dropout",
+        }
 
 
 def test_reference_sampler_spelling() -> None:
