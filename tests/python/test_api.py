@@ -247,3 +247,12 @@ def test_library_path_is_reported() -> None:
     assert "ogas" in Path(ogas.library_path()).name
     assert ogas.has_symbol("ogas_breeder_create")
     assert not ogas.has_symbol("ogas_no_such_function")
+
+
+def test_record_increments_edge_cases(breeder: ogas.OGASBreeder) -> None:
+    breeder.record_increments([], [], [], 0)  # nothing to report is fine
+    ro = np.arange(3)
+    ro.setflags(write=False)  # read-only buffers take the slower pointer path
+    breeder.record_increments(ro, ro, np.broadcast_to(np.float64(1.0), (3,)), np.int64(1))
+    breeder.record_increments(np.arange(3, 6, dtype=">i8"), None, np.ones(3, dtype=">f8"), 2)  # big-endian
+    assert breeder.stats.values_accepted == 6
