@@ -307,20 +307,46 @@ static double bits_f64(uint64_t u) {
   return x;
 }
 
-/* finite: 1 requires a finite value, 2 also >= 0; NaN is allowed with 0
-   (moving averages are NaN before the first step). */
-static void io_f64(ckio *io, double *v, int finite, const char *field) {
+/* What a floating-point field may hold: exactly the values the breeder can
+   reach, so that every checkpoint it writes restores, and nothing else. */
+typedef enum {
+  ANY,            /* weights, moments, moving averages (NaN before any) */
+  FINITE,         /* parameters, window minima/maxima/means */
+  FINITE_NONNEG,  /* CPU seconds */
+  NONNEG,         /* >= 0, +Inf allowed: scores (an EMA of huge values overflows) */
+  NOT_NAN,        /* window M2 (may overflow to +Inf) */
+  CONDITION       /* finite >= 0, or NaN (3-sigma over an overflowed window) */
+} value_rule;
+
+static int value_ok(double x, value_rule rule) {
+  switch (rule) {
+  case ANY: return 1;
+  case FINITE: return isfinite(x);
+  case FINITE_NONNEG: return isfinite(x) && x >= 0;
+  case NONNEG: return x >= 0;
+  case NOT_NAN: return !isnan(x);
+  case CONDITION: return isnan(x) || (isfinite(x) && x >= 0);
+  }
+  return 0;
+}
+
+static const char *rule_text(value_rule rule) {
+  static const char *const text[] = {"any", "finite", "finite and >= 0", ">= 0", "not NaN",
+                                     "finite and >= 0 (or NaN)"};
+  return text[rule];
+}
+
+static void io_f64(ckio *io, double *v, value_rule rule, const char *field) {
   uint64_t u = f64_bits(*v);
   io_u64(io, &u, field);
   if (!reading(io) || io->bad) return;
   *v = bits_f64(u);
-  if ((finite && !isfinite(*v)) || (finite == 2 && *v < 0))
-    io_fail(io, "%s = %g is not %s", field, *v, finite == 2 ? "finite and >= 0" : "finite");
+  if (!value_ok(*v, rule)) io_fail(io, "%s = %g is not %s", field, *v, rule_text(rule));
 }
 
 /* Arrays: written from a, checked element by element, stored into a only in
    IO_LOAD. */
-static void io_f64s(ckio *io, double *a, size_t n, int finite, const char *field) {
+static void io_f64s(ckio *io, double *a, size_t n, value_rule rule, const char *field) {
   uint8_t *q = io_take_array(io, n, 8, field);
   if (!q) return;
   for (size_t i = 0; i < n; i++) {
@@ -329,16 +355,15 @@ static void io_f64s(ckio *io, double *a, size_t n, int finite, const char *field
       continue;
     }
     double x = bits_f64(get_u64(q + 8 * i));
-    if ((finite && !isfinite(x)) || (finite == 2 && x < 0)) {
-      io_fail(io, "%s[%zu] = %g is not %s", field, i, x,
-              finite == 2 ? "finite and >= 0" : "finite");
+    if (!value_ok(x, rule)) {
+      io_fail(io, "%s[%zu] = %g is not %s", field, i, x, rule_text(rule));
       return;
     }
     if (io->mode == IO_LOAD) a[i] = x;
   }
 }
 
-static void io_f32s(ckio *io, float *a, size_t n, int finite, const char *field) {
+static void io_f32s(ckio *io, float *a, size_t n, value_rule rule, const char *field) {
   uint8_t *q = io_take_array(io, n, 4, field);
   if (!q) return;
   for (size_t i = 0; i < n; i++) {
@@ -351,9 +376,8 @@ static void io_f32s(ckio *io, float *a, size_t n, int finite, const char *field)
     u = get_u32(q + 4 * i);
     float x;
     memcpy(&x, &u, 4);
-    if ((finite && !isfinite(x)) || (finite == 2 && x < 0)) {
-      io_fail(io, "%s[%zu] = %g is not %s", field, i, (double)x,
-              finite == 2 ? "finite and >= 0" : "finite");
+    if (!value_ok(x, rule)) {
+      io_fail(io, "%s[%zu] = %g is not %s", field, i, (double)x, rule_text(rule));
       return;
     }
     if (io->mode == IO_LOAD) a[i] = x;
@@ -414,7 +438,7 @@ static void io_u8s(ckio *io, uint8_t *a, size_t n, uint8_t max, const char *fiel
 static void io_rng(ckio *io, ogas_rng *r, const char *field) {
   ogas_rng v = *r;
   for (int i = 0; i < 4; i++) io_u64(io, &v.s[i], field);
-  io_f64(io, &v.spare, 1, field);
+  io_f64(io, &v.spare, FINITE, field);
   uint32_t has = (uint32_t)v.has_spare;
   io_u32(io, &has, field);
   if (!reading(io) || io->bad) return;
@@ -438,7 +462,7 @@ static void meta_codec(ckio *io, ckpt_meta *m) {
   io_u64(io, &m->nb_params, "nb_params");
   io_i64(io, &m->nb_sims, 1, INT64_MAX, "nb_sims");
   io_i64(io, &m->generation, 0, INT32_MAX, "generation");
-  io_f64(io, &m->breed_ratio, 1, "breed_ratio");
+  io_f64(io, &m->breed_ratio, FINITE, "breed_ratio");
   io_i64(io, &m->highest_known_id, -1, m->nb_sims - 1, "highest_known_id");
   io_i64(io, &m->record_calls, 0, INT64_MAX, "record_calls");
   io_i64(io, &m->values_accepted, 0, INT64_MAX, "values_accepted");
@@ -446,7 +470,7 @@ static void meta_codec(ckio *io, ckpt_meta *m) {
   io_i64(io, &m->rejected_negative, 0, INT64_MAX, "rejected_negative");
   io_i64(io, &m->rejected_unknown_id, 0, INT64_MAX, "rejected_unknown_id");
   io_i64(io, &m->last_gen_ddpm_steps, 0, INT64_MAX, "last_gen_ddpm_steps");
-  io_f64(io, &m->last_gen_cpu_s, 2, "last_gen_cpu_s");
+  io_f64(io, &m->last_gen_cpu_s, FINITE_NONNEG, "last_gen_cpu_s");
   io_i64(io, &m->n_staged, 0, m->nb_sims, "n_staged");
   io_i64(io, &m->reservoir_count, 0, INT64_MAX, "reservoir_count");
   io_i64(io, &m->n_gens, 0, m->generation, "n_gens");
@@ -523,7 +547,7 @@ static void sec_meta(ckio *io, ogas_breeder *b, restore_ctx *rc) {
 
 static void sec_table(ckio *io, ogas_breeder *b, restore_ctx *rc) {
   size_t N = (size_t)b->nb_sims;
-  io_f64s(io, b->table, N * b->d, 1, "table");
+  io_f64s(io, b->table, N * b->d, FINITE, "table");
   io_u8s(io, b->is_bred, N, 1, "is_bred");
   io_i32s(io, b->row_generation, N, 0, INT32_MAX, "row_generation");
 }
@@ -533,7 +557,7 @@ static void sec_staged(ckio *io, ogas_breeder *b, restore_ctx *rc) {
   io_i64(io, &n, 0, b->nb_sims, "n_staged");
   if (reading(io) && !io->bad && n != rc->meta->n_staged)
     io_fail(io, "n_staged %lld, META says %lld", (long long)n, (long long)rc->meta->n_staged);
-  io_f64s(io, b->staged, (size_t)n * b->d, 1, "staged");
+  io_f64s(io, b->staged, (size_t)n * b->d, FINITE, "staged");
   io_u8s(io, b->staged_bred, (size_t)n, 1, "staged_bred");
   if (io->mode == IO_LOAD && !io->bad) b->n_staged = n;
 }
@@ -542,7 +566,7 @@ static void sec_signal(ckio *io, ogas_breeder *b, restore_ctx *rc) {
   difficulty_signal *s = &b->signal;
   size_t N = (size_t)b->nb_sims;
   int64_t calls = reading(io) ? rc->meta->record_calls : b->record_calls;
-  io_f64s(io, s->score, N, 1, "score");
+  io_f64s(io, s->score, N, NONNEG, "score");
   io_i64s(io, s->n_values, N, 0, INT64_MAX, "n_values");
   io_i64s(io, b->touched_call, N, 0, calls, "touched_call");
   int64_t len = s->window_len, head = s->window_head, count = s->window_count;
@@ -554,11 +578,11 @@ static void sec_signal(ckio *io, ogas_breeder *b, restore_ctx *rc) {
     io_fail(io, "window_head %lld with window_count %lld", (long long)head, (long long)count);
   for (int64_t i = 0; i < len && !io->bad; i++) {
     call_summary c = s->window[i];
-    int must_be_finite = i < count;
-    io_f64(io, &c.min, must_be_finite, "window.min");
-    io_f64(io, &c.max, must_be_finite, "window.max");
-    io_f64(io, &c.mean, must_be_finite, "window.mean");
-    io_f64(io, &c.m2, must_be_finite, "window.m2");
+    value_rule live = i < count ? FINITE : ANY;
+    io_f64(io, &c.min, live, "window.min");
+    io_f64(io, &c.max, live, "window.max");
+    io_f64(io, &c.mean, live, "window.mean");
+    io_f64(io, &c.m2, i < count ? NOT_NAN : ANY, "window.m2");
     io_i64(io, &c.count, 0, INT64_MAX, "window.count");
     if (io->mode == IO_LOAD && !io->bad) s->window[i] = c;
   }
@@ -585,8 +609,8 @@ static void sec_reservoir(ckio *io, ogas_breeder *b, restore_ctx *rc) {
      every slot is live). Training draws slots directly, so the slot order
      is kept. */
   size_t n = (size_t)count;
-  io_f32s(io, r->z, n * (size_t)r->dim, 1, "z");
-  io_f32s(io, r->c, n, 2, "c");
+  io_f32s(io, r->z, n * (size_t)r->dim, FINITE, "z");
+  io_f32s(io, r->c, n, CONDITION, "c");
   io_i64s(io, r->sim_id, n, 0, b->nb_sims - 1, "sim_id");
   io_u8s(io, r->is_bred, n, 1, "is_bred");
   if (reading(io) && !io->bad) {
@@ -609,9 +633,9 @@ static void sec_trainer(ckio *io, ogas_breeder *b, restore_ctx *rc) {
   io_i64(io, &budget_ratio, 0, INT64_MAX, "budget_ratio");
   io_i64(io, &ddpm_steps, 0, INT64_MAX, "ddpm_steps");
   io_i64(io, &ratio_steps, 0, INT64_MAX, "ratio_steps");
-  io_f64(io, &ddpm_loss, 0, "ddpm_loss");
-  io_f64(io, &ratio_loss, 0, "ratio_loss");
-  io_f64(io, &cpu_s, 2, "cpu_s");
+  io_f64(io, &ddpm_loss, ANY, "ddpm_loss");
+  io_f64(io, &ratio_loss, ANY, "ratio_loss");
+  io_f64(io, &cpu_s, FINITE_NONNEG, "cpu_s");
   io_rng(io, &rng, "rng");
   if (reading(io) && !io->bad &&
       (ddpm_steps != rc->meta->ddpm_steps || ratio_steps != rc->meta->ratio_steps))
@@ -634,10 +658,10 @@ static void sec_ddpm(ckio *io, ogas_breeder *b, restore_ctx *rc) {
     return;
   }
   io_i64(io, &step, 0, INT64_MAX, "step");
-  io_f32s(io, m->params, m->n_params, 0, "params");
-  io_f32s(io, m->adam_m, m->n_params, 0, "adam_m");
-  io_f32s(io, m->adam_v, m->n_params, 0, "adam_v");
-  io_f32s(io, m->ema, m->n_params, 0, "ema");
+  io_f32s(io, m->params, m->n_params, ANY, "params");
+  io_f32s(io, m->adam_m, m->n_params, ANY, "adam_m");
+  io_f32s(io, m->adam_v, m->n_params, ANY, "adam_v");
+  io_f32s(io, m->ema, m->n_params, ANY, "ema");
   if (io->mode == IO_LOAD && !io->bad) m->step = step;
 }
 
@@ -652,9 +676,9 @@ static void sec_ratio(ckio *io, ogas_breeder *b, restore_ctx *rc) {
     return;
   }
   io_i64(io, &step, 0, INT64_MAX, "step");
-  io_f32s(io, r->params, r->n_params, 0, "params");
-  io_f32s(io, r->adam_m, r->n_params, 0, "adam_m");
-  io_f32s(io, r->adam_v, r->n_params, 0, "adam_v");
+  io_f32s(io, r->params, r->n_params, ANY, "params");
+  io_f32s(io, r->adam_m, r->n_params, ANY, "adam_m");
+  io_f32s(io, r->adam_v, r->n_params, ANY, "adam_v");
   if (io->mode == IO_LOAD && !io->bad) r->step = step;
 }
 
@@ -669,7 +693,7 @@ static void sec_snapshot(ckio *io, ogas_breeder *b, restore_ctx *rc) {
     return;
   }
   io_i64(io, &steps, 0, INT64_MAX, "snapshot_steps");
-  io_f32s(io, b->snapshot, b->tr.model.n_params, 0, "snapshot");
+  io_f32s(io, b->snapshot, b->tr.model.n_params, ANY, "snapshot");
   if (io->mode == IO_LOAD && !io->bad) b->snapshot_steps = steps;
 }
 
@@ -703,22 +727,22 @@ static void sec_generator(ckio *io, ogas_breeder *b, restore_ctx *rc) {
 static void info_codec(ckio *io, ogas_generation_info *g) {
   const int64_t lo = INT64_MIN, hi = INT64_MAX;
   io_i64(io, &g->generation, lo, hi, "generation");
-  io_f64(io, &g->breed_ratio, 0, "breed_ratio");
+  io_f64(io, &g->breed_ratio, ANY, "breed_ratio");
   io_i64(io, &g->n_children, lo, hi, "n_children");
   io_i64(io, &g->n_bred, lo, hi, "n_bred");
   io_i64(io, &g->n_non_bred, lo, hi, "n_non_bred");
   io_i64(io, &g->n_oob_regenerated, lo, hi, "n_oob_regenerated");
   io_i64(io, &g->n_clipped, lo, hi, "n_clipped");
-  io_f64(io, &g->target_mean, 0, "target_mean");
+  io_f64(io, &g->target_mean, ANY, "target_mean");
   io_i64(io, &g->ddpm_steps, lo, hi, "ddpm_steps");
   io_i64(io, &g->ddpm_steps_since_last, lo, hi, "ddpm_steps_since_last");
   io_i64(io, &g->ratio_steps, lo, hi, "ratio_steps");
-  io_f64(io, &g->train_cpu_s_since_last, 0, "train_cpu_s_since_last");
-  io_f64(io, &g->ddpm_loss, 0, "ddpm_loss");
-  io_f64(io, &g->ratio_loss, 0, "ratio_loss");
+  io_f64(io, &g->train_cpu_s_since_last, ANY, "train_cpu_s_since_last");
+  io_f64(io, &g->ddpm_loss, ANY, "ddpm_loss");
+  io_f64(io, &g->ratio_loss, ANY, "ratio_loss");
   io_i64(io, &g->reservoir_entries, lo, hi, "reservoir_entries");
   io_i64(io, &g->values_rejected, lo, hi, "values_rejected");
-  io_f64(io, &g->generate_ms, 0, "generate_ms");
+  io_f64(io, &g->generate_ms, ANY, "generate_ms");
   uint8_t *q = io_take(io, sizeof g->not_bred_reason, "not_bred_reason");
   if (!q) return;
   if (io->mode == IO_WRITE) memcpy(q, g->not_bred_reason, sizeof g->not_bred_reason);
