@@ -23,20 +23,9 @@ void optimizer_step(float *params, float *grads, float *m, float *v, float *ema,
   }
 }
 
-void adamw_step(float *params, const float *grads, float *m, float *v, size_t n,
+void adamw_step(float *params, float *grads, float *m, float *v, size_t n,
                 const adamw_config *cfg, int64_t step) {
-  float b1 = cfg->beta1, b2 = cfg->beta2;
-  float bc1 = 1.0f - powf(b1, (float)step);
-  float bc2 = 1.0f - powf(b2, (float)step);
-  float decay = 1.0f - cfg->lr * cfg->weight_decay;
-  float step_size = cfg->lr / bc1;
-  float inv_sqrt_bc2 = 1.0f / sqrtf(bc2);
-  for (size_t i = 0; i < n; i++) {
-    float g = grads[i];
-    m[i] = b1 * m[i] + (1.0f - b1) * g;
-    v[i] = b2 * v[i] + (1.0f - b2) * g * g;
-    params[i] = params[i] * decay - step_size * m[i] / (sqrtf(v[i]) * inv_sqrt_bc2 + cfg->eps);
-  }
+  optimizer_step(params, grads, m, v, NULL, n, cfg, step, 1.0f, 0.0f);
 }
 
 float grad_norm(const float *grads, size_t n) {

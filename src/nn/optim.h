@@ -12,8 +12,9 @@ typedef struct {
 
 /* Decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW:
    p ← p·(1 - lr·wd); m ← β1 m + (1-β1) g; v ← β2 v + (1-β2) g²;
-   p ← p - lr·(m/(1-β1^t)) / (sqrt(v/(1-β2^t)) + eps), t = step (from 1). */
-void adamw_step(float *params, const float *grads, float *m, float *v, size_t n,
+   p ← p - lr·(m/(1-β1^t)) / (sqrt(v/(1-β2^t)) + eps), t = step (from 1).
+   Leaves grads zeroed for the next step. */
+void adamw_step(float *params, float *grads, float *m, float *v, size_t n,
                 const adamw_config *cfg, int64_t step);
 
 /* L2 norm of the gradient block. */
