@@ -117,7 +117,8 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
   b->order = malloc(N * sizeof(int64_t));
   b->retry_z = malloc((size_t)GENERATION_CHUNK * d * sizeof(float));
   b->retry_c = malloc((size_t)GENERATION_CHUNK * sizeof(float));
-  ok = b->retry_z && b->retry_c && b->table && b->is_bred && b->row_generation && b->staged && b->staged_bred &&
+  b->entry_z = malloc(d * sizeof(float));
+  ok = b->entry_z && b->retry_z && b->retry_c && b->table && b->is_bred && b->row_generation && b->staged && b->staged_bred &&
        b->touched_call && b->obs_c && b->obs_scratch && b->targets && b->cand && b->unit &&
        b->order;
   ok = ok && signal_init(&b->signal, b->nb_sims, b->cfg.data.ema_loss_alpha, mode,
@@ -181,7 +182,7 @@ void ogas_breeder_free(ogas_breeder *b) {
   free(b->table), free(b->is_bred), free(b->row_generation), free(b->staged);
   free(b->staged_bred), free(b->touched_call), free(b->obs_c), free(b->obs_scratch);
   free(b->targets), free(b->cand), free(b->unit), free(b->order), free(b->snapshot);
-  free(b->retry_z), free(b->retry_c);
+  free(b->retry_z), free(b->retry_c), free(b->entry_z);
   free(b->gens);
   ogas_config_free(&b->cfg);
   pthread_mutex_destroy(&b->gen_lock);
@@ -253,9 +254,8 @@ ogas_status ogas_record_increments(ogas_breeder *b, const int64_t *sim_ids,
   }
   signal_push_call(&b->signal, &summary);
   /* Pass 2: one reservoir entry per simulation touched, judged now. */
-  float z[4096];
-  float *zb = b->d <= 4096 ? z : NULL;
-  for (size_t i = 0; i < n && zb; i++) {
+  float *zb = b->entry_z;
+  for (size_t i = 0; i < n; i++) {
     int64_t id = sim_ids[i];
     if (id < 0 || id >= b->nb_sims || b->signal.n_values[id] == 0 || b->touched_call[id] == call)
       continue;

@@ -72,6 +72,7 @@ struct ogas_breeder {
   difficulty_signal signal;
   reservoir res;
   int64_t *touched_call;  /* nb_sims: last record call that touched the sim */
+  float *entry_z;         /* d: a reservoir entry being built */
   int64_t record_calls;
   int64_t values_accepted, rejected_nonfinite, rejected_negative, rejected_unknown_id;
 
