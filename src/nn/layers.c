@@ -43,8 +43,10 @@ void linear_backward(float *dinp, float *dW, float *dbias, const float *dout, co
    (relative error < 3e-7 in float), 2^n built in the exponent bits. The
    argument is clamped to [-87, 87], where sigmoid is already 0 or 1 in float. */
 static inline float exp_approx(float x) {
-  x = x < -87.0f ? -87.0f : x; /* not fminf/fmaxf: with their NaN rules gcc */
-  x = x > 87.0f ? 87.0f : x;   /* will not vectorise them */
+  x = x > -87.0f ? x : -87.0f; /* not fminf/fmaxf: with their NaN rules gcc */
+  x = x < 87.0f ? x : 87.0f;   /* will not vectorise them; NaN becomes -87, so
+                                  that (int32_t)n below is defined (silu of NaN
+                                  stays NaN through its factor x) */
   float n = floorf(x * 1.44269504f + 0.5f);
   float r = x - n * 0.693145752f - n * 1.42860677e-6f; /* ln 2 split for accuracy */
   float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
