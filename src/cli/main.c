@@ -15,6 +15,7 @@ static const command commands[] = {
     {"demo", cmd_demo, "train the conditional DDPM on a known distribution and show what it learned"},
     {"run", cmd_run, "run one online study on a built-in PDE problem with one sampler"},
     {"synth", cmd_synth, "drive the breeder on a synthetic difficulty landscape"},
+    {"inspect", cmd_inspect, "check a breeder checkpoint file and print what it holds"},
     {"bench", cmd_bench, "benchmarks (ogas bench ddpm --help)"},
 };
 
