@@ -526,7 +526,14 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
                           .width = (int)cfg->surrogate.width, .n_blocks = (int)cfg->surrogate.blocks,
                           .max_batch = s.B, .lr = (float)cfg->surrogate.lr,
                           .weight_decay = (float)cfg->surrogate.weight_decay,
-                          .grad_clip = (float)cfg->surrogate.grad_clip, .seed = cfg->seed};
+                          .grad_clip = (float)cfg->surrogate.grad_clip, .seed = cfg->seed,
+                          .arch = cfg->surrogate.arch, .kernel = (int)cfg->surrogate.kernel,
+                          .train_loss = cfg->surrogate.train_loss};
+  if (suc.arch == SURROGATE_CONV1D && ny > 1) {
+    if (err && errlen) snprintf(err, errlen, "surrogate.arch: conv1d needs a 1-D problem ('%s' is 2-D)", cfg->problem);
+    st = OGAS_EINVAL;
+    goto fail_quiet;
+  }
   st = surrogate_create(&suc, &s.sur, err, errlen);
   if (st) goto fail_quiet;
   st = study_buffer_create((size_t)cfg->buffer_capacity, S, P, &s.buf);

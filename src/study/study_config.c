@@ -19,6 +19,9 @@ void study_config_defaults(study_config *c) {
   c->surrogate.lr = 1e-3;
   c->surrogate.weight_decay = 0.0;
   c->surrogate.grad_clip = 1.0;
+  c->surrogate.arch = SURROGATE_MLP;
+  c->surrogate.kernel = 5;
+  c->surrogate.train_loss = SURROGATE_TRAIN_MSE;
   c->buffer_capacity = 4000;
   c->buffer_min_fill = 0;
   c->batches_per_sim = 10;
@@ -238,15 +241,26 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
 
   TRY(get_section(x, root, "surrogate", &sec));
   if (sec) {
-    static const char *const keys[] = {"width", "blocks", "lr", "weight_decay", "grad_clip",
-                                       "batch_size"};
-    TRY(check_keys(x, sec, "surrogate", keys, 6));
+    static const char *const keys[] = {"width", "blocks",     "lr",     "weight_decay",
+                                       "grad_clip", "batch_size", "arch", "kernel",
+                                       "train_loss"};
+    TRY(check_keys(x, sec, "surrogate", keys, 9));
     TRY(get_int(x, sec, "surrogate", "width", 2, 65536, &c->surrogate.width));
     TRY(get_int(x, sec, "surrogate", "blocks", 0, SURROGATE_MAX_BLOCKS, &c->surrogate.blocks));
     TRY(get_int(x, sec, "surrogate", "batch_size", 1, 1 << 20, &c->surrogate.batch_size));
     TRY(get_num(x, sec, "surrogate", "lr", 0, 1e30, 1, 0, &c->surrogate.lr));
     TRY(get_num(x, sec, "surrogate", "weight_decay", 0, 1e30, 0, 0, &c->surrogate.weight_decay));
     TRY(get_num(x, sec, "surrogate", "grad_clip", 0, 1e30, 1, 0, &c->surrogate.grad_clip));
+    TRY(get_int(x, sec, "surrogate", "kernel", 1, 1 << 16, &c->surrogate.kernel));
+    if (c->surrogate.kernel % 2 == 0) return bad(x, "surrogate.kernel: expected an odd number");
+    const char *a = NULL;
+    TRY(get_str(x, sec, "surrogate", "arch", &a));
+    if (a && surrogate_arch_parse(a, &c->surrogate.arch))
+      return bad(x, "surrogate.arch: unknown architecture '%s' (mlp, conv1d)", a);
+    a = NULL;
+    TRY(get_str(x, sec, "surrogate", "train_loss", &a));
+    if (a && surrogate_train_loss_parse(a, &c->surrogate.train_loss))
+      return bad(x, "surrogate.train_loss: unknown loss '%s' (mse, nrmse)", a);
   }
   TRY(get_section(x, root, "buffer", &sec));
   if (sec) {

@@ -10,7 +10,11 @@
  *   "sampler": "uniform",                   uniform lhs halton sobol breed ogas
  *   "deterministic": false,                 lockstep on one thread (reproducible)
  *   "surrogate": {"width": 128, "blocks": 2, "lr": 1e-3, "weight_decay": 0,
- *                 "grad_clip": 1.0, "batch_size": 64},
+ *                 "grad_clip": 1.0, "batch_size": 64,
+ *                 "arch": "mlp",                mlp, or conv1d (1-D problems)
+ *                 "kernel": 5,                  conv1d taps (odd)
+ *                 "train_loss": "mse"},         mse (normalised increment) or
+ *                                               nrmse (squared one-step nRMSE)
  *   "buffer": {"capacity": 4000, "min_fill": 0},   0: concurrent_sims x n_steps
  *   "batches_per_sim": 10,                  surrogate steps per simulation:
  *                                           the study does nb_sims x this
@@ -48,8 +52,10 @@ typedef struct {
   study_sampler_kind sampler;
   int deterministic;
   struct {
-    int64_t width, blocks, batch_size;
+    int64_t width, blocks, batch_size, kernel;
     double lr, weight_decay, grad_clip;
+    surrogate_arch arch;
+    surrogate_train_loss train_loss;
   } surrogate;
   int64_t buffer_capacity, buffer_min_fill;
   double batches_per_sim;

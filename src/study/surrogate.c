@@ -29,6 +29,30 @@ const char *study_loss_name(study_loss_kind k) {
   return "unknown";
 }
 
+int surrogate_arch_parse(const char *name, surrogate_arch *out) {
+  if (!name || !out) return -1;
+  if (!strcmp(name, "mlp")) *out = SURROGATE_MLP;
+  else if (!strcmp(name, "conv1d")) *out = SURROGATE_CONV1D;
+  else return -1;
+  return 0;
+}
+
+const char *surrogate_arch_name(surrogate_arch a) {
+  return a == SURROGATE_CONV1D ? "conv1d" : a == SURROGATE_MLP ? "mlp" : "unknown";
+}
+
+int surrogate_train_loss_parse(const char *name, surrogate_train_loss *out) {
+  if (!name || !out) return -1;
+  if (!strcmp(name, "mse")) *out = SURROGATE_TRAIN_MSE;
+  else if (!strcmp(name, "nrmse")) *out = SURROGATE_TRAIN_NRMSE;
+  else return -1;
+  return 0;
+}
+
+const char *surrogate_train_loss_name(surrogate_train_loss t) {
+  return t == SURROGATE_TRAIN_NRMSE ? "nrmse" : t == SURROGATE_TRAIN_MSE ? "mse" : "unknown";
+}
+
 typedef struct {
   float *W, *b;
 } lin;
@@ -45,9 +69,20 @@ typedef struct {
   lin out;
 } tensors;
 
+/* conv1d tensors: kernels are (out, kernel·in), FiLM maps (W, P) + (W). */
+typedef struct {
+  float *in;
+  struct {
+    lin film;
+    float *k1, *k2;
+  } block[SURROGATE_MAX_BLOCKS];
+  float *out;
+} conv_tensors;
+
 struct surrogate {
   surrogate_config cfg;
   int S, P, C, W, NB, inp; /* inp = S + P */
+  int N, K;                /* conv1d: points per channel, taps */
   size_t n_params;
   float *params, *grads, *m, *v; /* one allocation, n_params each */
   int64_t step;
@@ -56,10 +91,19 @@ struct surrogate {
   double typical_norm;                          /* ||state|| of a typical state */
   /* workspace for max_batch rows */
   int B; /* rows of the last forward */
+  float *f, *y, *df; /* (B, S) in the state's layout, both architectures */
+  /* MLP */
   float *x, *h[SURROGATE_MAX_BLOCKS + 1], *ln[SURROGATE_MAX_BLOCKS], *mean[SURROGATE_MAX_BLOCKS],
       *rstd[SURROGATE_MAX_BLOCKS], *a[SURROGATE_MAX_BLOCKS], *sa[SURROGATE_MAX_BLOCKS];
-  float *lnf, *mean_f, *rstd_f, *sf, *f, *y, *df;
+  float *lnf, *mean_f, *rstd_f, *sf;
   float *dh, *ds, *da, *dln, *dsf, *dlnf;
+  /* conv1d, rows r = b·N + n (channels last) */
+  float *cx, *col_in, *ch[SURROGATE_MAX_BLOCKS + 1], *col1[SURROGATE_MAX_BLOCKS],
+      *ca[SURROGATE_MAX_BLOCKS], *cam[SURROGATE_MAX_BLOCKS], *csa[SURROGATE_MAX_BLOCKS],
+      *col2[SURROGATE_MAX_BLOCKS], *gam[SURROGATE_MAX_BLOCKS];
+  float *chs, *col_out, *cfo;
+  float *cdfo, *cdcol, *cdh, *cds, *cdam, *cdhs, *cdgam;
+  double *row_err2, *row_den2; /* B: per-row squared error and squared denominator */
   float *mem;
 };
 
@@ -88,19 +132,100 @@ static void bind(const surrogate *s, float *base, tensors *t) {
   t->out.b = take(&cur, (size_t)s->S);
 }
 
+static void bind_conv(const surrogate *s, float *base, conv_tensors *t) {
+  size_t W = (size_t)s->W, K = (size_t)s->K, C = (size_t)s->C, P = (size_t)s->P;
+  float *cur = base;
+  t->in = take(&cur, W * K * C);
+  for (int k = 0; k < s->NB; k++) {
+    t->block[k].film.W = take(&cur, W * P);
+    t->block[k].film.b = take(&cur, W);
+    t->block[k].k1 = take(&cur, W * K * W);
+    t->block[k].k2 = take(&cur, W * K * W);
+  }
+  t->out = take(&cur, C * K * W);
+}
+
+static void init_uniform(float *w, size_t n, double bound, ogas_rng *rng) {
+  for (size_t i = 0; i < n; i++) w[i] = (float)((2.0 * ogas_rng_uniform(rng) - 1.0) * bound);
+}
+
 static void init_linear(lin *l, size_t in, size_t out, float scale, ogas_rng *rng) {
   double bound = scale / sqrt((double)in);
-  for (size_t i = 0; i < in * out; i++) l->W[i] = (float)((2.0 * ogas_rng_uniform(rng) - 1.0) * bound);
-  for (size_t i = 0; i < out; i++) l->b[i] = (float)((2.0 * ogas_rng_uniform(rng) - 1.0) * bound);
+  init_uniform(l->W, in * out, bound, rng);
+  init_uniform(l->b, out, bound, rng);
 }
 
 static void init_norm(norm *n, size_t W) {
   for (size_t i = 0; i < W; i++) n->gain[i] = 1.0f, n->bias[i] = 0.0f;
 }
 
+/* Workspace of the MLP for R rows. */
+static size_t mlp_workspace(const surrogate *s, size_t R) {
+  size_t RW = R * (size_t)s->W, NB = (size_t)s->NB;
+  return R * (size_t)s->inp + (NB + 1) * RW + NB * (3 * RW + 2 * R) + 2 * RW + 2 * R + 6 * RW;
+}
+
+static void mlp_layout(surrogate *s, float **cur, size_t R) {
+  size_t RW = R * (size_t)s->W, NB = (size_t)s->NB;
+  s->x = take(cur, R * (size_t)s->inp);
+  for (size_t k = 0; k <= NB; k++) s->h[k] = take(cur, RW);
+  for (size_t k = 0; k < NB; k++) {
+    s->ln[k] = take(cur, RW);
+    s->a[k] = take(cur, RW);
+    s->sa[k] = take(cur, RW);
+    s->mean[k] = take(cur, R);
+    s->rstd[k] = take(cur, R);
+  }
+  s->lnf = take(cur, RW);
+  s->sf = take(cur, RW);
+  s->mean_f = take(cur, R);
+  s->rstd_f = take(cur, R);
+  s->dh = take(cur, RW);
+  s->ds = take(cur, RW);
+  s->da = take(cur, RW);
+  s->dln = take(cur, RW);
+  s->dsf = take(cur, RW);
+  s->dlnf = take(cur, RW);
+}
+
+/* Workspace of the conv net for R samples (R·N rows). */
+static size_t conv_workspace(const surrogate *s, size_t R) {
+  size_t rows = R * (size_t)s->N, W = (size_t)s->W, K = (size_t)s->K, C = (size_t)s->C;
+  size_t NB = (size_t)s->NB, RW = rows * W, RKW = rows * K * W;
+  return rows * C + rows * K * C + (NB + 1) * RW + NB * (2 * RKW + 3 * RW + R * W) + RW + RKW +
+         rows * C + rows * C + RKW + 4 * RW + R * W;
+}
+
+static void conv_layout(surrogate *s, float **cur, size_t R) {
+  size_t rows = R * (size_t)s->N, W = (size_t)s->W, K = (size_t)s->K, C = (size_t)s->C;
+  size_t NB = (size_t)s->NB, RW = rows * W, RKW = rows * K * W;
+  s->cx = take(cur, rows * C);
+  s->col_in = take(cur, rows * K * C);
+  for (size_t k = 0; k <= NB; k++) s->ch[k] = take(cur, RW);
+  for (size_t k = 0; k < NB; k++) {
+    s->col1[k] = take(cur, RKW);
+    s->ca[k] = take(cur, RW);
+    s->cam[k] = take(cur, RW);
+    s->csa[k] = take(cur, RW);
+    s->col2[k] = take(cur, RKW);
+    s->gam[k] = take(cur, R * W);
+  }
+  s->chs = take(cur, RW);
+  s->col_out = take(cur, RKW);
+  s->cfo = take(cur, rows * C);
+  s->cdfo = take(cur, rows * C);
+  s->cdcol = take(cur, RKW);
+  s->cdh = take(cur, RW);
+  s->cds = take(cur, RW);
+  s->cdam = take(cur, RW);
+  s->cdhs = take(cur, RW);
+  s->cdgam = take(cur, R * W);
+}
+
 int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, size_t errlen) {
   if (out) *out = NULL;
   const char *bad = NULL;
+  int K = cfg && cfg->kernel ? cfg->kernel : 5;
   if (!cfg || !out) bad = "surrogate: NULL argument";
   else if (cfg->state_size < 1 || cfg->state_size > (1u << 24)) bad = "surrogate: state_size must be in 1..2^24";
   else if (cfg->channels < 1 || cfg->channels > SURROGATE_MAX_CHANNELS ||
@@ -115,6 +240,15 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   else if (!(cfg->weight_decay >= 0) || !isfinite(cfg->weight_decay))
     bad = "surrogate: weight_decay must be >= 0";
   else if (!(cfg->grad_clip > 0) || !isfinite(cfg->grad_clip)) bad = "surrogate: grad_clip must be > 0";
+  else if (cfg->arch != SURROGATE_MLP && cfg->arch != SURROGATE_CONV1D) bad = "surrogate: unknown architecture";
+  else if (cfg->train_loss != SURROGATE_TRAIN_MSE && cfg->train_loss != SURROGATE_TRAIN_NRMSE)
+    bad = "surrogate: unknown training loss";
+  else if (cfg->arch == SURROGATE_CONV1D &&
+           (K < 1 || K % 2 == 0 || (size_t)K > cfg->state_size / cfg->channels))
+    bad = "surrogate: kernel must be odd and at most the points per channel";
+  else if (cfg->arch == SURROGATE_CONV1D &&
+           (double)cfg->max_batch * (double)cfg->state_size * (double)cfg->width * K > 4e9)
+    bad = "surrogate: conv1d workspace too large (batch x state_size x width x kernel)";
   if (bad) {
     if (err && errlen) snprintf(err, errlen, "%s", bad);
     return OGAS_EINVAL;
@@ -122,15 +256,21 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   surrogate *s = calloc(1, sizeof *s);
   if (!s) goto nomem;
   s->cfg = *cfg;
+  s->cfg.kernel = K;
   s->S = (int)cfg->state_size;
   s->P = (int)cfg->nb_params;
   s->C = (int)cfg->channels;
   s->W = cfg->width;
   s->NB = cfg->n_blocks;
   s->inp = s->S + s->P;
-  size_t W = (size_t)s->W, S = (size_t)s->S;
-  s->n_params = (W * (size_t)s->inp + W) + (size_t)s->NB * (2 * W + 2 * (W * W + W)) + 2 * W +
-                (S * W + S);
+  s->N = s->S / s->C;
+  s->K = K;
+  size_t W = (size_t)s->W, S = (size_t)s->S, C = (size_t)s->C, P = (size_t)s->P, Kz = (size_t)K;
+  if (cfg->arch == SURROGATE_CONV1D)
+    s->n_params = W * Kz * C + (size_t)s->NB * (W * P + W + 2 * W * Kz * W) + C * Kz * W;
+  else
+    s->n_params = (W * (size_t)s->inp + W) + (size_t)s->NB * (2 * W + 2 * (W * W + W)) + 2 * W +
+                  (S * W + S);
   s->params = calloc(4 * s->n_params + 4 * (size_t)s->C, sizeof(float));
   if (!s->params) goto nomem;
   s->grads = s->params + s->n_params;
@@ -143,49 +283,47 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   for (int c = 0; c < s->C; c++) s->in_std[c] = s->out_std[c] = 1.0f;
   s->typical_norm = sqrt((double)S);
 
-  size_t R = (size_t)cfg->max_batch, RW = R * W, NB = (size_t)s->NB;
-  size_t total = R * (size_t)s->inp + (NB + 1) * RW + NB * (3 * RW + 2 * R) + 2 * RW + 2 * R +
-                 3 * R * S + 6 * RW;
+  size_t R = (size_t)cfg->max_batch;
+  size_t total = 3 * R * S + (cfg->arch == SURROGATE_CONV1D ? conv_workspace(s, R) : mlp_workspace(s, R));
   s->mem = calloc(total, sizeof(float));
-  if (!s->mem) goto nomem;
+  s->row_err2 = calloc(2 * R, sizeof(double));
+  if (!s->mem || !s->row_err2) goto nomem;
+  s->row_den2 = s->row_err2 + R;
   float *cur = s->mem;
-  s->x = take(&cur, R * (size_t)s->inp);
-  for (size_t k = 0; k <= NB; k++) s->h[k] = take(&cur, RW);
-  for (size_t k = 0; k < NB; k++) {
-    s->ln[k] = take(&cur, RW);
-    s->a[k] = take(&cur, RW);
-    s->sa[k] = take(&cur, RW);
-    s->mean[k] = take(&cur, R);
-    s->rstd[k] = take(&cur, R);
-  }
-  s->lnf = take(&cur, RW);
-  s->sf = take(&cur, RW);
-  s->mean_f = take(&cur, R);
-  s->rstd_f = take(&cur, R);
   s->f = take(&cur, R * S);
   s->y = take(&cur, R * S);
   s->df = take(&cur, R * S);
-  s->dh = take(&cur, RW);
-  s->ds = take(&cur, RW);
-  s->da = take(&cur, RW);
-  s->dln = take(&cur, RW);
-  s->dsf = take(&cur, RW);
-  s->dlnf = take(&cur, RW);
+  if (cfg->arch == SURROGATE_CONV1D) conv_layout(s, &cur, R);
+  else mlp_layout(s, &cur, R);
 
-  /* torch.nn.Linear's init, with the last layer scaled down so that the
-     untrained model predicts an increment close to the mean one. */
   ogas_rng rng;
   ogas_rng_seed(&rng, cfg->seed, 0x5u);
-  tensors t;
-  bind(s, s->params, &t);
-  init_linear(&t.in, (size_t)s->inp, W, 1.0f, &rng);
-  for (int k = 0; k < s->NB; k++) {
-    init_norm(&t.block[k].ln, W);
-    init_linear(&t.block[k].l1, W, W, 1.0f, &rng);
-    init_linear(&t.block[k].l2, W, W, 1.0f, &rng);
+  if (cfg->arch == SURROGATE_CONV1D) {
+    /* Kaiming-uniform-like kernels (fan-in = taps x channels); the FiLM maps
+       start at zero (every channel scale 1) and the output kernel small, so
+       that the untrained model predicts small increments. */
+    conv_tensors t;
+    bind_conv(s, s->params, &t);
+    init_uniform(t.in, W * Kz * C, 1.0 / sqrt((double)(Kz * C)), &rng);
+    for (int k = 0; k < s->NB; k++) {
+      init_uniform(t.block[k].k1, W * Kz * W, 1.0 / sqrt((double)(Kz * W)), &rng);
+      init_uniform(t.block[k].k2, W * Kz * W, 0.5 / sqrt((double)(Kz * W)), &rng);
+    }
+    init_uniform(t.out, C * Kz * W, 0.1 / sqrt((double)(Kz * W)), &rng);
+  } else {
+    /* torch.nn.Linear's init, with the last layer scaled down so that the
+       untrained model predicts an increment close to the mean one. */
+    tensors t;
+    bind(s, s->params, &t);
+    init_linear(&t.in, (size_t)s->inp, W, 1.0f, &rng);
+    for (int k = 0; k < s->NB; k++) {
+      init_norm(&t.block[k].ln, W);
+      init_linear(&t.block[k].l1, W, W, 1.0f, &rng);
+      init_linear(&t.block[k].l2, W, W, 1.0f, &rng);
+    }
+    init_norm(&t.lnf, W);
+    init_linear(&t.out, W, S, 0.1f, &rng);
   }
-  init_norm(&t.lnf, W);
-  init_linear(&t.out, W, S, 0.1f, &rng);
   *out = s;
   return OGAS_OK;
 nomem:
@@ -198,6 +336,7 @@ void surrogate_free(surrogate *s) {
   if (!s) return;
   free(s->params);
   free(s->mem);
+  free(s->row_err2);
   free(s);
 }
 
@@ -241,6 +380,7 @@ int surrogate_fit_normalization(surrogate *s, const float *states, const float *
                                 size_t n) {
   if (!s || !states || !next_states || n == 0) return OGAS_EINVAL;
   size_t S = (size_t)s->S, C = (size_t)s->C, per = S / C;
+  int centred = s->cfg.arch != SURROGATE_CONV1D;
   float im[SURROGATE_MAX_CHANNELS], is[SURROGATE_MAX_CHANNELS], om[SURROGATE_MAX_CHANNELS],
       os[SURROGATE_MAX_CHANNELS];
   for (size_t c = 0; c < C; c++) {
@@ -251,12 +391,14 @@ int surrogate_fit_normalization(surrogate *s, const float *states, const float *
         si += u, sii += u * u, so += d, soo += d * d;
       }
     double cnt = (double)(n * per);
-    double mi = si / cnt, mo = so / cnt;
+    /* conv1d: no shift (mean 0, std = root mean square) keeps 0 -> 0. */
+    double mi = centred ? si / cnt : 0.0, mo = centred ? so / cnt : 0.0;
     double vi = fmax(sii / cnt - mi * mi, 0.0), vo = fmax(soo / cnt - mo * mo, 0.0);
-    if (!isfinite(mi) || !isfinite(mo) || !isfinite(vi) || !isfinite(vo)) return OGAS_EINVAL;
+    if (!isfinite(si) || !isfinite(so) || !isfinite(vi) || !isfinite(vo)) return OGAS_EINVAL;
     /* A constant channel (or one that does not move) keeps a finite scale:
        1e-6 of its magnitude, or 1 when everything is zero. */
-    double scale_i = fmax(fabs(mi), 1e-30), scale_o = fmax(sqrt(vi) + fabs(mi), 1e-30);
+    double mag_i = centred ? fabs(mi) : fabs(si / cnt);
+    double scale_i = fmax(mag_i, 1e-30), scale_o = fmax(sqrt(vi) + mag_i, 1e-30);
     double sdi = sqrt(vi), sdo = sqrt(vo);
     if (sdi < 1e-6 * scale_i) sdi = scale_i > 1e-30 ? 1e-6 * scale_i : 1.0;
     if (sdo < 1e-6 * scale_o) sdo = scale_o > 1e-30 ? 1e-6 * scale_o : 1.0;
@@ -264,6 +406,8 @@ int surrogate_fit_normalization(surrogate *s, const float *states, const float *
   }
   return surrogate_set_normalization(s, im, is, om, os);
 }
+
+/* ---- MLP ---------------------------------------------------------------- */
 
 /* Build x = [(u - in_mean)/in_std, z] for B rows. */
 static void build_input(surrogate *s, const float *states, const float *z, int B) {
@@ -279,12 +423,11 @@ static void build_input(surrogate *s, const float *states, const float *z, int B
   }
 }
 
-static void forward(surrogate *s, const float *states, const float *z, int B) {
+static void mlp_forward(surrogate *s, const float *states, const float *z, int B) {
   int W = s->W;
   size_t BW = (size_t)B * W;
   tensors w;
   bind(s, s->params, &w);
-  s->B = B;
   build_input(s, states, z, B);
   linear_forward(s->h[0], s->x, w.in.W, w.in.b, B, s->inp, W);
   for (int k = 0; k < s->NB; k++) {
@@ -300,7 +443,7 @@ static void forward(surrogate *s, const float *states, const float *z, int B) {
   linear_forward(s->f, s->sf, w.out.W, w.out.b, B, W, s->S);
 }
 
-static void backward(surrogate *s) {
+static void mlp_backward(surrogate *s) {
   int W = s->W, B = s->B;
   size_t BW = (size_t)B * W, bytes = BW * sizeof(float);
   tensors w, g;
@@ -330,6 +473,142 @@ static void backward(surrogate *s) {
   linear_backward(NULL, g.in.W, g.in.b, s->dh, s->x, w.in.W, B, s->inp, W);
 }
 
+/* ---- conv1d ------------------------------------------------------------- */
+
+/* Periodic im2col: x (B·N, Cin) channels last -> col (B·N, K·Cin) with
+   col[b·N + n][k·Cin + c] = x[b·N + (n + k - K/2) mod N][c]. */
+static void im2col(float *col, const float *x, int B, int N, int Cin, int K) {
+  size_t rowlen = (size_t)K * Cin, bytes = (size_t)Cin * sizeof(float);
+  for (int b = 0; b < B; b++) {
+    const float *xb = x + (size_t)b * N * Cin;
+    for (int n = 0; n < N; n++) {
+      float *cr = col + ((size_t)b * N + n) * rowlen;
+      for (int k = 0; k < K; k++) {
+        int src = n + k - K / 2;
+        src = ((src % N) + N) % N;
+        memcpy(cr + (size_t)k * Cin, xb + (size_t)src * Cin, bytes);
+      }
+    }
+  }
+}
+
+/* Adjoint of im2col: dx += the scattered dcol. */
+static void col2im_add(float *dx, const float *dcol, int B, int N, int Cin, int K) {
+  size_t rowlen = (size_t)K * Cin;
+  for (int b = 0; b < B; b++) {
+    float *xb = dx + (size_t)b * N * Cin;
+    for (int n = 0; n < N; n++) {
+      const float *cr = dcol + ((size_t)b * N + n) * rowlen;
+      for (int k = 0; k < K; k++) {
+        int src = n + k - K / 2;
+        src = ((src % N) + N) % N;
+        add_inplace(xb + (size_t)src * Cin, cr + (size_t)k * Cin, (size_t)Cin);
+      }
+    }
+  }
+}
+
+static void conv_forward(surrogate *s, const float *states, const float *z, int B) {
+  int W = s->W, N = s->N, C = s->C, K = s->K, P = s->P, rows = B * N;
+  size_t RW = (size_t)rows * W;
+  conv_tensors w;
+  bind_conv(s, s->params, &w);
+  /* x[b·N + n][c] = (u[b][c·N + n] - in_mean_c) / in_std_c */
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < C; c++) {
+      const float *u = states + (size_t)b * s->S + (size_t)c * N;
+      float m = s->in_mean[c], inv = 1.0f / s->in_std[c];
+      for (int n = 0; n < N; n++) s->cx[((size_t)b * N + n) * C + c] = (u[n] - m) * inv;
+    }
+  im2col(s->col_in, s->cx, B, N, C, K);
+  linear_forward(s->ch[0], s->col_in, w.in, NULL, rows, K * C, W);
+  for (int k = 0; k < s->NB; k++) {
+    /* gamma (B, W) = G z + g: the channel scales are 1 + gamma. */
+    if (P) linear_forward(s->gam[k], z, w.block[k].film.W, w.block[k].film.b, B, P, W);
+    else
+      for (int b = 0; b < B; b++)
+        memcpy(s->gam[k] + (size_t)b * W, w.block[k].film.b, (size_t)W * sizeof(float));
+    im2col(s->col1[k], s->ch[k], B, N, W, K);
+    linear_forward(s->ca[k], s->col1[k], w.block[k].k1, NULL, rows, K * W, W);
+    for (int b = 0; b < B; b++) {
+      const float *g = s->gam[k] + (size_t)b * W;
+      for (int n = 0; n < N; n++) {
+        size_t r = ((size_t)b * N + n) * W;
+        for (int c = 0; c < W; c++) s->cam[k][r + c] = s->ca[k][r + c] * (1.0f + g[c]);
+      }
+    }
+    silu_forward(s->csa[k], s->cam[k], RW);
+    im2col(s->col2[k], s->csa[k], B, N, W, K);
+    memcpy(s->ch[k + 1], s->ch[k], RW * sizeof(float));
+    linear_forward_accumulate(s->ch[k + 1], s->col2[k], w.block[k].k2, NULL, rows, K * W, W);
+  }
+  silu_forward(s->chs, s->ch[s->NB], RW);
+  im2col(s->col_out, s->chs, B, N, W, K);
+  linear_forward(s->cfo, s->col_out, w.out, NULL, rows, K * W, C);
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < C; c++) {
+      float *f = s->f + (size_t)b * s->S + (size_t)c * N;
+      for (int n = 0; n < N; n++) f[n] = s->cfo[((size_t)b * N + n) * C + c];
+    }
+}
+
+static void conv_backward(surrogate *s, const float *z) {
+  int W = s->W, N = s->N, C = s->C, K = s->K, P = s->P, B = s->B, rows = B * N;
+  size_t RW = (size_t)rows * W, RKW = RW * K;
+  conv_tensors w, g;
+  bind_conv(s, s->params, &w);
+  bind_conv(s, s->grads, &g);
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < C; c++) {
+      const float *df = s->df + (size_t)b * s->S + (size_t)c * N;
+      for (int n = 0; n < N; n++) s->cdfo[((size_t)b * N + n) * C + c] = df[n];
+    }
+  memset(s->cdcol, 0, RKW * sizeof(float));
+  linear_backward(s->cdcol, g.out, NULL, s->cdfo, s->col_out, w.out, rows, K * W, C);
+  memset(s->cdhs, 0, RW * sizeof(float));
+  col2im_add(s->cdhs, s->cdcol, B, N, W, K);
+  memset(s->cdh, 0, RW * sizeof(float));
+  silu_backward(s->cdh, s->cdhs, s->ch[s->NB], RW);
+  for (int k = s->NB - 1; k >= 0; k--) {
+    /* branch: h_{k+1} = h_k + K2 * silu(am), am = (K1 * h_k) ⊙ (1 + gamma) */
+    memset(s->cdcol, 0, RKW * sizeof(float));
+    linear_backward(s->cdcol, g.block[k].k2, NULL, s->cdh, s->col2[k], w.block[k].k2, rows, K * W, W);
+    memset(s->cds, 0, RW * sizeof(float));
+    col2im_add(s->cds, s->cdcol, B, N, W, K);
+    memset(s->cdam, 0, RW * sizeof(float));
+    silu_backward(s->cdam, s->cds, s->cam[k], RW);
+    /* dgamma[b][c] = Σ_n dam·a; da = dam·(1 + gamma) (in place in cdam) */
+    memset(s->cdgam, 0, (size_t)B * W * sizeof(float));
+    for (int b = 0; b < B; b++) {
+      const float *gm = s->gam[k] + (size_t)b * W;
+      float *dg = s->cdgam + (size_t)b * W;
+      for (int n = 0; n < N; n++) {
+        size_t r = ((size_t)b * N + n) * W;
+        for (int c = 0; c < W; c++) {
+          dg[c] += s->cdam[r + c] * s->ca[k][r + c];
+          s->cdam[r + c] *= 1.0f + gm[c];
+        }
+      }
+    }
+    if (P) linear_backward(NULL, g.block[k].film.W, g.block[k].film.b, s->cdgam, z,
+                           w.block[k].film.W, B, P, W);
+    else
+      for (int b = 0; b < B; b++) add_inplace(g.block[k].film.b, s->cdgam + (size_t)b * W, (size_t)W);
+    memset(s->cdcol, 0, RKW * sizeof(float));
+    linear_backward(s->cdcol, g.block[k].k1, NULL, s->cdam, s->col1[k], w.block[k].k1, rows, K * W, W);
+    col2im_add(s->cdh, s->cdcol, B, N, W, K); /* the residual path keeps dh */
+  }
+  linear_backward(NULL, g.in, NULL, s->cdh, s->col_in, w.in, rows, K * C, W);
+}
+
+/* ---- both --------------------------------------------------------------- */
+
+static void forward(surrogate *s, const float *states, const float *z, int B) {
+  s->B = B;
+  if (s->cfg.arch == SURROGATE_CONV1D) conv_forward(s, states, z, B);
+  else mlp_forward(s, states, z, B);
+}
+
 int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next_states,
                             const float *z, const float *weights, int B, study_loss_kind kind,
                             float *loss, double *per_sample) {
@@ -337,44 +616,61 @@ int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next
     return OGAS_EINVAL;
   int S = s->S, per = s->S / s->C;
   forward(s, states, z, B);
-  /* Target: the normalised increment y = (u_{t+1} - u_t - out_mean)/out_std. */
+  /* Target: the normalised increment y = (u_{t+1} - u_t - out_mean)/out_std.
+     Per row: e2 = ||û_{t+1} - u_{t+1}||^2 = Σ_c out_std_c^2 Σ_j (f - y)^2 and
+     den2 = max(||u_{t+1}||, floor)^2. */
+  double floor_norm = SURROGATE_NRMSE_FLOOR * s->typical_norm;
   for (int r = 0; r < B; r++) {
     const float *u = states + (size_t)r * S, *un = next_states + (size_t)r * S;
+    const float *fr = s->f + (size_t)r * S;
     float *yr = s->y + (size_t)r * S;
+    double e2 = 0, t2 = 0;
     for (int c = 0; c < s->C; c++) {
       float m = s->out_mean[c], inv = 1.0f / s->out_std[c];
-      for (int j = c * per; j < (c + 1) * per; j++) yr[j] = (un[j] - u[j] - m) * inv;
-    }
-  }
-  float L = mse_loss(s->df, s->f, s->y, weights, B, S);
-  if (loss) *loss = L;
-  if (per_sample) {
-    /* Physical error û_{t+1} - u_{t+1} = out_std · (f - y), channel by channel. */
-    double floor_norm = SURROGATE_NRMSE_FLOOR * s->typical_norm;
-    for (int r = 0; r < B; r++) {
-      const float *fr = s->f + (size_t)r * S, *yr = s->y + (size_t)r * S;
-      const float *un = next_states + (size_t)r * S;
-      double e2 = 0, t2 = 0;
-      for (int c = 0; c < s->C; c++) {
-        double sd = s->out_std[c], ec = 0;
-        for (int j = c * per; j < (c + 1) * per; j++) {
-          double d = (double)fr[j] - yr[j];
-          ec += d * d;
-          t2 += (double)un[j] * un[j];
-        }
-        e2 += sd * sd * ec;
+      double sd = s->out_std[c], ec = 0;
+      for (int j = c * per; j < (c + 1) * per; j++) {
+        yr[j] = (un[j] - u[j] - m) * inv;
+        double d = (double)fr[j] - yr[j];
+        ec += d * d;
+        t2 += (double)un[j] * un[j];
       }
-      double v;
+      e2 += sd * sd * ec;
+    }
+    double den = fmax(sqrt(t2), floor_norm);
+    s->row_err2[r] = e2, s->row_den2[r] = den * den;
+  }
+  float L;
+  if (s->cfg.train_loss == SURROGATE_TRAIN_NRMSE) {
+    /* L = (1/B) Σ_r w_r e2_r / den2_r; dL/df_rj = 2 w_r out_std_c^2 (f - y) / (B den2_r). */
+    double acc = 0;
+    for (int r = 0; r < B; r++) {
+      double wr = weights ? weights[r] : 1.0;
+      acc += wr * s->row_err2[r] / s->row_den2[r];
+      const float *fr = s->f + (size_t)r * S, *yr = s->y + (size_t)r * S;
+      float *dr = s->df + (size_t)r * S;
+      for (int c = 0; c < s->C; c++) {
+        float gsc = (float)(2.0 * wr * (double)s->out_std[c] * s->out_std[c] / ((double)B * s->row_den2[r]));
+        for (int j = c * per; j < (c + 1) * per; j++) dr[j] = gsc * (fr[j] - yr[j]);
+      }
+    }
+    L = (float)(acc / B);
+  } else {
+    L = mse_loss(s->df, s->f, s->y, weights, B, S);
+  }
+  if (loss) *loss = L;
+  if (per_sample)
+    for (int r = 0; r < B; r++) {
+      double e2 = s->row_err2[r], v;
       switch (kind) {
       case STUDY_LOSS_MSE: v = e2 / S; break;
       case STUDY_LOSS_RMSE: v = sqrt(e2 / S); break;
-      default: v = sqrt(e2) / fmax(sqrt(t2), floor_norm); break;
+      default: v = sqrt(e2 / s->row_den2[r]); break;
       }
       per_sample[r] = v;
     }
-  }
   memset(s->grads, 0, s->n_params * sizeof(float));
-  backward(s);
+  if (s->cfg.arch == SURROGATE_CONV1D) conv_backward(s, z);
+  else mlp_backward(s);
   return isfinite(L) ? OGAS_OK : OGAS_ERANGE;
 }
 

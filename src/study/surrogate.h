@@ -1,26 +1,50 @@
 /* surrogate — the one-step predictor an online study trains:
  *
- *   u_{t+1} = u_t + out_mean + out_std · f(x),   x = [ (u_t - in_mean)/in_std , z ]
+ *   u_{t+1} = u_t + out_mean + out_std · f(u_t, z)
  *
  * where z in [-1, 1]^P are the simulation's parameters normalised to the box
  * (z = 2(p - l)/(u - l) - 1, the caller's job: surrogate_normalize_params),
  * and in_mean, in_std, out_mean, out_std are per field (channel) of the state:
  * the increment u_{t+1} - u_t is what the network predicts, in units of its
- * own spread. f is a residual MLP on the NN engine (W = width):
+ * own spread; the network sees x = (u_t - in_mean)/in_std. Two architectures
+ * on the NN engine (W = width):
  *
- *   h  = L_in x                                  (S + P -> W)
+ * SURROGATE_MLP — a residual MLP on the flattened state:
+ *   h  = L_in [x, z]                             (S + P -> W)
  *   h <- h + L_b2 silu(L_b1 LN_b(h))             n_blocks times (W -> W -> W)
  *   f  = L_out silu(LN_f(h))                     (W -> S)
+ *   Parameters, in this order: L_in.W L_in.b [LN_b.gain LN_b.bias L_b1.W
+ *   L_b1.b L_b2.W L_b2.b] x n_blocks LN_f.gain LN_f.bias L_out.W L_out.b.
  *
- * Parameters live in one contiguous block, in this order:
- *   L_in.W L_in.b [LN_b.gain LN_b.bias L_b1.W L_b1.b L_b2.W L_b2.b] x n_blocks
- *   LN_f.gain LN_f.bias L_out.W L_out.b
- * (weights (out, in) row-major); gradients and AdamW moments mirror it.
+ * SURROGATE_CONV1D — a periodic 1-D convolutional residual network for states
+ * of C channels x N points (N = S / C), translation-equivariant like the
+ * PDEs it learns; the parameters act through FiLM-style channel scales:
+ *   h  = K_in * x                                (C -> W channels)
+ *   h <- h + K_b2 * silu((K_b1 * h) ⊙ (1 + G_b z + g_b))   n_blocks times
+ *   f  = K_out * silu(h)                         (W -> C channels)
+ *   where K * h is a periodic convolution with `kernel` taps (centred) and no
+ *   bias. Every layer maps 0 to 0, so u = 0 stays a fixed point and a state
+ *   that decays towards 0 gets an increment proportional to it (relative
+ *   accuracy at small amplitude, which the nRMSE metric rewards); for that,
+ *   surrogate_fit_normalization sets in_mean = out_mean = 0 and the stds to
+ *   the root mean squares. Convolutions are im2col + sgemm, channels-last
+ *   (rows = batch x N). Parameters, in this order: K_in (W, kernel·C)
+ *   [G_b (W, P) g_b (W) K_b1 (W, kernel·W) K_b2 (W, kernel·W)] x n_blocks
+ *   K_out (C, kernel·W); K[o][k·Cin + c] weighs input channel c at offset
+ *   k - kernel/2.
  *
- * Training minimises the mean squared error of f against the normalised
- * increment, (1/B) Σ_i w_i (1/S) Σ_j (f_ij - y_ij)^2, with gradient-norm
- * clipping and AdamW. Each step also returns every sample's loss in physical
- * units, the difficulty signal of active sampling:
+ * Weights are (out, in) row-major; gradients and AdamW moments mirror the
+ * parameter block.
+ *
+ * Training loss (train_loss):
+ *   SURROGATE_TRAIN_MSE   (1/B) Σ_i w_i (1/S) Σ_j (f_ij - y_ij)^2 against the
+ *                         normalised increment y (every channel weighs alike);
+ *   SURROGATE_TRAIN_NRMSE (1/B) Σ_i w_i nrmse_i^2: the squared one-step nRMSE
+ *                         below, in physical units, so that training minimises
+ *                         the metric the study reports (small states count as
+ *                         much as large ones, down to the floor).
+ * with gradient-norm clipping and AdamW. Each step also returns every sample's
+ * loss in physical units, the difficulty signal of active sampling:
  *   mse   = (1/S) ||û_{t+1} - u_{t+1}||^2
  *   rmse  = sqrt(mse)
  *   nrmse = ||û_{t+1} - u_{t+1}|| / max(||u_{t+1}||, floor)
@@ -47,6 +71,14 @@
 #define SURROGATE_NRMSE_FLOOR 1e-2
 
 typedef enum { STUDY_LOSS_MSE, STUDY_LOSS_RMSE, STUDY_LOSS_NRMSE } study_loss_kind;
+typedef enum { SURROGATE_MLP = 0, SURROGATE_CONV1D = 1 } surrogate_arch;
+typedef enum { SURROGATE_TRAIN_MSE = 0, SURROGATE_TRAIN_NRMSE = 1 } surrogate_train_loss;
+
+/* "mlp", "conv1d" / "mse", "nrmse" -> *out; 0 on success, -1 otherwise. */
+int surrogate_arch_parse(const char *name, surrogate_arch *out);
+const char *surrogate_arch_name(surrogate_arch a);
+int surrogate_train_loss_parse(const char *name, surrogate_train_loss *out);
+const char *surrogate_train_loss_name(surrogate_train_loss t);
 
 /* "mse", "rmse", "nrmse" -> *out; 0 on success, -1 otherwise. */
 int study_loss_parse(const char *name, study_loss_kind *out);
@@ -56,8 +88,11 @@ typedef struct {
   size_t state_size; /* S floats per state */
   size_t channels;   /* fields per state (normalisation groups), divides S, <= 64 */
   size_t nb_params;  /* P */
-  int width;         /* W >= 2 */
+  int width;         /* W >= 2 (conv1d: channels of the hidden layers) */
   int n_blocks;      /* 0..SURROGATE_MAX_BLOCKS */
+  surrogate_arch arch;             /* zero-initialised: the MLP */
+  int kernel;                      /* conv1d taps: odd, <= S / channels; 0 = 5 */
+  surrogate_train_loss train_loss; /* zero-initialised: MSE */
   int max_batch;     /* rows per training step / prediction chunk */
   float lr, weight_decay, grad_clip; /* AdamW (betas 0.9, 0.999, eps 1e-8) */
   uint64_t seed;     /* weight initialisation */
