@@ -103,14 +103,14 @@ static void test_defaults(void) {
   CHECK(b->ratio_mlp_lr == 1e-3 && b->ratio_mlp_weight_decay == 0.01);
   CHECK(b->ratio_mlp_label_smoothing == 0.0 && b->ratio_weight_min == 0.1 && b->ratio_weight_max == 10);
   CHECK(b->max_mlp_steps_per_collect == 10 && b->max_epoch_per_epoch == 4 && b->async_training);
-  CHECK(b->min_reservoir_entries == 256 && b->min_train_steps == 500);
+  CHECK(b->min_reservoir_entries == 128 && b->min_train_steps == 300);
   const ogas_config_model *m = &c.model;
-  CHECK(m->model_dim == 256 && m->n_blocks == 3 && m->timesteps == 100);
+  CHECK(m->model_dim == 128 && m->n_blocks == 3 && m->timesteps == 100);
   CHECK(m->noise_schedule == OGAS_CFG_SCHEDULE_COSINE && m->beta_start == 1e-4 && m->beta_end == 0.02);
   CHECK(m->lr == 2e-4 && m->weight_decay == 0.0 && m->adam_beta1 == 0.9 && m->adam_beta2 == 0.999);
   CHECK(m->grad_clip == 1.0 && m->ema_decay == 0.999 && m->p_uncond == 0.1 && m->guidance_scale == 5.0);
   CHECK(m->sampler == OGAS_CFG_DDPM_SAMPLER_DDPM && m->ddim_steps == 20);
-  CHECK(m->n_train_steps_per_epoch == 20 && m->blas_threads == 1);
+  CHECK(m->n_train_steps_per_epoch == 10 && m->blas_threads == 1);
   const ogas_config_data *d = &c.data;
   CHECK(d->buffer_size == 6000 && d->batch_size == 128 && d->ema_loss_alpha == 0.3);
   CHECK(d->normalize_losses && d->min_max_queue_length == 20 && d->max_loss_value == 5.0);
@@ -126,7 +126,7 @@ static void test_defaults(void) {
   if (PARSE_OK("{" STUDY "}", &p) == OGAS_OK) {
     CHECK(p.nb_params == 3 && p.nb_sims == 100 && p.l_bounds[2] == 10 && p.u_bounds[2] == 130);
     CHECK(strcmp(p.parameter_names[0], "p0") == 0 && strcmp(p.parameter_names[2], "p2") == 0);
-    CHECK(p.breeder.breakpoint == 4 && p.model.model_dim == 256 && p.data.buffer_size == 6000);
+    CHECK(p.breeder.breakpoint == 4 && p.model.model_dim == 128 && p.data.buffer_size == 6000);
     CHECK(p.layout == OGAS_CFG_LAYOUT_NATIVE && ogas_config_n_ignored(&p) == 0);
     CHECK(ogas_config_validate(&p, NULL, 0) == OGAS_OK);
   }
@@ -529,7 +529,7 @@ static void test_melissa(void) {
   if (PARSE_OK("{" SO ", " ASC("{\"non_breed_sampling_strategy\": \"random\"}") "}", &c) == OGAS_OK)
     CHECK(c.non_breed_sampler == OGAS_CFG_SAMPLER_UNIFORM);
   ogas_config_free(&c);
-  if (PARSE_OK("{" SO "}", &c) == OGAS_OK) CHECK(c.layout == OGAS_CFG_LAYOUT_MELISSA && c.model.model_dim == 256);
+  if (PARSE_OK("{" SO "}", &c) == OGAS_OK) CHECK(c.layout == OGAS_CFG_LAYOUT_MELISSA && c.model.model_dim == 128);
   ogas_config_free(&c);
 
   /* Still errors: typos of ogas keys, misplaced keys, other backends, types, ranges. */
@@ -600,7 +600,7 @@ static void test_incompatible(void) {
   b.nb_params = 3;
   EXPECT_INCOMPATIBLE(b.l_bounds[1] = -1, "l_bounds");
   EXPECT_INCOMPATIBLE(b.u_bounds[2] = 131, "u_bounds");
-  EXPECT_INCOMPATIBLE(b.model.model_dim = 128, "model.model_dim");
+  EXPECT_INCOMPATIBLE(b.model.model_dim = 256, "model.model_dim");
   EXPECT_INCOMPATIBLE(b.model.n_blocks = 4, "model.n_blocks");
   EXPECT_INCOMPATIBLE(b.model.timesteps = 50, "model.timesteps");
   EXPECT_INCOMPATIBLE(b.model.noise_schedule = OGAS_CFG_SCHEDULE_LINEAR, "model.noise_schedule");

@@ -96,10 +96,10 @@ static const field_spec FIELDS[] = {
     {BREEDER(max_mlp_steps_per_collect), KIND_INT, .def = 10, INT_MIN_(0)},
     {BREEDER(max_epoch_per_epoch), KIND_INT, .def = 4, INT_MIN_(1)},
     {BREEDER(async_training), KIND_BOOL, .def = 1},
-    {BREEDER(min_reservoir_entries), KIND_INT, .def = 256, INT_MIN_(1)},
-    {BREEDER(min_train_steps), KIND_INT, .def = 500, INT_MIN_(0)},
+    {BREEDER(min_reservoir_entries), KIND_INT, .def = 128, INT_MIN_(1)},
+    {BREEDER(min_train_steps), KIND_INT, .def = 300, INT_MIN_(0)},
 
-    {MODEL(model_dim), KIND_INT, .def = 256, INT_IN(8, 65536), .even = true},
+    {MODEL(model_dim), KIND_INT, .def = 128, INT_IN(8, 65536), .even = true},
     {MODEL(n_blocks), KIND_INT, .def = 3, INT_IN(1, 1024)},
     {MODEL(timesteps), KIND_INT, .def = 100, INT_IN(2, 10000)},
     {MODEL(noise_schedule), KIND_ENUM, .def = OGAS_CFG_SCHEDULE_COSINE, .choices = SCHEDULE_NAMES},
@@ -115,7 +115,7 @@ static const field_spec FIELDS[] = {
     {MODEL(guidance_scale), KIND_REAL, .def = 5.0, GE(0)},
     {MODEL(sampler), KIND_ENUM, .def = OGAS_CFG_DDPM_SAMPLER_DDPM, .choices = DDPM_SAMPLER_NAMES},
     {MODEL(ddim_steps), KIND_INT, .def = 20, INT_IN(1, 10000)},
-    {MODEL(n_train_steps_per_epoch), KIND_INT, .def = 20, INT_MIN_(0)},
+    {MODEL(n_train_steps_per_epoch), KIND_INT, .def = 10, INT_MIN_(0)},
     {MODEL(blas_threads), KIND_INT, .def = 1, INT_IN(1, 1024)},
 
     {DATA(buffer_size), KIND_INT, .def = 6000, INT_MIN_(1)},
