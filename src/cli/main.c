@@ -14,6 +14,8 @@ typedef struct {
 static const command commands[] = {
     {"demo", cmd_demo, "train the conditional DDPM on a known distribution and show what it learned"},
     {"run", cmd_run, "run one online study on a built-in PDE problem with one sampler"},
+    {"compare", cmd_compare, "compare samplers on one study config: error statistics, report, plots"},
+    {"plot", cmd_plot, "draw the breeder's plots of a run folder (generations.jsonl)"},
     {"synth", cmd_synth, "drive the breeder on a synthetic difficulty landscape"},
     {"inspect", cmd_inspect, "check a breeder checkpoint file and print what it holds"},
     {"bench", cmd_bench, "benchmarks (ogas bench ddpm --help)"},

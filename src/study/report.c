@@ -1,0 +1,793 @@
+/* report — aggregate, print and write a comparison of samplers. See report.h. */
+#include "study/report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ogas.h"
+#include "pde/pde.h"
+
+const char *const compare_stat_names[COMPARE_N_STATS] = {"mean", "std", "p50",
+                                                         "p95",  "p99", "max"};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+double compare_stat(const study_stats *s, int k) {
+  switch (k) {
+  case 0: return s->mean;
+  case 1: return s->std;
+  case 2: return s->p50;
+  case 3: return s->p95;
+  case 4: return s->p99;
+  default: return s->max;
+  }
+}
+
+static void stat_set(study_stats *s, int k, double v) {
+  switch (k) {
+  case 0: s->mean = v; break;
+  case 1: s->std = v; break;
+  case 2: s->p50 = v; break;
+  case 3: s->p95 = v; break;
+  case 4: s->p99 = v; break;
+  default: s->max = v; break;
+  }
+}
+
+/* ---- the report ----------------------------------------------------------- */
+
+int compare_report_init(compare_report *rep, size_t n_samplers, const char *const *names,
+                        size_t n_seeds) {
+  memset(rep, 0, sizeof *rep);
+  rep->uniform = -1;
+  rep->param_x = rep->param_y = -1;
+  rep->samplers = calloc(n_samplers, sizeof *rep->samplers);
+  if (!rep->samplers) return OGAS_ENOMEM;
+  rep->n_samplers = n_samplers, rep->n_seeds = n_seeds;
+  for (size_t i = 0; i < n_samplers; i++) {
+    compare_sampler *c = &rep->samplers[i];
+    snprintf(c->name, sizeof c->name, "%s", names[i]);
+    if (!strcmp(c->name, "uniform") && rep->uniform < 0) rep->uniform = (int)i;
+    c->runs = calloc(n_seeds, sizeof *c->runs);
+    c->run_dirs = calloc(n_seeds, sizeof *c->run_dirs);
+    c->configs = calloc(n_seeds, sizeof *c->configs);
+    if (!c->runs || !c->run_dirs || !c->configs) {
+      compare_report_free(rep);
+      return OGAS_ENOMEM;
+    }
+  }
+  return OGAS_OK;
+}
+
+void compare_report_free(compare_report *rep) {
+  for (size_t i = 0; rep->samplers && i < rep->n_samplers; i++) {
+    compare_sampler *c = &rep->samplers[i];
+    for (size_t s = 0; s < rep->n_seeds; s++) {
+      if (c->runs) study_result_free(c->runs[s]);
+      if (c->run_dirs) free(c->run_dirs[s]);
+      if (c->configs) free(c->configs[s]);
+    }
+    free(c->runs), free(c->run_dirs), free(c->configs);
+  }
+  free(rep->samplers);
+  free(rep->config_json);
+  memset(rep, 0, sizeof *rep);
+  rep->uniform = -1;
+}
+
+int compare_report_set_run(compare_report *rep, size_t i, size_t s, study_result *r,
+                           const char *run_dir, const char *config_text) {
+  compare_sampler *c = &rep->samplers[i];
+  char *d = strdup(run_dir ? run_dir : ""), *t = strdup(config_text ? config_text : "{}");
+  if (!d || !t) {
+    free(d), free(t);
+    study_result_free(r);
+    return OGAS_ENOMEM;
+  }
+  study_result_free(c->runs[s]);
+  free(c->run_dirs[s]), free(c->configs[s]);
+  c->runs[s] = r, c->run_dirs[s] = d, c->configs[s] = t;
+  return OGAS_OK;
+}
+
+int compare_report_finish(compare_report *rep) {
+  for (size_t i = 0; i < rep->n_samplers; i++) {
+    compare_sampler *c = &rep->samplers[i];
+    double sum[COMPARE_N_STATS] = {0}, wall = 0, cpu = 0;
+    for (size_t s = 0; s < rep->n_seeds; s++) {
+      const study_result *r = c->runs[s];
+      if (!r) return OGAS_ESTATE;
+      for (int k = 0; k < COMPARE_N_STATS; k++) sum[k] += compare_stat(&r->val_stats, k);
+      wall += r->wall_s, cpu += r->sampler_cpu_s;
+    }
+    double n = (double)rep->n_seeds;
+    for (int k = 0; k < COMPARE_N_STATS; k++) stat_set(&c->stats, k, sum[k] / n);
+    c->wall_s = wall / n, c->sampler_cpu_s = cpu / n;
+  }
+  return OGAS_OK;
+}
+
+double compare_ratio(const compare_report *rep, size_t i, int k, int seed) {
+  if (rep->uniform < 0 || i >= rep->n_samplers) return NAN;
+  const compare_sampler *u = &rep->samplers[rep->uniform], *c = &rep->samplers[i];
+  double a, b;
+  if (seed < 0) {
+    a = compare_stat(&u->stats, k), b = compare_stat(&c->stats, k);
+  } else {
+    if ((size_t)seed >= rep->n_seeds || !u->runs[seed] || !c->runs[seed]) return NAN;
+    a = compare_stat(&u->runs[seed]->val_stats, k), b = compare_stat(&c->runs[seed]->val_stats, k);
+  }
+  if (!(isfinite(a) && isfinite(b) && a >= 0 && b > 0)) return NAN;
+  return a / b;
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+static const study_result *first_run(const compare_report *rep) {
+  return rep->n_samplers && rep->n_seeds ? rep->samplers[0].runs[0] : NULL;
+}
+
+void compare_print_table(const compare_report *rep, FILE *f) {
+  const study_result *r0 = first_run(rep);
+  if (rep->n_seeds > 1)
+    fprintf(f, "means over %zu seeds (%llu..%llu)\n", rep->n_seeds,
+            (unsigned long long)rep->base_seed,
+            (unsigned long long)(rep->base_seed + rep->n_seeds - 1));
+  if (r0)
+    fprintf(f, "one-step nRMSE per validation simulation (%zu simulations x %zu steps)\n",
+            r0->n_val, r0->val_steps);
+  fprintf(f, "%-10s", "sampler");
+  for (int k = 0; k < COMPARE_N_STATS; k++) fprintf(f, " %-9s", compare_stat_names[k]);
+  fprintf(f, " %8s %14s\n", "wall s", "sampler cpu s");
+  for (size_t i = 0; i < rep->n_samplers; i++) {
+    const compare_sampler *c = &rep->samplers[i];
+    fprintf(f, "%-10s", c->name);
+    for (int k = 0; k < COMPARE_N_STATS; k++) fprintf(f, " %-9.4g", compare_stat(&c->stats, k));
+    fprintf(f, " %8.1f %14.2f\n", c->wall_s, c->sampler_cpu_s);
+  }
+  fprintf(f, "ratio uniform ÷ sampler (>1: sampler better)%s\n",
+          rep->uniform < 0 ? ": - (uniform is not among the samplers)" : "");
+  for (size_t i = 0; i < rep->n_samplers; i++) {
+    if ((int)i == rep->uniform) continue;
+    fprintf(f, "%-10s", rep->samplers[i].name);
+    for (int k = 0; k < COMPARE_N_STATS; k++) {
+      double q = compare_ratio(rep, i, k, -1);
+      if (isfinite(q)) fprintf(f, " %-9.2f", q);
+      else fprintf(f, " %-9s", "-");
+    }
+    fputc('\n', f);
+  }
+}
+
+/* ---- run folders ---------------------------------------------------------- */
+
+static int write_children_csv(const study_result *r, const char *dir, char *err, size_t errlen) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/children.csv", dir);
+  atomic_file a;
+  if (atomic_open(&a, path)) {
+    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    return OGAS_EIO;
+  }
+  const pde_problem *p = pde_find(r->problem);
+  fputs("sim_id,generation,is_bred,status,train_loss", a.f);
+  for (size_t k = 0; k < r->nb_params; k++) {
+    const char *name = p ? pde_param_name(p, k) : NULL;
+    fputc(',', a.f);
+    if (name)
+      for (const char *c = name; *c; c++) fputc(*c == ',' || *c == '\n' ? ';' : *c, a.f);
+    else fprintf(a.f, "p%zu", k);
+  }
+  fputc('\n', a.f);
+  for (int64_t i = 0; i < r->nb_sims; i++) {
+    fprintf(a.f, "%lld,%lld,%d,%d,", (long long)i, (long long)r->generation[i],
+            r->is_bred[i] ? 1 : 0, r->sim_status[i]);
+    if (isfinite(r->sim_train_loss[i])) fprintf(a.f, "%.9g", r->sim_train_loss[i]);
+    for (size_t k = 0; k < r->nb_params; k++)
+      fprintf(a.f, ",%.17g", r->params[(size_t)i * r->nb_params + k]);
+    fputc('\n', a.f);
+  }
+  if (atomic_commit(&a)) {
+    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    return OGAS_EIO;
+  }
+  return OGAS_OK;
+}
+
+/* The study's breaks in the breeder's telemetry format (the keys a study
+   knows; the DDPM ones are absent). */
+static int write_generations_jsonl(const study_result *r, const char *dir, char *err,
+                                   size_t errlen) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/generations.jsonl", dir);
+  atomic_file a;
+  if (atomic_open(&a, path)) {
+    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    return OGAS_EIO;
+  }
+  for (size_t i = 0; i < r->n_generations; i++) {
+    const study_generation *g = &r->generations[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "generation", json_integer(g->generation));
+    json_object_set_new(o, "breed_ratio",
+                        isfinite(g->breed_ratio) ? json_real(g->breed_ratio) : json_null());
+    json_object_set_new(o, "n_children", json_integer(g->n_bred + g->n_non_bred));
+    json_object_set_new(o, "n_bred", json_integer(g->n_bred));
+    json_object_set_new(o, "n_non_bred", json_integer(g->n_non_bred));
+    json_object_set_new(o, "n_oob_regenerated", json_integer(g->n_oob_regenerated));
+    json_object_set_new(o, "n_clipped", json_integer(g->n_clipped));
+    json_object_set_new(o, "batch", json_integer(r->generation_batch[i]));
+    json_object_set_new(o, "first_id", json_integer(g->first_id));
+    json_object_set_new(o, "last_id", json_integer(g->last_id));
+    json_object_set_new(o, "not_bred_reason", json_string(g->note));
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+    json_decref(o);
+    if (!line) {
+      atomic_abort(&a);
+      set_err(err, errlen, "out of memory");
+      return OGAS_ENOMEM;
+    }
+    fprintf(a.f, "%s\n", line);
+    free(line);
+  }
+  if (atomic_commit(&a)) {
+    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    return OGAS_EIO;
+  }
+  return OGAS_OK;
+}
+
+int compare_write_run_folder(const study_result *r, const char *dir, char *err, size_t errlen) {
+  if (make_dirs(dir)) {
+    set_err(err, errlen, "cannot create '%s': %s", dir, strerror(errno));
+    return OGAS_EIO;
+  }
+  char path[4200], tmp[4300];
+  snprintf(path, sizeof path, "%s/result.json", dir);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  int st = study_result_write_json(r, tmp, err, errlen);
+  if (st) return st;
+  if (rename(tmp, path)) {
+    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    remove(tmp);
+    return OGAS_EIO;
+  }
+  st = write_children_csv(r, dir, err, errlen);
+  /* ogas: the breeder wrote its own telemetry into the folder. */
+  if (!st && !strcmp(r->sampler, "breed") && r->n_generations)
+    st = write_generations_jsonl(r, dir, err, errlen);
+  return st;
+}
+
+/* ---- results.json --------------------------------------------------------- */
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *stats_obj(const study_stats *s) {
+  json_t *o = json_object();
+  for (int k = 0; k < COMPARE_N_STATS; k++)
+    json_object_set_new(o, compare_stat_names[k], num(compare_stat(s, k)));
+  return o;
+}
+
+static json_t *seed_json(uint64_t seed) {
+  return seed <= (uint64_t)INT64_MAX ? json_integer((json_int_t)seed) : json_null();
+}
+
+int compare_write_json(const compare_report *rep, const char *out_dir, const plot_set *plots,
+                       char *err, size_t errlen) {
+  const study_result *r0 = first_run(rep);
+  json_t *o = json_object();
+  char version[32];
+  snprintf(version, sizeof version, "%d.%d.%d", OGAS_VERSION_MAJOR, OGAS_VERSION_MINOR,
+           OGAS_VERSION_PATCH);
+  json_object_set_new(o, "ogas_version", json_string(version));
+  json_object_set_new(o, "config_path", json_string(rep->config_path));
+  json_error_t je;
+  json_t *cfg = rep->config_json ? json_loads(rep->config_json, 0, &je) : NULL;
+  json_object_set_new(o, "config", cfg ? cfg : json_null());
+  json_object_set_new(o, "problem", json_string(rep->problem));
+  json_object_set_new(o, "deterministic", json_boolean(rep->deterministic));
+  json_object_set_new(o, "n_seeds", json_integer((json_int_t)rep->n_seeds));
+  json_t *seeds = json_array();
+  for (size_t s = 0; s < rep->n_seeds; s++)
+    json_array_append_new(seeds, seed_json(rep->base_seed + s));
+  json_object_set_new(o, "seeds", seeds);
+  if (r0) {
+    json_object_set_new(o, "nb_sims", json_integer(r0->nb_sims));
+    json_object_set_new(o, "grad_steps", json_integer(r0->grad_steps));
+    json_t *v = json_object();
+    json_object_set_new(v, "n_sims", json_integer((json_int_t)r0->n_val));
+    json_object_set_new(v, "n_steps", json_integer((json_int_t)r0->val_steps));
+    json_object_set_new(v, "metric", json_string("one-step nRMSE, mean over the pairs of each "
+                                                 "validation simulation; statistics over the "
+                                                 "simulations"));
+    json_object_set_new(v, "build_s", num(rep->validation_s));
+    json_object_set_new(o, "validation", v);
+  }
+  json_object_set_new(o, "ratio", json_string("uniform / sampler (> 1: the sampler is better); "
+                                              "of the means over seeds, per seed in runs"));
+  json_t *arr = json_array();
+  for (size_t i = 0; i < rep->n_samplers; i++) {
+    const compare_sampler *c = &rep->samplers[i];
+    json_t *so = json_object();
+    json_object_set_new(so, "sampler", json_string(c->name));
+    json_object_set_new(so, "stats", stats_obj(&c->stats));
+    json_t *ratio = json_object(), *rmin = json_object(), *rmax = json_object();
+    for (int k = 0; k < COMPARE_N_STATS; k++) {
+      double lo = INFINITY, hi = -INFINITY;
+      for (size_t s = 0; s < rep->n_seeds; s++) {
+        double q = compare_ratio(rep, i, k, (int)s);
+        if (isfinite(q)) lo = fmin(lo, q), hi = fmax(hi, q);
+      }
+      json_object_set_new(ratio, compare_stat_names[k], num(compare_ratio(rep, i, k, -1)));
+      json_object_set_new(rmin, compare_stat_names[k], num(lo));
+      json_object_set_new(rmax, compare_stat_names[k], num(hi));
+    }
+    json_object_set_new(so, "ratio", ratio);
+    json_object_set_new(so, "ratio_min", rmin);
+    json_object_set_new(so, "ratio_max", rmax);
+    json_object_set_new(so, "wall_s", num(c->wall_s));
+    json_object_set_new(so, "sampler_cpu_s", num(c->sampler_cpu_s));
+    json_t *runs = json_array();
+    for (size_t s = 0; s < rep->n_seeds; s++) {
+      const study_result *r = c->runs[s];
+      json_t *ro = json_object();
+      json_object_set_new(ro, "seed", seed_json(r->seed));
+      json_object_set_new(ro, "stats", stats_obj(&r->val_stats));
+      json_t *rr = json_object();
+      for (int k = 0; k < COMPARE_N_STATS; k++)
+        json_object_set_new(rr, compare_stat_names[k], num(compare_ratio(rep, i, k, (int)s)));
+      json_object_set_new(ro, "ratio", rr);
+      json_object_set_new(ro, "wall_s", num(r->wall_s));
+      json_object_set_new(ro, "sampler_cpu_s", num(r->sampler_cpu_s));
+      json_object_set_new(ro, "train_cpu_s", num(r->train_cpu_s));
+      json_object_set_new(ro, "sim_cpu_s", num(r->sim_cpu_s));
+      json_object_set_new(ro, "eval_s", num(r->eval_s));
+      json_object_set_new(ro, "grad_steps", json_integer(r->grad_steps));
+      int64_t bred = 0;
+      for (int64_t k = 0; k < r->nb_sims; k++) bred += r->is_bred[k] != 0;
+      json_object_set_new(ro, "n_bred", json_integer(bred));
+      json_object_set_new(ro, "sims_failed", json_integer(r->sims_failed));
+      json_object_set_new(ro, "n_generations", json_integer((json_int_t)r->n_generations));
+      json_object_set_new(ro, "run_dir", json_string(c->run_dirs[s]));
+      json_t *rc = json_loads(c->configs[s], 0, &je);
+      json_object_set_new(ro, "config", rc ? rc : json_null());
+      json_array_append_new(runs, ro);
+    }
+    json_object_set_new(so, "runs", runs);
+    json_array_append_new(arr, so);
+  }
+  json_object_set_new(o, "samplers", arr);
+  json_t *pl = json_array();
+  for (size_t i = 0; plots && i < plots->n_png; i++) json_array_append_new(pl, json_string(plots->png[i]));
+  json_object_set_new(o, "plots", pl);
+  json_object_set_new(o, "total_s", num(rep->total_s));
+
+  char path[4200], tmp[4300];
+  snprintf(path, sizeof path, "%s/results.json", out_dir);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  int rc = json_dump_file(o, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+  json_decref(o);
+  if (rc || rename(tmp, path)) {
+    remove(tmp);
+    set_err(err, errlen, "cannot write '%s'", path);
+    return OGAS_EIO;
+  }
+  return OGAS_OK;
+}
+
+/* ---- report.md ------------------------------------------------------------ */
+
+static int has_png(const plot_set *ps, const char *name) {
+  for (size_t i = 0; ps && i < ps->n_png; i++)
+    if (!strcmp(ps->png[i], name)) return 1;
+  return 0;
+}
+
+int compare_write_markdown(const compare_report *rep, const char *out_dir,
+                           const plot_set *plots, char *err, size_t errlen) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/report.md", out_dir);
+  atomic_file a;
+  if (atomic_open(&a, path)) {
+    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    return OGAS_EIO;
+  }
+  FILE *f = a.f;
+  const study_result *r0 = first_run(rep);
+  fprintf(f, "# Sampler comparison: %s\n\n", rep->problem);
+  fprintf(f, "Config `%s`", rep->config_path);
+  if (r0) {
+    fprintf(f,
+            ": problem `%s`, %lld simulations of %zu output steps per study, %lld surrogate "
+            "gradient steps per study (the same for every sampler), %s mode.\n",
+            r0->problem, (long long)r0->nb_sims, r0->n_steps, (long long)r0->grad_steps,
+            rep->deterministic ? "deterministic (lockstep, one thread)" : "concurrent");
+    fprintf(f, "Seeds: %zu (", rep->n_seeds);
+    for (size_t s = 0; s < rep->n_seeds; s++)
+      fprintf(f, "%s%llu", s ? ", " : "", (unsigned long long)(rep->base_seed + s));
+    fprintf(f, "), the same for every sampler.\n");
+    fprintf(f,
+            "Validation: %zu simulations with Halton-drawn parameters (a seed of their own), "
+            "shared by every study; the error of a simulation is the mean one-step nRMSE over "
+            "its %zu pairs, and the statistics are taken over the simulations.\n\n",
+            r0->n_val, r0->val_steps);
+  } else {
+    fputs(".\n\n", f);
+  }
+  fprintf(f, "## One-step nRMSE%s\n\n", rep->n_seeds > 1 ? " (means over the seeds)" : "");
+  fputs("| sampler |", f);
+  for (int k = 0; k < COMPARE_N_STATS; k++) fprintf(f, " %s |", compare_stat_names[k]);
+  fputs(" wall s | sampler CPU s |\n|---|", f);
+  for (int k = 0; k < COMPARE_N_STATS + 2; k++) fputs("---:|", f);
+  fputc('\n', f);
+  for (size_t i = 0; i < rep->n_samplers; i++) {
+    const compare_sampler *c = &rep->samplers[i];
+    fprintf(f, "| %s |", c->name);
+    for (int k = 0; k < COMPARE_N_STATS; k++) fprintf(f, " %.4g |", compare_stat(&c->stats, k));
+    fprintf(f, " %.1f | %.3f |\n", c->wall_s, c->sampler_cpu_s);
+  }
+  fputs("\n## uniform ÷ sampler (> 1: the sampler is better)\n\n", f);
+  if (rep->uniform < 0) {
+    fputs("Uniform is not among the samplers: no ratios.\n\n", f);
+  } else {
+    if (rep->n_seeds > 1)
+      fputs("Ratio of the means over seeds; in brackets the smallest and largest ratio of "
+            "one seed.\n\n",
+            f);
+    fputs("| sampler |", f);
+    for (int k = 0; k < COMPARE_N_STATS; k++) fprintf(f, " %s |", compare_stat_names[k]);
+    fputs("\n|---|", f);
+    for (int k = 0; k < COMPARE_N_STATS; k++) fputs("---:|", f);
+    fputc('\n', f);
+    for (size_t i = 0; i < rep->n_samplers; i++) {
+      if ((int)i == rep->uniform) continue;
+      fprintf(f, "| %s |", rep->samplers[i].name);
+      for (int k = 0; k < COMPARE_N_STATS; k++) {
+        double q = compare_ratio(rep, i, k, -1);
+        if (!isfinite(q)) {
+          fputs(" - |", f);
+          continue;
+        }
+        fprintf(f, " %.2f", q);
+        if (rep->n_seeds > 1) {
+          double lo = INFINITY, hi = -INFINITY;
+          for (size_t s = 0; s < rep->n_seeds; s++) {
+            double v = compare_ratio(rep, i, k, (int)s);
+            if (isfinite(v)) lo = fmin(lo, v), hi = fmax(hi, v);
+          }
+          if (lo <= hi) fprintf(f, " [%.2f, %.2f]", lo, hi);
+        }
+        fputs(" |", f);
+      }
+      fputc('\n', f);
+    }
+    fputc('\n', f);
+  }
+  if (r0) {
+    fputs("Published reference (2D PDEs, 10,000 simulations per run, mean of 9 "
+          "PDE-architecture pairs): OGAS 0.97 on the mean, 1.42 on p99, 1.64 on the max; "
+          "Breed 0.92, 1.23, 1.17. Small budgets are noisy: compare over several seeds "
+          "(`--seeds N`).\n\n",
+          f);
+  }
+  static const struct {
+    const char *png, *title, *text;
+  } figs[] = {
+      {"errors.png", "Error distribution",
+       "Left: the fraction of validation simulations with an error at most x (log x). Right: "
+       "the tail, the fraction with an error at least x (log-log); a curve further left and "
+       "lower has fewer hard cases."},
+      {"train_loss.png", "Surrogate training loss",
+       "The training loss of every gradient step (moving average, mean over the seeds): "
+       "adaptive samplers feed harder simulations, so their training loss is higher by "
+       "design."},
+      {"breed_ratio.png", "Breed ratio per generation",
+       "The breed ratio R of each generation break (line) and the share of bred children it "
+       "staged (points), first seed."},
+      {"ddpm_loss.png", "DDPM training loss",
+       "The OGAS breeder's DDPM loss (moving average) at each generation break, from its "
+       "telemetry (runs/ogas-seed*/generations.jsonl)."},
+  };
+  fputs("## Plots\n\n", f);
+  for (size_t k = 0; k < sizeof figs / sizeof *figs; k++) {
+    if (!has_png(plots, figs[k].png)) continue;
+    fprintf(f, "### %s\n\n%s\n\n![%s](%s)\n\n", figs[k].title, figs[k].text, figs[k].title,
+            figs[k].png);
+  }
+  for (size_t i = 0; i < rep->n_samplers; i++) {
+    char png[64];
+    snprintf(png, sizeof png, "params_%s.png", rep->samplers[i].name);
+    if (!has_png(plots, png)) continue;
+    fprintf(f,
+            "### Sampled parameters: %s\n\nThe parameters every simulation of the first seed "
+            "ran with, one panel per generation (the break that wrote its row; 0 is the "
+            "initial table), bred children in red.\n\n![%s parameters](%s)\n\n",
+            rep->samplers[i].name, rep->samplers[i].name, png);
+  }
+  if (!plots || plots->n_png == 0)
+    fprintf(f, "No plots were drawn%s%s; the data and gnuplot scripts are in `plots/`.\n\n",
+            plots && plots->warning[0] ? ": " : "", plots ? plots->warning : "");
+  fputs("## Runs\n\nEvery study has a folder with `result.json` (everything it returned), "
+        "`children.csv` (each simulation's parameters, generation and bred flag) and, for breed "
+        "and ogas, `generations.jsonl`; `ogas plot FOLDER` draws its plots. The config of each "
+        "run is in `results.json` (`samplers[].runs[].config`): `ogas run` with it repeats "
+        "the run.\n\n",
+        f);
+  for (size_t i = 0; i < rep->n_samplers; i++)
+    for (size_t s = 0; s < rep->n_seeds; s++) {
+      const study_result *r = rep->samplers[i].runs[s];
+      fprintf(f, "- %s, seed %llu: `%s` (wall %.1f s, sampler CPU %.3f s, %zu generation breaks)\n",
+              rep->samplers[i].name, (unsigned long long)r->seed, rep->samplers[i].run_dirs[s],
+              r->wall_s, r->sampler_cpu_s, r->n_generations);
+    }
+  fprintf(f, "\nTotal time %.1f s (validation set %.1f s).\n", rep->total_s, rep->validation_s);
+  if (atomic_commit(&a)) {
+    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    return OGAS_EIO;
+  }
+  return OGAS_OK;
+}
+
+/* ---- plots ---------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static int commit_dat(atomic_file *a, char *err, size_t errlen) {
+  if (atomic_commit(a)) {
+    set_err(err, errlen, "cannot write '%s': %s", a->path, strerror(errno));
+    return OGAS_EIO;
+  }
+  return OGAS_OK;
+}
+
+static int plot_errors(const compare_report *rep, plot_set *ps, char *err, size_t errlen) {
+  atomic_file dat, gp;
+  if (plot_set_open(ps, "errors", "dat", &dat, err, errlen)) return OGAS_EIO;
+  fputs("# one block per sampler: nRMSE (per validation simulation, every seed), "
+        "fraction <= x, fraction >= x\n",
+        dat.f);
+  for (size_t i = 0; i < rep->n_samplers; i++) {
+    const compare_sampler *c = &rep->samplers[i];
+    size_t n = 0;
+    for (size_t s = 0; s < rep->n_seeds; s++) n += c->runs[s]->n_val;
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) {
+      atomic_abort(&dat);
+      set_err(err, errlen, "out of memory");
+      return OGAS_ENOMEM;
+    }
+    size_t m = 0;
+    for (size_t s = 0; s < rep->n_seeds; s++)
+      for (size_t k = 0; k < c->runs[s]->n_val; k++)
+        if (isfinite(c->runs[s]->val_nrmse[k])) v[m++] = c->runs[s]->val_nrmse[k];
+    qsort(v, m, sizeof *v, cmp_double);
+    fprintf(dat.f, "%s# %s\n", i ? "\n\n" : "", c->name);
+    for (size_t k = 0; k < m; k++)
+      fprintf(dat.f, "%.9g %.9g %.9g\n", v[k], (double)(k + 1) / (double)m,
+              (double)(m - k) / (double)m);
+    if (m == 0) fputs("NaN NaN NaN\n", dat.f);
+    free(v);
+  }
+  int st = commit_dat(&dat, err, errlen);
+  if (st) return st;
+  if (plot_set_open(ps, "errors", "gp", &gp, err, errlen)) return OGAS_EIO;
+  plot_script_preamble(gp.f, "errors", 1200, 480);
+  const study_result *r0 = first_run(rep);
+  fprintf(gp.f,
+          "set multiplot layout 1,2 title 'One-step nRMSE per validation simulation (%zu "
+          "simulations x %zu seed%s)'\n",
+          r0 ? r0->n_val : 0, rep->n_seeds, rep->n_seeds > 1 ? "s" : "");
+  fputs("set logscale x\nset xlabel 'nRMSE'\nset key bottom right\n"
+        "set title 'Distribution (ECDF)'\nset ylabel 'fraction of simulations <= x'\n"
+        "set yrange [0:1.02]\nplot ",
+        gp.f);
+  for (size_t i = 0; i < rep->n_samplers; i++)
+    fprintf(gp.f, "%s'errors.dat' index %zu using ($1 > 0 ? $1 : 1/0):2 with steps lw 2 lc rgb '%s' title '%s'",
+            i ? ", \\\n     " : "", i, plot_sampler_colour(rep->samplers[i].name, i),
+            rep->samplers[i].name);
+  fputs("\nset title 'Tail (1 - ECDF)'\nset ylabel 'fraction of simulations >= x'\n"
+        "set logscale y\nset yrange [*:1.5]\nset key bottom left\nplot ",
+        gp.f);
+  for (size_t i = 0; i < rep->n_samplers; i++)
+    fprintf(gp.f, "%s'errors.dat' index %zu using ($1 > 0 ? $1 : 1/0):3 with steps lw 2 lc rgb '%s' title '%s'",
+            i ? ", \\\n     " : "", i, plot_sampler_colour(rep->samplers[i].name, i),
+            rep->samplers[i].name);
+  fputs("\nunset multiplot\n", gp.f);
+  return plot_set_draw(ps, "errors", &gp, err, errlen);
+}
+
+static int plot_train_loss(const compare_report *rep, plot_set *ps, char *err, size_t errlen) {
+  atomic_file dat, gp;
+  if (plot_set_open(ps, "train_loss", "dat", &dat, err, errlen)) return OGAS_EIO;
+  fputs("# one block per sampler: gradient step, training loss (mean over seeds, moving "
+        "average)\n",
+        dat.f);
+  for (size_t i = 0; i < rep->n_samplers; i++) {
+    const compare_sampler *c = &rep->samplers[i];
+    int64_t steps = c->runs[0]->grad_steps;
+    for (size_t s = 1; s < rep->n_seeds; s++)
+      if (c->runs[s]->grad_steps < steps) steps = c->runs[s]->grad_steps;
+    fprintf(dat.f, "%s# %s\n", i ? "\n\n" : "", c->name);
+    int64_t win = steps / 50 > 1 ? steps / 50 : 1, every = steps / 400 > 1 ? steps / 400 : 1;
+    /* Moving average over the last `win` steps of the seed mean. */
+    double sum = 0;
+    int64_t cnt = 0, written = 0;
+    double *mean = malloc((size_t)(steps > 0 ? steps : 1) * sizeof *mean);
+    if (!mean) {
+      atomic_abort(&dat);
+      set_err(err, errlen, "out of memory");
+      return OGAS_ENOMEM;
+    }
+    for (int64_t t = 0; t < steps; t++) {
+      double m = 0;
+      for (size_t s = 0; s < rep->n_seeds; s++) m += (double)c->runs[s]->train_loss[t];
+      mean[t] = m / (double)rep->n_seeds;
+      if (isfinite(mean[t])) sum += mean[t], cnt++;
+      if (t >= win && isfinite(mean[t - win])) sum -= mean[t - win], cnt--;
+      if ((t % every == 0 || t == steps - 1) && cnt > 0) {
+        fprintf(dat.f, "%lld %.9g\n", (long long)(t + 1), sum / (double)cnt);
+        written++;
+      }
+    }
+    if (!written) fputs("NaN NaN\n", dat.f);
+    free(mean);
+  }
+  int st = commit_dat(&dat, err, errlen);
+  if (st) return st;
+  if (plot_set_open(ps, "train_loss", "gp", &gp, err, errlen)) return OGAS_EIO;
+  plot_script_preamble(gp.f, "train_loss", 800, 480);
+  fputs("set title 'Surrogate training loss'\nset xlabel 'gradient step'\n"
+        "set ylabel 'training loss (normalised MSE)'\nset logscale y\nset key top right\nplot ",
+        gp.f);
+  for (size_t i = 0; i < rep->n_samplers; i++)
+    fprintf(gp.f, "%s'train_loss.dat' index %zu using 1:($2 > 0 ? $2 : 1/0) with lines lw 1.5 lc rgb '%s' title '%s'",
+            i ? ", \\\n     " : "", i, plot_sampler_colour(rep->samplers[i].name, i),
+            rep->samplers[i].name);
+  fputc('\n', gp.f);
+  return plot_set_draw(ps, "train_loss", &gp, err, errlen);
+}
+
+static int adaptive(const char *name) { return !strcmp(name, "breed") || !strcmp(name, "ogas"); }
+
+static int plot_breed_ratios(const compare_report *rep, plot_set *ps, char *err, size_t errlen) {
+  size_t n_series = 0;
+  for (size_t i = 0; i < rep->n_samplers; i++)
+    n_series += adaptive(rep->samplers[i].name) && rep->samplers[i].runs[0]->n_generations > 0;
+  if (!n_series) return OGAS_OK;
+  atomic_file dat, gp;
+  if (plot_set_open(ps, "breed_ratio", "dat", &dat, err, errlen)) return OGAS_EIO;
+  fputs("# one block per adaptive sampler (first seed): generation, breed ratio, bred share "
+        "of the rows written\n",
+        dat.f);
+  size_t block = 0;
+  for (size_t i = 0; i < rep->n_samplers; i++) {
+    const study_result *r = rep->samplers[i].runs[0];
+    if (!adaptive(rep->samplers[i].name) || !r->n_generations) continue;
+    fprintf(dat.f, "%s# %s\n", block++ ? "\n\n" : "", rep->samplers[i].name);
+    for (size_t g = 0; g < r->n_generations; g++) {
+      const study_generation *x = &r->generations[g];
+      int64_t tot = x->n_bred + x->n_non_bred;
+      fprintf(dat.f, "%lld %.9g ", (long long)x->generation, x->breed_ratio);
+      if (tot > 0) fprintf(dat.f, "%.9g\n", (double)x->n_bred / (double)tot);
+      else fputs("NaN\n", dat.f);
+    }
+  }
+  int st = commit_dat(&dat, err, errlen);
+  if (st) return st;
+  if (plot_set_open(ps, "breed_ratio", "gp", &gp, err, errlen)) return OGAS_EIO;
+  plot_script_preamble(gp.f, "breed_ratio", 800, 450);
+  fputs("set title 'Breed ratio per generation (first seed)'\nset xlabel 'generation'\n"
+        "set ylabel 'share of the generation'\nset yrange [0:1.05]\nset key top left\nplot ",
+        gp.f);
+  block = 0;
+  for (size_t i = 0; i < rep->n_samplers; i++) {
+    const study_result *r = rep->samplers[i].runs[0];
+    if (!adaptive(rep->samplers[i].name) || !r->n_generations) continue;
+    const char *col = plot_sampler_colour(rep->samplers[i].name, i);
+    fprintf(gp.f,
+            "%s'breed_ratio.dat' index %zu using 1:2 with lines lw 2 lc rgb '%s' title '%s: "
+            "breed ratio R', \\\n     '' index %zu using 1:3 with points pt 7 ps 0.8 lc rgb "
+            "'%s' title '%s: bred share'",
+            block ? ", \\\n     " : "", block, col, rep->samplers[i].name, block, col,
+            rep->samplers[i].name);
+    block++;
+  }
+  fputc('\n', gp.f);
+  return plot_set_draw(ps, "breed_ratio", &gp, err, errlen);
+}
+
+static int plot_ddpm_loss(const compare_report *rep, const char *out_dir, plot_set *ps,
+                          char *err, size_t errlen) {
+  int ogas = -1;
+  for (size_t i = 0; i < rep->n_samplers; i++)
+    if (!strcmp(rep->samplers[i].name, "ogas")) ogas = (int)i;
+  if (ogas < 0) return OGAS_OK;
+  atomic_file dat, gp;
+  if (plot_set_open(ps, "ddpm_loss", "dat", &dat, err, errlen)) return OGAS_EIO;
+  fputs("# one block per seed: generation, DDPM training steps, DDPM loss (moving average)\n",
+        dat.f);
+  size_t points = 0;
+  for (size_t s = 0; s < rep->n_seeds; s++) {
+    char dir[4400];
+    snprintf(dir, sizeof dir, "%s/%s", out_dir, rep->samplers[ogas].run_dirs[s]);
+    plot_generation *g = NULL;
+    size_t n = 0;
+    char e2[256];
+    if (plot_read_generations(dir, &g, &n, e2, sizeof e2)) n = 0;
+    fprintf(dat.f, "%s# seed %llu\n", s ? "\n\n" : "",
+            (unsigned long long)rep->samplers[ogas].runs[s]->seed);
+    size_t here = 0;
+    for (size_t k = 0; k < n; k++) {
+      if (!(isfinite(g[k].ddpm_loss) && g[k].ddpm_loss > 0)) continue;
+      fprintf(dat.f, "%lld %lld %.9g\n", (long long)g[k].generation, (long long)g[k].ddpm_steps,
+              g[k].ddpm_loss);
+      here++;
+    }
+    if (!here) fputs("NaN NaN NaN\n", dat.f);
+    points += here;
+    free(g);
+  }
+  int st = commit_dat(&dat, err, errlen);
+  if (st || points == 0) return st;
+  if (plot_set_open(ps, "ddpm_loss", "gp", &gp, err, errlen)) return OGAS_EIO;
+  plot_script_preamble(gp.f, "ddpm_loss", 800, 450);
+  fputs("set title 'OGAS: DDPM training loss at each generation break'\n"
+        "set xlabel 'DDPM training steps'\nset ylabel 'DDPM loss (moving average)'\n"
+        "set logscale y\nset key top right\nplot ",
+        gp.f);
+  for (size_t s = 0; s < rep->n_seeds; s++) {
+    static const char *const cols[] = {"#cc3311", "#ee7733", "#aa3377", "#332288", "#777777"};
+    fprintf(gp.f, "%s'ddpm_loss.dat' index %zu using 2:3 with linespoints pt 7 ps 0.6 lc rgb '%s' title 'seed %llu'",
+            s ? ", \\\n     " : "", s, cols[s % 5],
+            (unsigned long long)rep->samplers[ogas].runs[s]->seed);
+  }
+  fputc('\n', gp.f);
+  return plot_set_draw(ps, "ddpm_loss", &gp, err, errlen);
+}
+
+int compare_draw_plots(const compare_report *rep, const char *out_dir, plot_set *ps, char *err,
+                       size_t errlen) {
+  int st = plot_errors(rep, ps, err, errlen);
+  if (!st) st = plot_train_loss(rep, ps, err, errlen);
+  if (!st) st = plot_breed_ratios(rep, ps, err, errlen);
+  if (!st) st = plot_ddpm_loss(rep, out_dir, ps, err, errlen);
+  /* Which two parameters: chosen on uniform's first run (the unbiased
+     picture of where the loss is), else the first sampler's. */
+  const study_result *ref = rep->samplers[rep->uniform >= 0 ? rep->uniform : 0].runs[0];
+  const pde_problem *p = pde_find(ref->problem);
+  const char *names[64];
+  size_t P = ref->nb_params;
+  for (size_t k = 0; k < P && k < 64; k++) names[k] = p ? pde_param_name(p, k) : NULL;
+  plot_param_rows rows = {.n_rows = (size_t)ref->nb_sims, .nb_params = P, .params = ref->params,
+                          .is_bred = ref->is_bred, .generation = ref->generation,
+                          .train_loss = ref->sim_train_loss, .names = P <= 64 ? names : NULL};
+  int px, py;
+  plot_pick_params(&rows, rep->param_x, rep->param_y, &px, &py);
+  for (size_t i = 0; !st && i < rep->n_samplers; i++) {
+    if (!adaptive(rep->samplers[i].name)) continue;
+    const study_result *r = rep->samplers[i].runs[0];
+    rows.n_rows = (size_t)r->nb_sims, rows.params = r->params, rows.is_bred = r->is_bred;
+    rows.generation = r->generation, rows.train_loss = r->sim_train_loss;
+    char name[64], title[128];
+    snprintf(name, sizeof name, "params_%s", rep->samplers[i].name);
+    snprintf(title, sizeof title, "%s: sampled parameters per generation (seed %llu)",
+             rep->samplers[i].name, (unsigned long long)r->seed);
+    st = plot_params_per_generation(ps, name, title, &rows, px, py, err, errlen);
+  }
+  return st;
+}

@@ -1,0 +1,99 @@
+/* report — the comparison of samplers on one study config (what
+ * `ogas compare` prints and writes), from the results of its studies.
+ *
+ * Every sampler ran n_seeds studies (seed s = the config's seed + s for every
+ * sampler) with the same budget and the same gradient steps, all judged on
+ * one shared validation set. Per sampler, the headline statistics
+ * (mean, std, p50, p95, p99, max of the per-validation-simulation one-step
+ * nRMSE) are averaged over the seeds, and so are the wall time and the
+ * sampler's CPU time. The ratio of a statistic is uniform ÷ sampler (> 1: the
+ * sampler is better): of the seed means in the table, and per seed (with the
+ * min and max over seeds) in results.json. Without "uniform" among the
+ * samplers every ratio is NaN (printed "-", written null).
+ *
+ * Outputs of a comparison folder OUT:
+ *   results.json   strict JSON, written atomically: setup, per sampler the
+ *                  statistics, ratios, times and per run the seed, the
+ *                  effective config and its run folder
+ *   report.md      the setup, the tables and the plots as images
+ *   *.png          the plots (plots.h), data and scripts in OUT/plots
+ *   runs/SAMPLER-seedS/   one folder per study: result.json (everything the
+ *                  study returned), children.csv (plots.h), generations.jsonl
+ *                  (the breeder's telemetry for ogas, the same keys from the
+ *                  study's breaks for breed), so `ogas plot` draws any of them
+ *
+ * Library code: output goes to the FILE * or paths given; errors are
+ * ogas_status codes with a message. */
+#ifndef OGAS_STUDY_REPORT_H
+#define OGAS_STUDY_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "study/plots.h"
+#include "study/study.h"
+
+#define COMPARE_N_STATS 6
+/* "mean", "std", "p50", "p95", "p99", "max" */
+extern const char *const compare_stat_names[COMPARE_N_STATS];
+double compare_stat(const study_stats *s, int k);
+
+typedef struct {
+  char name[16];
+  study_result **runs;  /* n_seeds, owned (NULL until run) */
+  char **run_dirs;      /* n_seeds: run folder relative to the output folder, owned */
+  char **configs;       /* n_seeds: effective study config (JSON text), owned */
+  study_stats stats;    /* means over the seeds (compare_report_finish) */
+  double wall_s, sampler_cpu_s; /* means over the seeds */
+} compare_sampler;
+
+typedef struct {
+  char config_path[1024];
+  char *config_json;    /* the config file as given (JSON text), owned */
+  char problem[32];
+  uint64_t base_seed;
+  int deterministic;
+  size_t n_samplers, n_seeds;
+  compare_sampler *samplers;
+  int uniform;          /* index of "uniform", or -1 */
+  double validation_s;  /* time to simulate the validation set */
+  double total_s;       /* the whole comparison, set by the caller */
+  int param_x, param_y; /* parameters of the scatter plots (-1: automatic) */
+} compare_report;
+
+/* names: n_samplers sampler names. OGAS_ENOMEM. */
+int compare_report_init(compare_report *rep, size_t n_samplers, const char *const *names,
+                        size_t n_seeds);
+void compare_report_free(compare_report *rep);
+/* Hand over the result of (sampler i, seed s) with its run folder and
+   config text (copied). OGAS_ENOMEM (the result is freed then). */
+int compare_report_set_run(compare_report *rep, size_t i, size_t s, study_result *r,
+                           const char *run_dir, const char *config_text);
+/* Means over seeds; every run must be set (OGAS_ESTATE otherwise). */
+int compare_report_finish(compare_report *rep);
+
+/* uniform ÷ sampler i of statistic k: of the seed means (seed < 0) or of one
+   seed. NaN without uniform or when a value is not a positive number. */
+double compare_ratio(const compare_report *rep, size_t i, int k, int seed);
+
+/* The table of stats and the ratios (stdout format). */
+void compare_print_table(const compare_report *rep, FILE *f);
+
+/* Write OUT/runs/... of one study: result.json, children.csv and, for breed,
+   generations.jsonl. dir is the run folder (created). OGAS_EIO. */
+int compare_write_run_folder(const study_result *r, const char *dir, char *err, size_t errlen);
+
+/* OUT/results.json (plots: the PNG names drawn). OGAS_EIO / OGAS_ENOMEM. */
+int compare_write_json(const compare_report *rep, const char *out_dir, const plot_set *plots,
+                       char *err, size_t errlen);
+/* OUT/report.md. */
+int compare_write_markdown(const compare_report *rep, const char *out_dir,
+                           const plot_set *plots, char *err, size_t errlen);
+/* The comparison's plots into ps (plot_set_init done): errors, train_loss,
+   params_SAMPLER (breed and ogas, first seed), breed_ratio, ddpm_loss (from
+   the ogas runs' generations.jsonl under out_dir). */
+int compare_draw_plots(const compare_report *rep, const char *out_dir, plot_set *ps, char *err,
+                       size_t errlen);
+
+#endif
