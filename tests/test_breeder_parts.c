@@ -53,6 +53,16 @@ static void test_signal(void) {
   CHECK_NEAR(signal_condition(&s, 100.0), 6.0, 1e-12);
   CHECK_NEAR(signal_condition(&s, -100.0), 0.0, 1e-12);
   signal_free(&s);
+  /* Values near DBL_MAX overflow the pooled variance: still a finite condition. */
+  CHECK(signal_init(&s, 1, 0.3, NORMALIZE_3_SIGMA, 3, 5.0) == 0);
+  for (int k = 0; k < 3; k++) {
+    call_summary_begin(&c);
+    call_summary_add(&c, 0.0);
+    call_summary_add(&c, 1.7e308);
+    signal_push_call(&s, &c);
+  }
+  CHECK(isfinite(signal_condition(&s, 1.7e308)) && isfinite(signal_condition(&s, 0.0)));
+  signal_free(&s);
   /* Off: the raw score, clipped. */
   CHECK(signal_init(&s, 1, 0.3, NORMALIZE_OFF, 3, 5.0) == 0);
   CHECK_NEAR(signal_condition(&s, 0.25), 0.25, 1e-12);

@@ -59,7 +59,16 @@ void signal_push_call(difficulty_signal *s, const call_summary *summary) {
 
 static double clip(double x, double lo, double hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
+static double condition_of(const difficulty_signal *s, double score);
+
+/* Enormous values can overflow the window's sums; a condition that is not
+   finite would poison DDPM training, so it becomes 0 (no evidence). */
 double signal_condition(const difficulty_signal *s, double score) {
+  double c = condition_of(s, score);
+  return isfinite(c) ? c : 0.0;
+}
+
+static double condition_of(const difficulty_signal *s, double score) {
   if (s->mode == NORMALIZE_OFF || s->window_count == 0)
     return clip(score, 0.0, s->max_loss_value);
   if (s->mode == NORMALIZE_MIN_MAX) {
