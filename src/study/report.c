@@ -162,8 +162,9 @@ void compare_print_table(const compare_report *rep, FILE *f) {
     fprintf(f, "%-10s", rep->samplers[i].name);
     for (int k = 0; k < COMPARE_N_STATS; k++) {
       double q = compare_ratio(rep, i, k, -1);
-      if (isfinite(q)) fprintf(f, " %-9.2f", q);
-      else fprintf(f, " %-9s", "-");
+      int w = k + 1 < COMPARE_N_STATS ? 9 : 0; /* no trailing blanks */
+      if (isfinite(q)) fprintf(f, " %-*.2f", w, q);
+      else fprintf(f, " %-*s", w, "-");
     }
     fputc('\n', f);
   }
@@ -700,11 +701,11 @@ static int plot_breed_ratios(const compare_report *rep, plot_set *ps, char *err,
     if (!adaptive(rep->samplers[i].name) || !r->n_generations) continue;
     const char *col = plot_sampler_colour(rep->samplers[i].name, i);
     fprintf(gp.f,
-            "%s'breed_ratio.dat' index %zu using 1:2 with lines lw 2 lc rgb '%s' title '%s: "
-            "breed ratio R', \\\n     '' index %zu using 1:3 with points pt 7 ps 0.8 lc rgb "
+            "%s'breed_ratio.dat' index %zu using 1:2 with lines lw 2 dt %zu lc rgb '%s' title "
+            "'%s: breed ratio R', \\\n     '' index %zu using 1:3 with points pt %d ps 0.9 lc rgb "
             "'%s' title '%s: bred share'",
-            block ? ", \\\n     " : "", block, col, rep->samplers[i].name, block, col,
-            rep->samplers[i].name);
+            block ? ", \\\n     " : "", block, block + 1, col, rep->samplers[i].name, block,
+            block % 2 ? 7 : 6, col, rep->samplers[i].name);
     block++;
   }
   fputc('\n', gp.f);

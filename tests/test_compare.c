@@ -1,0 +1,263 @@
+/* ogas compare end to end on a tiny deterministic ks1d config: the table
+   names every sampler, results.json is strict JSON with the documented keys
+   and ratios that follow from its statistics, report.md and the run folders
+   exist, the plots are non-empty PNGs when gnuplot is installed, a missing
+   gnuplot is only a warning, and bad options are usage errors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "study/plots.h"
+
+static const char *tiny =
+    "{\"problem\": \"ks1d\", \"pde\": {\"grid\": 32, \"n_steps\": 10},\n"
+    " \"nb_sims\": 16, \"concurrent_sims\": 2, \"seed\": 3, \"sampler\": \"halton\",\n"
+    " \"surrogate\": {\"width\": 32, \"blocks\": 1, \"batch_size\": 16, \"lr\": 0.002},\n"
+    " \"buffer\": {\"capacity\": 200}, \"batches_per_sim\": 8, \"nn_updates\": 16,\n"
+    " \"min_finished_between_generations\": 2, \"validation\": {\"n_sims\": 5, \"seed\": 9},\n"
+    " \"breed\": {\"start_breed_ratio\": 0.5},\n"
+    " \"ogas\": {\"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10,\n"
+    "   \"n_train_steps_per_epoch\": 2},\n"
+    "   \"breeder\": {\"min_reservoir_entries\": 16, \"min_train_steps\": 10,\n"
+    "     \"start_breed_ratio\": 0.5},\n"
+    "   \"data\": {\"batch_size\": 16, \"buffer_size\": 500}}}\n";
+
+/* Run the ogas command with stdout and stderr into files; exit status, or -1. */
+static int run_cli(const char *const *args, const char *out, const char *err) {
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fo < 0 || fe < 0) _exit(126);
+    dup2(fo, 1), dup2(fe, 2);
+    char *argv[32];
+    size_t n = 0;
+    argv[n++] = (char *)"ogas";
+    for (; args[n - 1] && n < 31; n++) argv[n] = (char *)args[n - 1];
+    argv[n] = NULL;
+    execv(OGAS_CLI_PATH, argv);
+    _exit(127);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *s = malloc((size_t)n + 1);
+  if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
+  if (s) s[n] = '\0';
+  fclose(f);
+  return s;
+}
+
+static long file_size(const char *path) {
+  struct stat st;
+  return stat(path, &st) ? -1 : (long)st.st_size;
+}
+
+static int is_png(const char *path) {
+  unsigned char sig[8] = {0};
+  FILE *f = fopen(path, "rb");
+  if (!f) return 0;
+  size_t n = fread(sig, 1, 8, f);
+  fclose(f);
+  return n == 8 && !memcmp(sig, "\x89PNG\r\n\x1a\n", 8);
+}
+
+static double num(json_t *o, const char *key) {
+  json_t *v = json_object_get(o, key);
+  return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *const stat_names[6] = {"mean", "std", "p50", "p95", "p99", "max"};
+
+static void check_results(const char *path, int n_seeds) {
+  json_error_t je;
+  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+  CHECK_MSG(root != NULL, "%s: %s", path, je.text);
+  if (!root) return;
+  CHECK(json_is_object(json_object_get(root, "config")));
+  CHECK(json_is_string(json_object_get(root, "config_path")));
+  CHECK(!strcmp(json_string_value(json_object_get(root, "problem")), "ks1d"));
+  CHECK(json_integer_value(json_object_get(root, "n_seeds")) == n_seeds);
+  CHECK(json_integer_value(json_object_get(root, "nb_sims")) == 16);
+  CHECK(json_integer_value(json_object_get(root, "grad_steps")) == 128);
+  CHECK(json_integer_value(json_object_get(json_object_get(root, "validation"), "n_sims")) == 5);
+  json_t *samplers = json_object_get(root, "samplers");
+  CHECK(json_is_array(samplers) && json_array_size(samplers) == 2);
+  json_t *u = json_array_get(samplers, 0), *o = json_array_get(samplers, 1);
+  CHECK(u && !strcmp(json_string_value(json_object_get(u, "sampler")), "uniform"));
+  CHECK(o && !strcmp(json_string_value(json_object_get(o, "sampler")), "ogas"));
+  if (!u || !o) {
+    json_decref(root);
+    return;
+  }
+  for (size_t i = 0; i < 2; i++) {
+    json_t *s = json_array_get(samplers, i);
+    const char *name = json_string_value(json_object_get(s, "sampler"));
+    json_t *stats = json_object_get(s, "stats"), *runs = json_object_get(s, "runs");
+    CHECK(num(s, "wall_s") >= 0 && num(s, "sampler_cpu_s") >= 0);
+    CHECK(json_is_array(runs) && (int)json_array_size(runs) == n_seeds);
+    for (int k = 0; k < 6; k++) {
+      /* The table's statistic is the mean over seeds... */
+      double sum = 0;
+      for (int r = 0; r < n_seeds; r++)
+        sum += num(json_object_get(json_array_get(runs, (size_t)r), "stats"), stat_names[k]);
+      CHECK_NEAR(num(stats, stat_names[k]), sum / n_seeds, 1e-7);
+      /* ... and its ratio is uniform's over this sampler's. */
+      double want = num(json_object_get(u, "stats"), stat_names[k]) / num(stats, stat_names[k]);
+      CHECK_NEAR(num(json_object_get(s, "ratio"), stat_names[k]), want, 1e-7);
+      double lo = num(json_object_get(s, "ratio_min"), stat_names[k]);
+      double hi = num(json_object_get(s, "ratio_max"), stat_names[k]);
+      for (int r = 0; r < n_seeds; r++) {
+        json_t *run = json_array_get(runs, (size_t)r);
+        double q = num(json_object_get(run, "ratio"), stat_names[k]);
+        double wq = num(json_object_get(json_array_get(json_object_get(u, "runs"), (size_t)r), "stats"),
+                        stat_names[k]) / num(json_object_get(run, "stats"), stat_names[k]);
+        CHECK_NEAR(q, wq, 1e-7);
+        CHECK(q >= lo - 1e-12 && q <= hi + 1e-12);
+      }
+      if (i == 0) CHECK_NEAR(num(json_object_get(s, "ratio"), stat_names[k]), 1.0, 1e-12);
+    }
+    for (int r = 0; r < n_seeds; r++) {
+      json_t *run = json_array_get(runs, (size_t)r), *cfg = json_object_get(run, "config");
+      /* Same seeds for every sampler: the config's seed + r. */
+      CHECK(json_integer_value(json_object_get(run, "seed")) == 3 + r);
+      CHECK(json_is_object(cfg));
+      CHECK(json_integer_value(json_object_get(cfg, "seed")) == 3 + r);
+      CHECK(!strcmp(json_string_value(json_object_get(cfg, "sampler")), name));
+      CHECK(json_is_true(json_object_get(cfg, "deterministic")));
+      CHECK(json_integer_value(json_object_get(run, "grad_steps")) == 128);
+      CHECK(num(run, "wall_s") >= 0 && num(run, "sampler_cpu_s") >= 0);
+      CHECK(json_is_string(json_object_get(run, "run_dir")));
+    }
+  }
+  json_decref(root);
+}
+
+int main(void) {
+  char dir[512], cfg[600], out[600], err[600], path[800];
+  snprintf(dir, sizeof dir, "%s/compare_out", OGAS_TEST_OUT);
+  snprintf(cfg, sizeof cfg, "%s/compare_tiny.json", OGAS_TEST_OUT);
+  snprintf(out, sizeof out, "%s/compare_stdout.txt", OGAS_TEST_OUT);
+  snprintf(err, sizeof err, "%s/compare_stderr.txt", OGAS_TEST_OUT);
+  FILE *f = fopen(cfg, "w");
+  CHECK(f != NULL);
+  if (!f) return check_exit("test_compare");
+  fputs(tiny, f);
+  fclose(f);
+  char gnuplot[4096];
+  int have_gnuplot = plots_find_gnuplot(gnuplot, sizeof gnuplot) == 0;
+
+  /* Two samplers, two seeds, deterministic. */
+  {
+    const char *args[] = {"compare", cfg,    "--samplers",      "uniform,ogas", "--seeds", "2",
+                          "--out",   dir,    "--deterministic", "--quiet",      NULL};
+    int rc = run_cli(args, out, err);
+    char *e = slurp(err);
+    CHECK_MSG(rc == 0, "exit %d: %s", rc, e ? e : "");
+    free(e);
+    char *text = slurp(out);
+    CHECK(text != NULL);
+    if (text) {
+      CHECK_MSG(strstr(text, "\nuniform ") != NULL, "%s", text);
+      CHECK_MSG(strstr(text, "\nogas ") != NULL, "%s", text);
+      CHECK(strstr(text, "ratio uniform") != NULL);
+      CHECK(strstr(text, "means over 2 seeds") != NULL);
+      CHECK(strstr(text, "plots and report: ") != NULL);
+    }
+    free(text);
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    check_results(path, 2);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *md = slurp(path);
+    CHECK(md && strstr(md, "| uniform |") && strstr(md, "| ogas |") && strstr(md, "## Plots"));
+    if (md && have_gnuplot) CHECK(strstr(md, "![") != NULL);
+    free(md);
+    static const char *const run_files[] = {"runs/uniform-seed3/result.json",
+                                            "runs/uniform-seed4/children.csv",
+                                            "runs/ogas-seed3/generations.jsonl",
+                                            "runs/ogas-seed4/children.csv", "plots/errors.gp",
+                                            "plots/errors.dat", "plots/params_ogas.gp"};
+    for (size_t i = 0; i < sizeof run_files / sizeof *run_files; i++) {
+      snprintf(path, sizeof path, "%s/%s", dir, run_files[i]);
+      CHECK_MSG(file_size(path) > 0, "%s missing or empty", path);
+    }
+    static const char *const pngs[] = {"errors.png", "train_loss.png", "params_ogas.png",
+                                       "breed_ratio.png", "ddpm_loss.png"};
+    if (have_gnuplot) {
+      for (size_t i = 0; i < sizeof pngs / sizeof *pngs; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, pngs[i]);
+        CHECK_MSG(file_size(path) > 1000 && is_png(path), "%s is not a drawn PNG", path);
+      }
+      /* The breeder's own plots of one of the runs. */
+      char run[700];
+      snprintf(run, sizeof run, "%s/runs/ogas-seed3", dir);
+      const char *pargs[] = {"plot", run, NULL};
+      CHECK(run_cli(pargs, out, err) == 0);
+      snprintf(path, sizeof path, "%s/parameters.png", run);
+      CHECK(file_size(path) > 1000 && is_png(path));
+    } else {
+      printf("gnuplot not found: PNG checks skipped\n");
+    }
+  }
+
+  /* Without uniform there are no ratios; without gnuplot only a warning. */
+  {
+    char dir2[600];
+    snprintf(dir2, sizeof dir2, "%s/compare_out2", OGAS_TEST_OUT);
+    const char *args[] = {"compare", cfg, "--samplers", "halton,breed", "--out", dir2,
+                          "--deterministic", "--quiet", NULL};
+    setenv("OGAS_GNUPLOT", "", 1);
+    int rc = run_cli(args, out, err);
+    unsetenv("OGAS_GNUPLOT");
+    CHECK_MSG(rc == 0, "exit %d", rc);
+    char *e = slurp(err), *text = slurp(out);
+    CHECK_MSG(e && strstr(e, "gnuplot not found"), "%s", e ? e : "");
+    CHECK(text && strstr(text, "uniform is not among the samplers") && strstr(text, "\nbreed "));
+    free(e), free(text);
+    snprintf(path, sizeof path, "%s/plots/errors.gp", dir2);
+    CHECK(file_size(path) > 0);
+    snprintf(path, sizeof path, "%s/errors.png", dir2);
+    CHECK(file_size(path) < 0);
+    snprintf(path, sizeof path, "%s/runs/breed-seed3/generations.jsonl", dir2);
+    CHECK(file_size(path) > 0);
+    snprintf(path, sizeof path, "%s/results.json", dir2);
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    CHECK_MSG(root != NULL, "%s", je.text);
+    json_t *b = json_array_get(json_object_get(root, "samplers"), 1);
+    CHECK(b && json_is_null(json_object_get(json_object_get(b, "ratio"), "max")));
+    CHECK(json_array_size(json_object_get(root, "plots")) == 0);
+    json_decref(root);
+  }
+
+  /* Usage errors. */
+  {
+    const char *bad1[] = {"compare", cfg, "--samplers", "uniform,nope", NULL};
+    const char *bad2[] = {"compare", cfg, "--plot-params", "0,99", NULL};
+    const char *bad3[] = {"compare", cfg, "--samplers", "uniform,uniform", NULL};
+    const char *bad4[] = {"compare", cfg, "--seeds", "0", NULL};
+    CHECK(run_cli(bad1, out, err) == 2);
+    CHECK(run_cli(bad2, out, err) == 2);
+    CHECK(run_cli(bad3, out, err) == 2);
+    CHECK(run_cli(bad4, out, err) == 2);
+    const char *missing[] = {"compare", "/nonexistent/config.json", NULL};
+    CHECK(run_cli(missing, out, err) == 1);
+  }
+  return check_exit("test_compare");
+}
