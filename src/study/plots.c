@@ -684,6 +684,7 @@ static int plot_generation_series(plot_set *ps, const char *name, const char *ti
   if (what == 0) {
     int ratio = 0;
     for (size_t i = 0; i < n; i++) ratio |= isfinite(g[i].ratio_loss) && g[i].ratio_loss > 0;
+    if (ratio) fputs("set ytics nomirror\nset y2tics\nset y2label 'RatioMLP loss'\n", gp.f);
     fprintf(gp.f,
             "plot '%s.dat' using %d:($3 > 0 ? $3 : 1/0) with linespoints pt 7 ps 0.6 lc rgb "
             "'#cc3311' title 'DDPM loss (moving average)'",
@@ -694,7 +695,6 @@ static int plot_generation_series(plot_set *ps, const char *name, const char *ti
               "'#777777' title 'RatioMLP loss (right axis)'",
               by_steps ? 2 : 1);
     fputc('\n', gp.f);
-    if (ratio) fputs("# (the right axis is the density-ratio classifier's loss)\n", gp.f);
   } else {
     fprintf(gp.f,
             "plot '%s.dat' using 1:3 with linespoints pt 7 ps 0.7 lc rgb '#ee7733' "
