@@ -65,12 +65,16 @@ typedef struct {
   unsigned long long seed;
   size_t run, n_runs;
   int next_decile;
+  double last_draw_s; /* elapsed time of the last bar drawn */
 } progress_state;
 
 static void progress(void *ctx, const study_progress *p) {
   progress_state *ps = ctx;
   double frac = p->batches_total > 0 ? (double)p->batches_done / (double)p->batches_total : 0.0;
   if (ps->tty) {
+    /* At most ten redraws a second, and always the last one. */
+    if (p->batches_done < p->batches_total && p->elapsed_s - ps->last_draw_s < 0.1) return;
+    ps->last_draw_s = p->elapsed_s;
     enum { WIDTH = 24 };
     char bar[WIDTH + 1];
     int full = (int)(frac * WIDTH + 0.5);
@@ -327,7 +331,7 @@ int cmd_compare(int argc, char **argv) {
         goto done;
       }
       pst.sampler = names[i], pst.seed = (unsigned long long)seed;
-      pst.run = s * n_samplers + i + 1, pst.next_decile = 1;
+      pst.run = s * n_samplers + i + 1, pst.next_decile = 1, pst.last_draw_s = -1.0;
       study_run_options opts = {.validation = val,
                                 .progress = quiet ? NULL : progress,
                                 .progress_ctx = &pst,
@@ -379,7 +383,9 @@ int cmd_compare(int argc, char **argv) {
   putchar('\n');
   compare_print_table(&rep, stdout);
   printf("\nplots and report: %s/ (report.md, results.json, %s)\n", out_dir,
-         ps.n_png ? "*.png" : "no PNGs: see the warning above");
+         ps.n_png ? "*.png"
+         : draw   ? "no PNGs: see the warning above"
+                  : "no PNGs with --no-plots: data and gnuplot scripts in plots/");
   printf("total %.1f s\n", rep.total_s);
   rc = 0;
 done:
