@@ -491,9 +491,10 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir,
        "the tail, the fraction with an error at least x (log-log); a curve further left and "
        "lower has fewer hard cases."},
       {"train_loss.png", "Surrogate training loss",
-       "The training loss of every gradient step (moving average, mean over the seeds): "
-       "adaptive samplers feed harder simulations, so their training loss is higher by "
-       "design."},
+       "The training loss of every gradient step (moving average, mean over the seeds). "
+       "Each sampler trains on the simulations it chose, so the curves measure different "
+       "data and do not rank the surrogates (the validation errors above do); they show "
+       "how training went on each sampler's own stream."},
       {"breed_ratio.png", "Breed ratio per generation",
        "The breed ratio R of each generation break (line) and the share of bred children it "
        "staged (points), first seed."},
