@@ -22,7 +22,7 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	@$(BUILD)/ogas synth --csv $(BUILD)/synth_history.csv
+	@$(BUILD)/ogas compare examples/ks1d.json --samplers uniform,breed,ogas
 
 test: test-deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
