@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "ogas.h"
@@ -185,7 +186,49 @@ static void test_oob(int attempts) {
   ogas_breeder_free(b);
 }
 
+static int count_lines(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  int n = 0, ch;
+  while ((ch = fgetc(f)) != EOF) n += ch == '\n';
+  fclose(f);
+  return n;
+}
+
+/* With a run_dir: one JSON line per generation, and each submitted
+   simulation logged once to children.csv, up to the last submitted id. */
+static void test_run_dir(void) {
+  char dir[] = "/tmp/ogas_run_dir_XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  char extra[1024], base[512];
+  snprintf(base, sizeof base, SMALL_SYNC, 10);
+  snprintf(extra, sizeof extra, "%s, \"run_dir\": \"%s/run\"", base, dir);
+  ogas_breeder *b = make(30, extra);
+  size_t staged;
+  int64_t first, last;
+  for (int g = 0; g < 2; g++) {
+    CHECK(ogas_next_parameters(b, 5, &staged) == OGAS_OK);
+    CHECK(ogas_concretize_resampled_parameters(b, 9 + 5 * g, &first, &last) == OGAS_OK);
+  }
+  char path[600];
+  snprintf(path, sizeof path, "%s/run/generations.jsonl", dir);
+  CHECK(count_lines(path) == 2);
+  remove(path);
+  snprintf(path, sizeof path, "%s/run/children.csv", dir);
+  CHECK(count_lines(path) == 1 + 15); /* header + ids 0..14 */
+  FILE *f = fopen(path, "r");
+  char header[256] = "";
+  if (f && fgets(header, sizeof header, f)) fclose(f);
+  CHECK(!strncmp(header, "sim_id,generation,is_bred,status,train_loss,p0,p1,p2", 51));
+  ogas_breeder_free(b);
+  remove(path);
+  snprintf(path, sizeof path, "%s/run", dir);
+  rmdir(path);
+  rmdir(dir);
+}
+
 int main(void) {
+  test_run_dir();
   test_create_errors();
   test_table_and_ranges();
   test_rejected_values();

@@ -88,7 +88,7 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
   b->cfg = *cfg; /* ownership moves */
   b->d = cfg->nb_params;
   b->nb_sims = cfg->nb_sims;
-  b->highest_known_id = -1;
+  b->highest_known_id = b->logged_upto = -1;
   pthread_mutex_init(&b->gen_lock, NULL);
   pthread_mutex_init(&b->train_lock, NULL);
   pthread_mutex_init(&b->lock, NULL);
@@ -174,6 +174,7 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
 void ogas_breeder_free(ogas_breeder *b) {
   if (!b) return;
   trainer_stop(b);
+  if (b->table) telemetry_log_children(b, b->highest_known_id); /* best effort */
   trainer_free(b);
   ddpm_sampler_free(b->sampler);
   sf_free(b->sf);
@@ -324,6 +325,7 @@ ogas_status ogas_concretize_resampled_parameters(ogas_breeder *b, int64_t last_s
   b->n_staged = 0;
   if (first_id) *first_id = n > 0 ? first : -1;
   if (last_id) *last_id = n > 0 ? first + n - 1 : -1;
+  st = telemetry_log_children(b, last_submitted_sim_id);
   pthread_mutex_unlock(&b->lock);
   return st;
 }

@@ -60,6 +60,8 @@ struct ogas_breeder {
   uint8_t *is_bred;       /* nb_sims */
   int32_t *row_generation;/* nb_sims */
   int64_t highest_known_id; /* largest id seen submitted (record or concretize) */
+  int64_t logged_upto;      /* rows logged to run_dir/children.csv (not saved:
+                               a restart resumes at highest_known_id) */
   int64_t generation;
   double breed_ratio;
 
@@ -121,7 +123,8 @@ int64_t trainer_spend(ogas_breeder *b, int64_t max_steps);
    when generation holds the snapshot). Call with train_lock held. */
 int trainer_publish(ogas_breeder *b, int blocking);
 
-/* telemetry.c */
+/* telemetry.c ([lock] held) */
 ogas_status telemetry_append(ogas_breeder *b, const ogas_generation_info *info);
+ogas_status telemetry_log_children(ogas_breeder *b, int64_t upto);
 
 #endif

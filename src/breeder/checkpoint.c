@@ -536,6 +536,7 @@ static void sec_meta(ckio *io, ogas_breeder *b, restore_ctx *rc) {
   b->generation = m.generation;
   b->breed_ratio = m.breed_ratio;
   b->highest_known_id = m.highest_known_id;
+  b->logged_upto = m.highest_known_id; /* rows up to here were logged before */
   b->record_calls = m.record_calls;
   b->values_accepted = m.values_accepted;
   b->rejected_nonfinite = m.rejected_nonfinite;
