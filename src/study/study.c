@@ -528,7 +528,9 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
                           .weight_decay = (float)cfg->surrogate.weight_decay,
                           .grad_clip = (float)cfg->surrogate.grad_clip, .seed = cfg->seed,
                           .arch = cfg->surrogate.arch, .kernel = (int)cfg->surrogate.kernel,
-                          .train_loss = cfg->surrogate.train_loss};
+                          .train_loss = cfg->surrogate.train_loss,
+                          .lr_decay_steps = cfg->surrogate.lr_cosine ? s.total_batches : 0,
+                          .lr_final_fraction = (float)cfg->surrogate.lr_final_fraction};
   if (suc.arch == SURROGATE_CONV1D && ny > 1) {
     if (err && errlen) snprintf(err, errlen, "surrogate.arch: conv1d needs a 1-D problem ('%s' is 2-D)", cfg->problem);
     st = OGAS_EINVAL;

@@ -22,6 +22,8 @@ void study_config_defaults(study_config *c) {
   c->surrogate.arch = SURROGATE_MLP;
   c->surrogate.kernel = 5;
   c->surrogate.train_loss = SURROGATE_TRAIN_MSE;
+  c->surrogate.lr_cosine = 0;
+  c->surrogate.lr_final_fraction = 0.05;
   c->buffer_capacity = 4000;
   c->buffer_min_fill = 0;
   c->batches_per_sim = 10;
@@ -243,8 +245,8 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
   if (sec) {
     static const char *const keys[] = {"width", "blocks",     "lr",     "weight_decay",
                                        "grad_clip", "batch_size", "arch", "kernel",
-                                       "train_loss"};
-    TRY(check_keys(x, sec, "surrogate", keys, 9));
+                                       "train_loss", "lr_schedule", "lr_final_fraction"};
+    TRY(check_keys(x, sec, "surrogate", keys, 11));
     TRY(get_int(x, sec, "surrogate", "width", 2, 65536, &c->surrogate.width));
     TRY(get_int(x, sec, "surrogate", "blocks", 0, SURROGATE_MAX_BLOCKS, &c->surrogate.blocks));
     TRY(get_int(x, sec, "surrogate", "batch_size", 1, 1 << 20, &c->surrogate.batch_size));
@@ -261,6 +263,13 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
     TRY(get_str(x, sec, "surrogate", "train_loss", &a));
     if (a && surrogate_train_loss_parse(a, &c->surrogate.train_loss))
       return bad(x, "surrogate.train_loss: unknown loss '%s' (mse, nrmse)", a);
+    a = NULL;
+    TRY(get_str(x, sec, "surrogate", "lr_schedule", &a));
+    if (a && strcmp(a, "constant") && strcmp(a, "cosine"))
+      return bad(x, "surrogate.lr_schedule: unknown schedule '%s' (constant, cosine)", a);
+    if (a) c->surrogate.lr_cosine = !strcmp(a, "cosine");
+    TRY(get_num(x, sec, "surrogate", "lr_final_fraction", 0, 1, 0, 0,
+                &c->surrogate.lr_final_fraction));
   }
   TRY(get_section(x, root, "buffer", &sec));
   if (sec) {

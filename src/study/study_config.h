@@ -13,8 +13,10 @@
  *                 "grad_clip": 1.0, "batch_size": 64,
  *                 "arch": "mlp",                mlp, or conv1d (1-D problems)
  *                 "kernel": 5,                  conv1d taps (odd)
- *                 "train_loss": "mse"},         mse (normalised increment) or
+ *                 "train_loss": "mse",          mse (normalised increment) or
  *                                               nrmse (squared one-step nRMSE)
+ *                 "lr_schedule": "constant",    or cosine: decay over the study's
+ *                 "lr_final_fraction": 0.05},   gradient steps to this x lr
  *   "buffer": {"capacity": 4000, "min_fill": 0},   0: concurrent_sims x n_steps
  *   "batches_per_sim": 10,                  surrogate steps per simulation:
  *                                           the study does nb_sims x this
@@ -53,7 +55,8 @@ typedef struct {
   int deterministic;
   struct {
     int64_t width, blocks, batch_size, kernel;
-    double lr, weight_decay, grad_clip;
+    double lr, weight_decay, grad_clip, lr_final_fraction;
+    int lr_cosine;
     surrogate_arch arch;
     surrogate_train_loss train_loss;
   } surrogate;

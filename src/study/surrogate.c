@@ -240,6 +240,8 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   else if (!(cfg->weight_decay >= 0) || !isfinite(cfg->weight_decay))
     bad = "surrogate: weight_decay must be >= 0";
   else if (!(cfg->grad_clip > 0) || !isfinite(cfg->grad_clip)) bad = "surrogate: grad_clip must be > 0";
+  else if (cfg->lr_decay_steps < 0 || !(cfg->lr_final_fraction >= 0 && cfg->lr_final_fraction <= 1))
+    bad = "surrogate: lr_decay_steps must be >= 0 and lr_final_fraction in [0, 1]";
   else if (cfg->arch != SURROGATE_MLP && cfg->arch != SURROGATE_CONV1D) bad = "surrogate: unknown architecture";
   else if (cfg->train_loss != SURROGATE_TRAIN_MSE && cfg->train_loss != SURROGATE_TRAIN_NRMSE)
     bad = "surrogate: unknown training loss";
@@ -674,6 +676,13 @@ int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next
   return isfinite(L) ? OGAS_OK : OGAS_ERANGE;
 }
 
+float surrogate_lr_at(const surrogate *s, int64_t step) {
+  int64_t T = s->cfg.lr_decay_steps;
+  if (T <= 0) return s->cfg.lr;
+  double t = step < T ? (double)step / (double)T : 1.0, f = s->cfg.lr_final_fraction;
+  return (float)(s->cfg.lr * (f + (1.0 - f) * 0.5 * (1.0 + cos(3.14159265358979323846 * t))));
+}
+
 int surrogate_train_step(surrogate *s, const float *states, const float *next_states,
                          const float *z, const float *weights, int B, study_loss_kind kind,
                          float *loss, double *per_sample, float *grad_norm) {
@@ -682,7 +691,7 @@ int surrogate_train_step(surrogate *s, const float *states, const float *next_st
   float gn = clip_grad_norm(s->grads, s->n_params, s->cfg.grad_clip);
   if (grad_norm) *grad_norm = gn;
   if (!isfinite(gn)) return OGAS_ERANGE; /* leave the weights as they were */
-  adamw_config ac = {s->cfg.lr, 0.9f, 0.999f, 1e-8f, s->cfg.weight_decay};
+  adamw_config ac = {surrogate_lr_at(s, s->step), 0.9f, 0.999f, 1e-8f, s->cfg.weight_decay};
   adamw_step(s->params, s->grads, s->m, s->v, s->n_params, &ac, ++s->step);
   return OGAS_OK;
 }

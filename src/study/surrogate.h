@@ -43,7 +43,9 @@
  *                         below, in physical units, so that training minimises
  *                         the metric the study reports (small states count as
  *                         much as large ones, down to the floor).
- * with gradient-norm clipping and AdamW. Each step also returns every sample's
+ * with gradient-norm clipping, AdamW and an optional cosine learning-rate
+ * decay (the last steps of a study then average out the minibatch noise
+ * instead of jittering at the full rate). Each step also returns every sample's
  * loss in physical units, the difficulty signal of active sampling:
  *   mse   = (1/S) ||û_{t+1} - u_{t+1}||^2
  *   rmse  = sqrt(mse)
@@ -95,6 +97,12 @@ typedef struct {
   surrogate_train_loss train_loss; /* zero-initialised: MSE */
   int max_batch;     /* rows per training step / prediction chunk */
   float lr, weight_decay, grad_clip; /* AdamW (betas 0.9, 0.999, eps 1e-8) */
+  /* Learning-rate schedule: 0 keeps lr constant; T > 0 decays it along a
+     cosine from lr at step 0 to lr_final_fraction·lr at step T (and keeps
+     that after): lr_t = lr (f + (1 - f)(1 + cos(pi min(t, T)/T))/2). The
+     study sets T to its total gradient steps. */
+  int64_t lr_decay_steps;
+  float lr_final_fraction; /* f in [0, 1] */
   uint64_t seed;     /* weight initialisation */
 } surrogate_config;
 
@@ -138,6 +146,8 @@ int surrogate_train_step(surrogate *s, const float *states, const float *next_st
                          const float *z, const float *weights, int B, study_loss_kind kind,
                          float *loss, double *per_sample, float *grad_norm);
 int64_t surrogate_steps(const surrogate *s);
+/* The learning rate of the step after `step` steps (see lr_decay_steps). */
+float surrogate_lr_at(const surrogate *s, int64_t step);
 
 /* next_out (n,S) = predicted next states of n rows (any n: processed in
    chunks of max_batch). */
