@@ -55,7 +55,7 @@ typedef struct {
   study_validation *v;
   size_t next;
   int status;
-  char err[256];
+  char err[320]; /* room for the prefix and a solver message */
   pthread_mutex_t lock;
 } sim_jobs;
 
