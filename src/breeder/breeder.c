@@ -9,6 +9,7 @@
 
 #include "breeder/breeder_internal.h"
 #include "nn/blas_threads.h"
+#include "util/status_msg.h"
 
 const char *ogas_status_name(ogas_status s) {
   static const char *names[] = {"OGAS_OK",      "OGAS_EINVAL",   "OGAS_ENOMEM", "OGAS_EIO",
@@ -24,10 +25,6 @@ ogas_status breeder_fail(ogas_breeder *b, ogas_status st, const char *fmt, ...) 
   return st;
 }
 
-static void set_err(char *errbuf, size_t errlen, const char *msg) {
-  if (errbuf && errlen) snprintf(errbuf, errlen, "%s", msg);
-}
-
 static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char *errbuf,
                                       size_t errlen);
 
@@ -35,7 +32,7 @@ ogas_status ogas_breeder_create(const char *config_json, ogas_breeder **out, cha
                                 size_t errlen) {
   if (out) *out = NULL;
   if (!config_json || !out) {
-    set_err(errbuf, errlen, "ogas_breeder_create: config_json and out must not be NULL");
+    status_msg(0, errbuf, errlen, "ogas_breeder_create: config_json and out must not be NULL");
     return OGAS_EINVAL;
   }
   ogas_config cfg;
@@ -49,7 +46,7 @@ ogas_status ogas_breeder_create_from_file(const char *path, ogas_breeder **out, 
                                           size_t errlen) {
   if (out) *out = NULL;
   if (!path || !out) {
-    set_err(errbuf, errlen, "ogas_breeder_create_from_file: path and out must not be NULL");
+    status_msg(0, errbuf, errlen, "ogas_breeder_create_from_file: path and out must not be NULL");
     return OGAS_EINVAL;
   }
   ogas_config cfg;
@@ -72,17 +69,16 @@ static void to_unit_box(const ogas_breeder *b, const double *x, float *z) {
 static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char *errbuf,
                                       size_t errlen) {
   if (cfg->model.n_blocks > DENOISER_MAX_BLOCKS) {
-    char msg[128];
-    snprintf(msg, sizeof msg, "config: model.n_blocks: at most %d blocks are supported, got %lld",
-             DENOISER_MAX_BLOCKS, (long long)cfg->model.n_blocks);
-    set_err(errbuf, errlen, msg);
+    long long n_blocks = (long long)cfg->model.n_blocks;
     ogas_config_free(cfg);
-    return OGAS_EINVAL;
+    return status_msg(OGAS_EINVAL, errbuf, errlen,
+                      "config: model.n_blocks: at most %d blocks are supported, got %lld",
+                      DENOISER_MAX_BLOCKS, n_blocks);
   }
   ogas_breeder *b = calloc(1, sizeof *b);
   if (!b) {
     ogas_config_free(cfg);
-    set_err(errbuf, errlen, "out of memory");
+    status_msg(0, errbuf, errlen, "out of memory");
     return OGAS_ENOMEM;
   }
   b->cfg = *cfg; /* ownership moves */
@@ -135,15 +131,9 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
                             sizeof sferr)
                 : OGAS_ENOMEM;
   if (!ok || sfst != OGAS_OK) {
-    if (ok) {
-      char msg[320];
-      snprintf(msg, sizeof msg, "config: non_breed_sampler: %s", sferr);
-      set_err(errbuf, errlen, msg);
-    } else {
-      set_err(errbuf, errlen, "out of memory while creating the breeder");
-    }
     ogas_breeder_free(b);
-    return ok ? (ogas_status)sfst : OGAS_ENOMEM;
+    return ok ? status_msg(sfst, errbuf, errlen, "config: non_breed_sampler: %s", sferr)
+              : status_msg(OGAS_ENOMEM, errbuf, errlen, "out of memory while creating the breeder");
   }
   memcpy(b->snapshot, b->tr.model.ema, b->tr.model.n_params * sizeof(float));
   ogas_rng_seed(&b->gen_rng, b->cfg.seed, 1);
@@ -151,7 +141,7 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
   /* Generation 0: the whole table from the space-filling sampler. */
   int drawn = sf_next(b->sf, N, b->unit);
   if (drawn != OGAS_OK) {
-    set_err(errbuf, errlen, drawn == OGAS_ENOMEM ? "out of memory while creating the breeder"
+    status_msg(0, errbuf, errlen, "%s", drawn == OGAS_ENOMEM ? "out of memory while creating the breeder"
                                                  : "the non-breed sampler cannot draw nb_sims points");
     ogas_breeder_free(b);
     return (ogas_status)drawn;
@@ -163,7 +153,7 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
     }
   blas_set_threads((int)b->cfg.model.blas_threads);
   if (b->cfg.breeder.async_training && trainer_start(b)) {
-    set_err(errbuf, errlen, "cannot start the background training thread");
+    status_msg(0, errbuf, errlen, "cannot start the background training thread");
     ogas_breeder_free(b);
     return OGAS_ENOMEM;
   }

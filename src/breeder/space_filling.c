@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/status_msg.h"
 
 #define SF_STREAM_ID UINT64_C(0x73616d706c6572) /* "sampler" */
 
@@ -52,31 +53,19 @@ static size_t max_dim(sf_kind kind) {
   }
 }
 
-/* Writes the message (if there is room) and passes the status through. */
-__attribute__((format(printf, 4, 5))) static int fail(int status, char *err, size_t errlen, const char *fmt,
-                                                     ...) {
-  if (err && errlen > 0) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return status;
-}
-
 static int create(sf_kind kind, size_t dim, uint64_t seed, int scrambled, space_filling **out, char *err,
                   size_t errlen) {
   if (err && errlen > 0) err[0] = '\0';
-  if (!out) return fail(OGAS_EINVAL, err, errlen, "space_filling: out is NULL");
+  if (!out) return status_msg(OGAS_EINVAL, err, errlen, "space_filling: out is NULL");
   *out = NULL;
   if ((int)kind < (int)SF_UNIFORM || (int)kind > (int)SF_SOBOL)
-    return fail(OGAS_EINVAL, err, errlen, "space_filling: unknown sampler kind %zu", (size_t)kind);
-  if (dim == 0) return fail(OGAS_EINVAL, err, errlen, "space_filling: dimension must be >= 1, got %zu", dim);
+    return status_msg(OGAS_EINVAL, err, errlen, "space_filling: unknown sampler kind %zu", (size_t)kind);
+  if (dim == 0) return status_msg(OGAS_EINVAL, err, errlen, "space_filling: dimension must be >= 1, got %zu", dim);
   if (dim > max_dim(kind))
-    return fail(OGAS_EINVAL, err, errlen, "space_filling: %s supports at most %zu dimensions, got %zu",
+    return status_msg(OGAS_EINVAL, err, errlen, "space_filling: %s supports at most %zu dimensions, got %zu",
                 sf_kind_name(kind), max_dim(kind), dim);
   space_filling *s = calloc(1, sizeof *s);
-  if (!s) return fail(OGAS_ENOMEM, err, errlen, "space_filling: out of memory");
+  if (!s) return status_msg(OGAS_ENOMEM, err, errlen, "space_filling: out of memory");
   s->kind = kind;
   s->dim = dim;
   s->seed = seed;
@@ -86,7 +75,7 @@ static int create(sf_kind kind, size_t dim, uint64_t seed, int scrambled, space_
   if (kind == SF_SOBOL) status = sf_sobol_create(dim, seed, scrambled, &s->sobol);
   if (status != OGAS_OK) {
     sf_free(s);
-    return fail(status, err, errlen, "space_filling: cannot allocate tables for %zu dimensions", dim);
+    return status_msg(status, err, errlen, "space_filling: cannot allocate tables for %zu dimensions", dim);
   }
   *out = s;
   return OGAS_OK;
@@ -99,7 +88,7 @@ int sf_create(sf_kind kind, size_t dim, uint64_t seed, space_filling **out, char
 int sf_create_unscrambled(sf_kind kind, size_t dim, space_filling **out, char *err, size_t errlen) {
   if (kind != SF_HALTON && kind != SF_SOBOL) {
     if (out) *out = NULL;
-    return fail(OGAS_EINVAL, err, errlen, "space_filling: only halton and sobol have an unscrambled form");
+    return status_msg(OGAS_EINVAL, err, errlen, "space_filling: only halton and sobol have an unscrambled form");
   }
   return create(kind, dim, 0, 0, out, err, errlen);
 }

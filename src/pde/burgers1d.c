@@ -48,7 +48,7 @@ typedef struct {
 static int burgers_check_physical(const double *params, char *err, size_t errlen) {
   const double log10_nu = params[BURGERS_PARAM_LOG10_NU];
   if (log10_nu < -8 || log10_nu > 1)
-    return pde_error(PDE_EINVAL, err, errlen,
+    return status_msg(PDE_EINVAL, err, errlen,
                      "burgers1d: parameter 'log10_nu' = %g is outside [-8, 1]", log10_nu);
   return PDE_OK;
 }
@@ -137,7 +137,7 @@ static int burgers_create(const double *params, const pde_resolved_options *opt,
   if (!s || !block) {
     free(s);
     free(block);
-    return pde_error(PDE_ENOMEM, err, errlen, "burgers1d: out of memory");
+    return status_msg(PDE_ENOMEM, err, errlen, "burgers1d: out of memory");
   }
   s->n = n;
   s->min_substeps = opt->substeps;

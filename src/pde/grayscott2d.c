@@ -64,7 +64,7 @@ static int gs_check_physical(const double *params, char *err, size_t errlen) {
   for (int i = 0; i < GS_NB_PARAMS; i++) {
     const int is_sigma = i == 2 || i == 5;
     if (is_sigma ? !(params[i] > 0) : params[i] < 0)
-      return pde_error(PDE_EINVAL, err, errlen,
+      return status_msg(PDE_EINVAL, err, errlen,
                        "grayscott2d: parameter '%s' = %g must be %s", gs_param_names[i],
                        params[i], is_sigma ? "positive" : "non-negative");
   }
@@ -136,7 +136,7 @@ static double periodic_offset(double a, double b) {
 static int gs_create(const double *params, const pde_resolved_options *opt,
                      pde_sim **out, char *err, size_t errlen) {
   grayscott2d_sim *s = calloc(1, sizeof *s);
-  if (!s) return pde_error(PDE_ENOMEM, err, errlen, "grayscott2d: out of memory");
+  if (!s) return status_msg(PDE_ENOMEM, err, errlen, "grayscott2d: out of memory");
   const size_t n = opt->grid, half = n / 2 + 1, nk = n * half, nn = n * n;
   s->n = n, s->nk = nk, s->substeps = opt->substeps;
   s->feed = params[GS_PARAM_F];
@@ -194,7 +194,7 @@ fail:
   free(linear);
   free(uv0);
   gs_destroy(&s->base);
-  return pde_error(status, err, errlen, "grayscott2d: out of memory or FFTW planning failed");
+  return status_msg(status, err, errlen, "grayscott2d: out of memory or FFTW planning failed");
 }
 
 const pde_problem pde_problem_grayscott2d = {

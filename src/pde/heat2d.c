@@ -100,7 +100,7 @@ static void heat_destroy(pde_sim *base) {
 static int heat_create(const double *params, const pde_resolved_options *opt,
                        pde_sim **out, char *err, size_t errlen) {
   heat2d_sim *s = calloc(1, sizeof *s);
-  if (!s) return pde_error(PDE_ENOMEM, err, errlen, "heat2d: out of memory");
+  if (!s) return status_msg(PDE_ENOMEM, err, errlen, "heat2d: out of memory");
   const size_t n = opt->grid, nn = n * n;
   const double h = 1.0 / (double)(n + 1);
   s->n = n;
@@ -146,7 +146,7 @@ static int heat_create(const double *params, const pde_resolved_options *opt,
 
 fail:
   heat_destroy(&s->base);
-  return pde_error(PDE_ENOMEM, err, errlen, "heat2d: out of memory or FFTW planning failed");
+  return status_msg(PDE_ENOMEM, err, errlen, "heat2d: out of memory or FFTW planning failed");
 }
 
 const pde_problem pde_problem_heat2d = {

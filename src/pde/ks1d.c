@@ -55,7 +55,7 @@ typedef struct {
 
 static int ks_check_physical(const double *params, char *err, size_t errlen) {
   if (!(params[KS_PARAM_L] > 0))
-    return pde_error(PDE_EINVAL, err, errlen,
+    return status_msg(PDE_EINVAL, err, errlen,
                      "ks1d: parameter 'L' = %g must be positive", params[KS_PARAM_L]);
   return PDE_OK;
 }
@@ -117,7 +117,7 @@ static void ks_destroy(pde_sim *base) {
 static int ks_create(const double *params, const pde_resolved_options *opt,
                      pde_sim **out, char *err, size_t errlen) {
   ks1d_sim *s = calloc(1, sizeof *s);
-  if (!s) return pde_error(PDE_ENOMEM, err, errlen, "ks1d: out of memory");
+  if (!s) return status_msg(PDE_ENOMEM, err, errlen, "ks1d: out of memory");
   const size_t n = opt->grid, nk = n / 2 + 1;
   s->n = n, s->nk = nk, s->substeps = opt->substeps;
   s->length = params[KS_PARAM_L];
@@ -166,7 +166,7 @@ fail:
   free(linear);
   free(u0);
   ks_destroy(&s->base);
-  return pde_error(status, err, errlen, "ks1d: out of memory or FFTW planning failed");
+  return status_msg(status, err, errlen, "ks1d: out of memory or FFTW planning failed");
 }
 
 const pde_problem pde_problem_ks1d = {

@@ -21,16 +21,6 @@ static pthread_mutex_t fftw_planner_mutex = PTHREAD_MUTEX_INITIALIZER;
 void pde_fftw_lock(void) { pthread_mutex_lock(&fftw_planner_mutex); }
 void pde_fftw_unlock(void) { pthread_mutex_unlock(&fftw_planner_mutex); }
 
-int pde_error(int status, char *err, size_t errlen, const char *fmt, ...) {
-  if (err && errlen > 0) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return status;
-}
-
 const pde_problem *pde_find(const char *name) {
   if (!name) return NULL;
   for (size_t i = 0; i < REGISTRY_SIZE; i++)
@@ -75,16 +65,16 @@ static int resolve_options(const pde_problem *p, const pde_options *opt,
   r->allow_outside_box = opt->allow_outside_box != 0;
   if (r->grid < p->min_grid || r->grid > p->max_grid ||
       (p->grid_must_be_even && r->grid % 2))
-    return pde_error(PDE_EINVAL, err, errlen,
+    return status_msg(PDE_EINVAL, err, errlen,
                      "%s: option grid = %zu must be %sin [%zu, %zu]", p->name,
                      r->grid, p->grid_must_be_even ? "even and " : "",
                      p->min_grid, p->max_grid);
   if (!(r->dt_output > 0) || !isfinite(r->dt_output))
-    return pde_error(PDE_EINVAL, err, errlen,
+    return status_msg(PDE_EINVAL, err, errlen,
                      "%s: option dt_output = %g must be positive and finite",
                      p->name, r->dt_output);
   if (r->substeps > 1000000)
-    return pde_error(PDE_EINVAL, err, errlen,
+    return status_msg(PDE_EINVAL, err, errlen,
                      "%s: option substeps = %zu is above 1000000", p->name,
                      r->substeps);
   return PDE_OK;
@@ -94,11 +84,11 @@ static int check_params(const pde_problem *p, const double *params,
                         int allow_outside_box, char *err, size_t errlen) {
   for (size_t i = 0; i < p->nb_params; i++) {
     if (!isfinite(params[i]))
-      return pde_error(PDE_EINVAL, err, errlen,
+      return status_msg(PDE_EINVAL, err, errlen,
                        "%s: parameter '%s' is not finite", p->name,
                        p->param_names[i]);
     if (!allow_outside_box && (params[i] < p->lower[i] || params[i] > p->upper[i]))
-      return pde_error(PDE_EINVAL, err, errlen,
+      return status_msg(PDE_EINVAL, err, errlen,
                        "%s: parameter '%s' = %g is outside [%g, %g]", p->name,
                        p->param_names[i], params[i], p->lower[i], p->upper[i]);
   }
@@ -109,10 +99,10 @@ int pde_sim_create(const pde_problem *p, const double *params,
                    const pde_options *opt, pde_sim **out, char *err,
                    size_t errlen) {
   if (err && errlen) err[0] = '\0';
-  if (!out) return pde_error(PDE_EINVAL, err, errlen, "pde: out is NULL");
+  if (!out) return status_msg(PDE_EINVAL, err, errlen, "pde: out is NULL");
   *out = NULL;
   if (!p || !params)
-    return pde_error(PDE_EINVAL, err, errlen, "pde: problem or params is NULL");
+    return status_msg(PDE_EINVAL, err, errlen, "pde: problem or params is NULL");
   pde_resolved_options r;
   int status = resolve_options(p, opt, &r, err, errlen);
   if (status == PDE_OK) status = check_params(p, params, r.allow_outside_box, err, errlen);
@@ -130,7 +120,7 @@ int pde_sim_create(const pde_problem *p, const double *params,
   s->state_buf = malloc(s->state_size * sizeof(double));
   if (!s->state_buf) {
     pde_sim_free(s);
-    return pde_error(PDE_ENOMEM, err, errlen, "%s: out of memory", p->name);
+    return status_msg(PDE_ENOMEM, err, errlen, "%s: out of memory", p->name);
   }
   *out = s;
   return PDE_OK;

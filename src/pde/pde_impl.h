@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "pde/pde.h"
+#include "util/status_msg.h"
 
 #define PDE_PI 3.14159265358979323846
 
@@ -69,8 +70,5 @@ extern const pde_problem pde_problem_heat2d;
 void pde_fftw_lock(void);
 void pde_fftw_unlock(void);
 
-/* snprintf into err when it has room; returns status unchanged. */
-int pde_error(int status, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -15,14 +15,7 @@
 #include <unistd.h>
 
 #include "ogas.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
+#include "util/status_msg.h"
 
 /* ---- files --------------------------------------------------------------- */
 
@@ -112,7 +105,7 @@ int plot_set_init(plot_set *ps, const char *dir, int draw, char *err, size_t err
   char sub[4200];
   snprintf(sub, sizeof sub, "%s/plots", dir);
   if (make_dirs(sub)) {
-    set_err(err, errlen, "plots: cannot create '%s': %s", sub, strerror(errno));
+    status_msg(0, err, errlen, "plots: cannot create '%s': %s", sub, strerror(errno));
     return OGAS_EIO;
   }
   ps->draw = draw;
@@ -136,7 +129,7 @@ int plot_set_open(plot_set *ps, const char *name, const char *ext, atomic_file *
   char path[4400];
   snprintf(path, sizeof path, "%s/plots/%s.%s", ps->dir, name, ext);
   if (atomic_open(a, path)) {
-    set_err(err, errlen, "plots: cannot write '%s': %s", path, strerror(errno));
+    status_msg(0, err, errlen, "plots: cannot write '%s': %s", path, strerror(errno));
     return -1;
   }
   return 0;
@@ -183,7 +176,7 @@ static int run_gnuplot(const plot_set *ps, const char *name) {
 
 int plot_set_draw(plot_set *ps, const char *name, atomic_file *script, char *err, size_t errlen) {
   if (atomic_commit(script)) {
-    set_err(err, errlen, "plots: cannot write '%s': %s", script->path, strerror(errno));
+    status_msg(0, err, errlen, "plots: cannot write '%s': %s", script->path, strerror(errno));
     return OGAS_EIO;
   }
   if (!ps->draw || !ps->gnuplot[0]) return OGAS_OK;
@@ -198,7 +191,7 @@ int plot_set_draw(plot_set *ps, const char *name, atomic_file *script, char *err
     return OGAS_OK;
   }
   ps->n_failed++;
-  set_err(ps->warning, sizeof ps->warning, "gnuplot failed on %s/plots/%s.gp (exit %d); see %s/plots/gnuplot.log",
+  status_msg(0, ps->warning, sizeof ps->warning, "gnuplot failed on %s/plots/%s.gp (exit %d); see %s/plots/gnuplot.log",
            ps->dir, name, rc, ps->dir);
   return OGAS_OK;
 }
@@ -317,7 +310,7 @@ int plot_params_per_generation(plot_set *ps, const char *name, const char *title
   /* Distinct generations, grouped into at most MAX_PANELS panels. */
   int64_t *gens = malloc(n * sizeof *gens);
   if (!gens) {
-    set_err(err, errlen, "plots: out of memory");
+    status_msg(0, err, errlen, "plots: out of memory");
     return OGAS_ENOMEM;
   }
   memcpy(gens, rows->generation, n * sizeof *gens);
@@ -364,7 +357,7 @@ int plot_params_per_generation(plot_set *ps, const char *name, const char *title
     }
   }
   if (atomic_commit(&dat)) {
-    set_err(err, errlen, "plots: cannot write '%s': %s", dat.path, strerror(errno));
+    status_msg(0, err, errlen, "plots: cannot write '%s': %s", dat.path, strerror(errno));
     return OGAS_EIO;
   }
   if (plot_set_open(ps, name, "gp", &gp, err, errlen)) return OGAS_EIO;
@@ -424,7 +417,7 @@ int plot_read_generations(const char *dir, plot_generation **out, size_t *n, cha
   FILE *f = fopen(path, "r");
   if (!f) {
     if (errno == ENOENT) return OGAS_OK;
-    set_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    status_msg(0, err, errlen, "cannot open '%s': %s", path, strerror(errno));
     return OGAS_EIO;
   }
   char *line = NULL;
@@ -439,7 +432,7 @@ int plot_read_generations(const char *dir, plot_generation **out, size_t *n, cha
     json_error_t je;
     json_t *o = json_loads(line, 0, &je);
     if (!o || !json_is_object(o) || !json_is_number(json_object_get(o, "generation"))) {
-      set_err(err, errlen, "%s:%zu: %s", path, lineno,
+      status_msg(0, err, errlen, "%s:%zu: %s", path, lineno,
               o ? "expected an object with a \"generation\" number" : je.text);
       json_decref(o);
       st = OGAS_EINVAL;
@@ -461,7 +454,7 @@ int plot_read_generations(const char *dir, plot_generation **out, size_t *n, cha
       size_t na = alloc ? 2 * alloc : 64;
       plot_generation *ng = realloc(g, na * sizeof *ng);
       if (!ng) {
-        set_err(err, errlen, "out of memory");
+        status_msg(0, err, errlen, "out of memory");
         st = OGAS_ENOMEM;
         break;
       }
@@ -470,7 +463,7 @@ int plot_read_generations(const char *dir, plot_generation **out, size_t *n, cha
     g[count++] = r;
   }
   if (st == OGAS_OK && ferror(f)) {
-    set_err(err, errlen, "cannot read '%s'", path);
+    status_msg(0, err, errlen, "cannot read '%s'", path);
     st = OGAS_EIO;
   }
   free(line);
@@ -527,7 +520,7 @@ int plot_read_children(const char *dir, plot_children *c, char *err, size_t errl
   FILE *f = fopen(path, "r");
   if (!f) {
     if (errno == ENOENT) return OGAS_OK;
-    set_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    status_msg(0, err, errlen, "cannot open '%s': %s", path, strerror(errno));
     return OGAS_EIO;
   }
   char **fields = malloc(CSV_MAX_FIELDS * sizeof *fields);
@@ -538,12 +531,12 @@ int plot_read_children(const char *dir, plot_children *c, char *err, size_t errl
                                                "train_loss"};
   if (!fields) {
     st = OGAS_ENOMEM;
-    set_err(err, errlen, "out of memory");
+    status_msg(0, err, errlen, "out of memory");
     goto done;
   }
   if (getline(&line, &cap, f) <= 0) {
     st = OGAS_EINVAL;
-    set_err(err, errlen, "%s: empty file", path);
+    status_msg(0, err, errlen, "%s: empty file", path);
     goto done;
   }
   lineno = 1;
@@ -552,7 +545,7 @@ int plot_read_children(const char *dir, plot_children *c, char *err, size_t errl
   for (size_t k = 0; header_ok && k < CSV_FIXED; k++) header_ok = !strcmp(fields[k], fixed[k]);
   if (!header_ok) {
     st = OGAS_EINVAL;
-    set_err(err, errlen, "%s:1: expected the header sim_id,generation,is_bred,status,train_loss,<parameters>", path);
+    status_msg(0, err, errlen, "%s:1: expected the header sim_id,generation,is_bred,status,train_loss,<parameters>", path);
     goto done;
   }
   c->nb_params = nf - CSV_FIXED;
@@ -566,7 +559,7 @@ int plot_read_children(const char *dir, plot_children *c, char *err, size_t errl
     nf = split_csv(line, fields, CSV_MAX_FIELDS);
     if (nf != CSV_FIXED + c->nb_params) {
       st = OGAS_EINVAL;
-      set_err(err, errlen, "%s:%zu: %zu fields, the header has %zu", path, lineno, nf,
+      status_msg(0, err, errlen, "%s:%zu: %zu fields, the header has %zu", path, lineno, nf,
               CSV_FIXED + c->nb_params);
       goto done;
     }
@@ -591,7 +584,7 @@ int plot_read_children(const char *dir, plot_children *c, char *err, size_t errl
       bad = parse_double_field(fields[CSV_FIXED + k], &c->params[r * c->nb_params + k]);
     if (bad) {
       st = OGAS_EINVAL;
-      set_err(err, errlen, "%s:%zu: not a number", path, lineno);
+      status_msg(0, err, errlen, "%s:%zu: not a number", path, lineno);
       goto done;
     }
     c->generation[r] = (int64_t)gen;
@@ -601,12 +594,12 @@ int plot_read_children(const char *dir, plot_children *c, char *err, size_t errl
   }
   if (ferror(f)) {
     st = OGAS_EIO;
-    set_err(err, errlen, "cannot read '%s'", path);
+    status_msg(0, err, errlen, "cannot read '%s'", path);
   }
   goto done;
 nomem:
   st = OGAS_ENOMEM;
-  set_err(err, errlen, "out of memory");
+  status_msg(0, err, errlen, "out of memory");
 done:
   free(line);
   free(fields);
@@ -631,7 +624,7 @@ static int plot_breed_ratio(plot_set *ps, const plot_generation *g, size_t n, ch
     fputc('\n', dat.f);
   }
   if (atomic_commit(&dat)) {
-    set_err(err, errlen, "plots: cannot write '%s': %s", dat.path, strerror(errno));
+    status_msg(0, err, errlen, "plots: cannot write '%s': %s", dat.path, strerror(errno));
     return OGAS_EIO;
   }
   if (plot_set_open(ps, "breed_ratio", "gp", &gp, err, errlen)) return OGAS_EIO;
@@ -674,7 +667,7 @@ static int plot_generation_series(plot_set *ps, const char *name, const char *ti
     fputc('\n', dat.f);
   }
   if (atomic_commit(&dat)) {
-    set_err(err, errlen, "plots: cannot write '%s': %s", dat.path, strerror(errno));
+    status_msg(0, err, errlen, "plots: cannot write '%s': %s", dat.path, strerror(errno));
     return OGAS_EIO;
   }
   if (plot_set_open(ps, name, "gp", &gp, err, errlen)) return OGAS_EIO;
@@ -718,7 +711,7 @@ int plot_breeder_folder(const char *dir, const plot_folder_options *opt, plot_se
     return st;
   }
   if (ng == 0 && ch.n_rows == 0) {
-    set_err(err, errlen,
+    status_msg(0, err, errlen,
             "'%s' has no generations.jsonl (the breeder writes it when its config names a "
             "run_dir) and no children.csv",
             dir);
@@ -726,7 +719,7 @@ int plot_breeder_folder(const char *dir, const plot_folder_options *opt, plot_se
     return OGAS_EINVAL;
   }
   if (opt && ch.n_rows && (opt->param_x >= (int)ch.nb_params || opt->param_y >= (int)ch.nb_params)) {
-    set_err(err, errlen, "parameters %d,%d asked for, but children.csv has %zu (0..%zu)",
+    status_msg(0, err, errlen, "parameters %d,%d asked for, but children.csv has %zu (0..%zu)",
             opt->param_x, opt->param_y, ch.nb_params, ch.nb_params - 1);
     free(g);
     plot_children_free(&ch);

@@ -10,17 +10,10 @@
 
 #include "ogas.h"
 #include "pde/pde.h"
+#include "util/status_msg.h"
 
 const char *const compare_stat_names[COMPARE_N_STATS] = {"mean", "std", "p50",
                                                          "p95",  "p99", "max"};
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 double compare_stat(const study_stats *s, int k) {
   switch (k) {
@@ -177,7 +170,7 @@ static int write_children_csv(const study_result *r, const char *dir, char *err,
   snprintf(path, sizeof path, "%s/children.csv", dir);
   atomic_file a;
   if (atomic_open(&a, path)) {
-    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
     return OGAS_EIO;
   }
   const pde_problem *p = pde_find(r->problem);
@@ -199,7 +192,7 @@ static int write_children_csv(const study_result *r, const char *dir, char *err,
     fputc('\n', a.f);
   }
   if (atomic_commit(&a)) {
-    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
     return OGAS_EIO;
   }
   return OGAS_OK;
@@ -213,7 +206,7 @@ static int write_generations_jsonl(const study_result *r, const char *dir, char 
   snprintf(path, sizeof path, "%s/generations.jsonl", dir);
   atomic_file a;
   if (atomic_open(&a, path)) {
-    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
     return OGAS_EIO;
   }
   for (size_t i = 0; i < r->n_generations; i++) {
@@ -235,14 +228,14 @@ static int write_generations_jsonl(const study_result *r, const char *dir, char 
     json_decref(o);
     if (!line) {
       atomic_abort(&a);
-      set_err(err, errlen, "out of memory");
+      status_msg(0, err, errlen, "out of memory");
       return OGAS_ENOMEM;
     }
     fprintf(a.f, "%s\n", line);
     free(line);
   }
   if (atomic_commit(&a)) {
-    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
     return OGAS_EIO;
   }
   return OGAS_OK;
@@ -250,7 +243,7 @@ static int write_generations_jsonl(const study_result *r, const char *dir, char 
 
 int compare_write_run_folder(const study_result *r, const char *dir, char *err, size_t errlen) {
   if (make_dirs(dir)) {
-    set_err(err, errlen, "cannot create '%s': %s", dir, strerror(errno));
+    status_msg(0, err, errlen, "cannot create '%s': %s", dir, strerror(errno));
     return OGAS_EIO;
   }
   char path[4200], tmp[4300];
@@ -259,7 +252,7 @@ int compare_write_run_folder(const study_result *r, const char *dir, char *err, 
   int st = study_result_write_json(r, tmp, err, errlen);
   if (st) return st;
   if (rename(tmp, path)) {
-    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
     remove(tmp);
     return OGAS_EIO;
   }
@@ -382,7 +375,7 @@ int compare_write_json(const compare_report *rep, const char *out_dir, const plo
   json_decref(o);
   if (rc || rename(tmp, path)) {
     remove(tmp);
-    set_err(err, errlen, "cannot write '%s'", path);
+    status_msg(0, err, errlen, "cannot write '%s'", path);
     return OGAS_EIO;
   }
   return OGAS_OK;
@@ -402,7 +395,7 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir,
   snprintf(path, sizeof path, "%s/report.md", out_dir);
   atomic_file a;
   if (atomic_open(&a, path)) {
-    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
     return OGAS_EIO;
   }
   FILE *f = a.f;
@@ -536,7 +529,7 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir,
     }
   fprintf(f, "\nTotal time %.1f s (validation set %.1f s).\n", rep->total_s, rep->validation_s);
   if (atomic_commit(&a)) {
-    set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
     return OGAS_EIO;
   }
   return OGAS_OK;
@@ -551,7 +544,7 @@ static int cmp_double(const void *a, const void *b) {
 
 static int commit_dat(atomic_file *a, char *err, size_t errlen) {
   if (atomic_commit(a)) {
-    set_err(err, errlen, "cannot write '%s': %s", a->path, strerror(errno));
+    status_msg(0, err, errlen, "cannot write '%s': %s", a->path, strerror(errno));
     return OGAS_EIO;
   }
   return OGAS_OK;
@@ -570,7 +563,7 @@ static int plot_errors(const compare_report *rep, plot_set *ps, char *err, size_
     double *v = malloc((n ? n : 1) * sizeof *v);
     if (!v) {
       atomic_abort(&dat);
-      set_err(err, errlen, "out of memory");
+      status_msg(0, err, errlen, "out of memory");
       return OGAS_ENOMEM;
     }
     size_t m = 0;
@@ -632,7 +625,7 @@ static int plot_train_loss(const compare_report *rep, plot_set *ps, char *err, s
     double *mean = malloc((size_t)(steps > 0 ? steps : 1) * sizeof *mean);
     if (!mean) {
       atomic_abort(&dat);
-      set_err(err, errlen, "out of memory");
+      status_msg(0, err, errlen, "out of memory");
       return OGAS_ENOMEM;
     }
     for (int64_t t = 0; t < steps; t++) {

@@ -11,6 +11,7 @@
 
 #include "nn/rng.h"
 #include "ogas.h"
+#include "util/status_msg.h"
 
 static const char *const sampler_names[] = {"uniform", "lhs", "halton", "sobol", "breed", "ogas"};
 
@@ -80,14 +81,6 @@ static int fail(study_sampler *s, int st, const char *fmt, ...) {
   return st;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 /* Unit-cube points to the box, row by row. */
 static void to_box(const study_sampler *s, const double *unit, size_t rows, double *out) {
   for (size_t r = 0; r < rows; r++)
@@ -112,12 +105,12 @@ static char *ogas_config_json(const study_sampler_config *c, int *async_out, cha
     json_error_t je;
     root = json_loads(c->ogas_json, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-      set_err(err, errlen, "ogas: %s", je.text);
+      status_msg(0, err, errlen, "ogas: %s", je.text);
       return NULL;
     }
     if (!json_is_object(root)) {
       json_decref(root);
-      set_err(err, errlen, "ogas: the \"ogas\" section must be an object");
+      status_msg(0, err, errlen, "ogas: the \"ogas\" section must be an object");
       return NULL;
     }
   } else {
@@ -127,7 +120,7 @@ static char *ogas_config_json(const study_sampler_config *c, int *async_out, cha
                                       "nb_sims", "seed"};
   for (size_t i = 0; i < sizeof owned / sizeof *owned; i++)
     if (json_object_get(root, owned[i])) {
-      set_err(err, errlen, "ogas.%s: set by the study (problem, nb_sims, seed), remove it",
+      status_msg(0, err, errlen, "ogas.%s: set by the study (problem, nb_sims, seed), remove it",
               owned[i]);
       json_decref(root);
       return NULL;
@@ -162,7 +155,7 @@ static char *ogas_config_json(const study_sampler_config *c, int *async_out, cha
   *async_out = async;
   char *text = json_dumps(root, JSON_COMPACT);
   json_decref(root);
-  if (!text) set_err(err, errlen, "ogas: out of memory");
+  if (!text) status_msg(0, err, errlen, "ogas: out of memory");
   return text;
 }
 
@@ -170,16 +163,16 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
                          size_t errlen) {
   if (out) *out = NULL;
   if (!cfg || !out || !cfg->lower || !cfg->upper) {
-    set_err(err, errlen, "sampler: NULL argument");
+    status_msg(0, err, errlen, "sampler: NULL argument");
     return OGAS_EINVAL;
   }
   if (cfg->nb_params < 1 || cfg->nb_sims < 1 || (uint64_t)cfg->nb_sims > (UINT64_C(1) << 40)) {
-    set_err(err, errlen, "sampler: nb_params and nb_sims must be >= 1");
+    status_msg(0, err, errlen, "sampler: nb_params and nb_sims must be >= 1");
     return OGAS_EINVAL;
   }
   for (size_t i = 0; i < cfg->nb_params; i++)
     if (!(cfg->lower[i] < cfg->upper[i]) || !isfinite(cfg->upper[i] - cfg->lower[i])) {
-      set_err(err, errlen, "sampler: bound %zu is empty or not finite", i);
+      status_msg(0, err, errlen, "sampler: bound %zu is empty or not finite", i);
       return OGAS_EINVAL;
     }
   const study_breed_config *bc = &cfg->breed;
@@ -188,22 +181,22 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
        !(bc->end_breed_ratio >= 0 && bc->end_breed_ratio <= 1) || bc->breakpoint < 1 ||
        !(bc->sigma > 0) || !isfinite(bc->sigma) || !(bc->shrink > 0 && bc->shrink < 1) ||
        bc->max_oob_attempts < 0 || !(bc->ema_loss_alpha > 0 && bc->ema_loss_alpha <= 1))) {
-    set_err(err, errlen, "breed: a setting is out of range (ratios in [0,1], breakpoint >= 1, "
+    status_msg(0, err, errlen, "breed: a setting is out of range (ratios in [0,1], breakpoint >= 1, "
                          "sigma > 0, shrink in (0,1), max_oob_attempts >= 0, ema_loss_alpha in (0,1])");
     return OGAS_EINVAL;
   }
   if ((unsigned)cfg->kind > STUDY_SAMPLER_OGAS) {
-    set_err(err, errlen, "sampler: unknown kind");
+    status_msg(0, err, errlen, "sampler: unknown kind");
     return OGAS_EINVAL;
   }
   study_sampler *s = calloc(1, sizeof *s);
   if (!s) {
-    set_err(err, errlen, "sampler: out of memory");
+    status_msg(0, err, errlen, "sampler: out of memory");
     return OGAS_ENOMEM;
   }
   if (pthread_mutex_init(&s->lock, NULL)) {
     free(s);
-    set_err(err, errlen, "sampler: cannot create a mutex");
+    status_msg(0, err, errlen, "sampler: cannot create a mutex");
     return OGAS_ENOMEM;
   }
   s->cfg = *cfg;
@@ -230,7 +223,7 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
     int st = ogas_breeder_create(json, &s->breeder, berr, sizeof berr);
     free(json);
     if (st) {
-      set_err(err, errlen, "ogas: %s", berr);
+      status_msg(0, err, errlen, "ogas: %s", berr);
       study_sampler_free(s);
       return st;
     }
@@ -242,7 +235,7 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
   char serr[256];
   int st = sf_create(kind, d, cfg->seed, &s->sf, serr, sizeof serr);
   if (st) {
-    set_err(err, errlen, "sampler: %s", serr);
+    status_msg(0, err, errlen, "sampler: %s", serr);
     study_sampler_free(s);
     return st;
   }
@@ -267,7 +260,7 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
   }
   st = draw_space_filling(s, n, s->table);
   if (st) {
-    set_err(err, errlen, "%s", s->err);
+    status_msg(0, err, errlen, "%s", s->err);
     study_sampler_free(s);
     return st;
   }
@@ -275,7 +268,7 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
   return OGAS_OK;
 nomem:
   study_sampler_free(s);
-  set_err(err, errlen, "sampler: out of memory");
+  status_msg(0, err, errlen, "sampler: out of memory");
   return OGAS_ENOMEM;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ogas.h"
+#include "util/status_msg.h"
 
 /* Sized for a CPU: a 128-wide DDPM learns a 2-D landscape in a few hundred
    steps; each simulation's report grants 5 steps, so a generation of 100
@@ -15,11 +16,6 @@ const char *const synth_default_breeder_json =
     " \"model\": {\"model_dim\": 128, \"n_blocks\": 2, \"timesteps\": 50, \"lr\": 1e-3,"
     "             \"n_train_steps_per_epoch\": 5, \"guidance_scale\": 3.0},"
     " \"data\": {\"buffer_size\": 2000, \"batch_size\": 128}}";
-
-static int fail(char *err, size_t errlen, int st, const char *msg) {
-  if (err && errlen) snprintf(err, errlen, "%s", msg);
-  return st;
-}
 
 /* The breeder config: bounds [-1,1]^d so that parameters are z themselves. */
 static char *build_config(const synth_options *o, int64_t nb_sims, char *err, size_t errlen) {
@@ -56,8 +52,7 @@ static char *build_config(const synth_options *o, int64_t nb_sims, char *err, si
 int synth_run(const synth_options *o, synth_result *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   if (o->dim < 2 || o->generation_size < 1 || o->generations < 0 || o->steps_per_sim < 1)
-    return fail(err, errlen, OGAS_EINVAL,
-                "synth: needs dim >= 2, generation_size >= 1, generations >= 0, steps >= 1");
+    return status_msg(OGAS_EINVAL, err, errlen, "synth: needs dim >= 2, generation_size >= 1, generations >= 0, steps >= 1");
   int64_t G = o->generation_size, nb_sims = G * (o->generations + 1);
   char *cfg = build_config(o, nb_sims, err, errlen);
   if (!cfg) return OGAS_EINVAL;
@@ -81,7 +76,7 @@ int synth_run(const synth_options *o, synth_result *out, char *err, size_t errle
   landscape_coverage *cov = calloc(1, sizeof *cov);
   if (!out->gens || !out->params || !out->is_bred || !out->generation_of || !ids || !ts || !vals ||
       !z || !cov) {
-    st = fail(err, errlen, OGAS_ENOMEM, "synth: out of memory");
+    st = status_msg(OGAS_ENOMEM, err, errlen, "synth: out of memory");
     goto done;
   }
   ogas_rng noise;
