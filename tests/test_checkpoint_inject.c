@@ -22,39 +22,7 @@
 #include "ogas.h"
 #include "test_checkpoint_util.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define FAILING_MALLOC 0
-#else
-#define FAILING_MALLOC 1
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-static long fail_countdown = -1; /* >= 0: allocations left before one fails */
-static long live_blocks;
-
-static int should_fail(void) { return fail_countdown >= 0 && fail_countdown-- == 0; }
-void *malloc(size_t n) {
-  void *p = should_fail() ? NULL : __libc_malloc(n);
-  live_blocks += p != NULL;
-  return p;
-}
-void *calloc(size_t n, size_t size) {
-  void *p = should_fail() ? NULL : __libc_calloc(n, size);
-  live_blocks += p != NULL;
-  return p;
-}
-void *realloc(void *p, size_t n) {
-  if (should_fail()) return NULL;
-  void *q = __libc_realloc(p, n);
-  if (!p && q) live_blocks++;
-  return q;
-}
-void free(void *p) {
-  live_blocks -= p != NULL;
-  __libc_free(p);
-}
-#endif
+#include "failing_malloc.h"
 
 /* ---- wrapped I/O ---- */
 ssize_t __real_write(int fd, const void *buf, size_t n);
