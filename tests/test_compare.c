@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "run_cli.h"
 #include "study/plots.h"
 
 static const char *tiny =
@@ -27,29 +28,6 @@ static const char *tiny =
     "   \"breeder\": {\"min_reservoir_entries\": 16, \"min_train_steps\": 10,\n"
     "     \"start_breed_ratio\": 0.5},\n"
     "   \"data\": {\"batch_size\": 16, \"buffer_size\": 500}}}\n";
-
-/* Run the ogas command with stdout and stderr into files; exit status, or -1. */
-static int run_cli(const char *const *args, const char *out, const char *err) {
-  pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fo < 0 || fe < 0) _exit(126);
-    dup2(fo, 1), dup2(fe, 2);
-    char *argv[32];
-    size_t n = 0;
-    argv[n++] = (char *)"ogas";
-    for (; args[n - 1] && n < 31; n++) argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    execv(OGAS_CLI_PATH, argv);
-    _exit(127);
-  }
-  int status;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 static char *slurp(const char *path) {
   FILE *f = fopen(path, "rb");
