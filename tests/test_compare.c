@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "read_text.h"
 #include "run_cli.h"
 #include "study/plots.h"
 
@@ -28,19 +29,6 @@ static const char *tiny =
     "   \"breeder\": {\"min_reservoir_entries\": 16, \"min_train_steps\": 10,\n"
     "     \"start_breed_ratio\": 0.5},\n"
     "   \"data\": {\"batch_size\": 16, \"buffer_size\": 500}}}\n";
-
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)n + 1);
-  if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
-  if (s) s[n] = '\0';
-  fclose(f);
-  return s;
-}
 
 static long file_size(const char *path) {
   struct stat st;
@@ -146,10 +134,10 @@ int main(void) {
     const char *args[] = {"compare", cfg,    "--samplers",      "uniform,ogas", "--seeds", "2",
                           "--out",   dir,    "--deterministic", "--quiet",      NULL};
     int rc = run_cli(args, out, err);
-    char *e = slurp(err);
+    char *e = read_text(err);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, e ? e : "");
     free(e);
-    char *text = slurp(out);
+    char *text = read_text(out);
     CHECK(text != NULL);
     if (text) {
       CHECK_MSG(strstr(text, "\nuniform ") != NULL, "%s", text);
@@ -162,7 +150,7 @@ int main(void) {
     snprintf(path, sizeof path, "%s/results.json", dir);
     check_results(path, 2);
     snprintf(path, sizeof path, "%s/report.md", dir);
-    char *md = slurp(path);
+    char *md = read_text(path);
     CHECK(md && strstr(md, "| uniform |") && strstr(md, "| ogas |") && strstr(md, "## Plots"));
     if (md && have_gnuplot) CHECK(strstr(md, "![") != NULL);
     free(md);
@@ -204,7 +192,7 @@ int main(void) {
     int rc = run_cli(args, out, err);
     unsetenv("OGAS_GNUPLOT");
     CHECK_MSG(rc == 0, "exit %d", rc);
-    char *e = slurp(err), *text = slurp(out);
+    char *e = read_text(err), *text = read_text(out);
     CHECK_MSG(e && strstr(e, "gnuplot not found"), "%s", e ? e : "");
     CHECK(text && strstr(text, "uniform is not among the samplers") && strstr(text, "\nbreed "));
     free(e), free(text);

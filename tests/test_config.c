@@ -7,25 +7,13 @@
 
 #include "breeder/config.h"
 #include "check.h"
+#include "read_text.h"
 #include "nn/rng.h"
 #include "ogas.h"
 
 #include "failing_malloc.h"
 
 #define STUDY "\"nb_params\": 3, \"l_bounds\": [0, 0, 10], \"u_bounds\": [1, 1, 130], \"nb_sims\": 100"
-
-static char *read_text(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)n + 1);
-  if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
-  if (s) s[n] = '\0';
-  fclose(f);
-  return s;
-}
 
 /* Parse and expect success; returns the status for chaining. */
 static int parse_ok(const char *json, ogas_config *c, int line) {

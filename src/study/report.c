@@ -12,20 +12,6 @@
 #include "pde/pde.h"
 #include "util/status_msg.h"
 
-const char *const compare_stat_names[COMPARE_N_STATS] = {"mean", "std", "p50",
-                                                         "p95",  "p99", "max"};
-
-double compare_stat(const study_stats *s, int k) {
-  switch (k) {
-  case 0: return s->mean;
-  case 1: return s->std;
-  case 2: return s->p50;
-  case 3: return s->p95;
-  case 4: return s->p99;
-  default: return s->max;
-  }
-}
-
 static void stat_set(study_stats *s, int k, double v) {
   switch (k) {
   case 0: s->mean = v; break;
@@ -96,15 +82,15 @@ int compare_report_set_run(compare_report *rep, size_t i, size_t s, study_result
 int compare_report_finish(compare_report *rep) {
   for (size_t i = 0; i < rep->n_samplers; i++) {
     compare_sampler *c = &rep->samplers[i];
-    double sum[COMPARE_N_STATS] = {0}, wall = 0, cpu = 0;
+    double sum[STUDY_N_STATS] = {0}, wall = 0, cpu = 0;
     for (size_t s = 0; s < rep->n_seeds; s++) {
       const study_result *r = c->runs[s];
       if (!r) return OGAS_ESTATE;
-      for (int k = 0; k < COMPARE_N_STATS; k++) sum[k] += compare_stat(&r->val_stats, k);
+      for (int k = 0; k < STUDY_N_STATS; k++) sum[k] += study_stat(&r->val_stats, k);
       wall += r->wall_s, cpu += r->sampler_cpu_s;
     }
     double n = (double)rep->n_seeds;
-    for (int k = 0; k < COMPARE_N_STATS; k++) stat_set(&c->stats, k, sum[k] / n);
+    for (int k = 0; k < STUDY_N_STATS; k++) stat_set(&c->stats, k, sum[k] / n);
     c->wall_s = wall / n, c->sampler_cpu_s = cpu / n;
   }
   return OGAS_OK;
@@ -115,10 +101,10 @@ double compare_ratio(const compare_report *rep, size_t i, int k, int seed) {
   const compare_sampler *u = &rep->samplers[rep->uniform], *c = &rep->samplers[i];
   double a, b;
   if (seed < 0) {
-    a = compare_stat(&u->stats, k), b = compare_stat(&c->stats, k);
+    a = study_stat(&u->stats, k), b = study_stat(&c->stats, k);
   } else {
     if ((size_t)seed >= rep->n_seeds || !u->runs[seed] || !c->runs[seed]) return NAN;
-    a = compare_stat(&u->runs[seed]->val_stats, k), b = compare_stat(&c->runs[seed]->val_stats, k);
+    a = study_stat(&u->runs[seed]->val_stats, k), b = study_stat(&c->runs[seed]->val_stats, k);
   }
   if (!(isfinite(a) && isfinite(b) && a >= 0 && b > 0)) return NAN;
   return a / b;
@@ -140,12 +126,12 @@ void compare_print_table(const compare_report *rep, FILE *f) {
     fprintf(f, "one-step nRMSE per validation simulation (%zu simulations x %zu steps)\n",
             r0->n_val, r0->val_steps);
   fprintf(f, "%-10s", "sampler");
-  for (int k = 0; k < COMPARE_N_STATS; k++) fprintf(f, " %-9s", compare_stat_names[k]);
+  for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %-9s", study_stat_names[k]);
   fprintf(f, " %8s %14s\n", "wall s", "sampler cpu s");
   for (size_t i = 0; i < rep->n_samplers; i++) {
     const compare_sampler *c = &rep->samplers[i];
     fprintf(f, "%-10s", c->name);
-    for (int k = 0; k < COMPARE_N_STATS; k++) fprintf(f, " %-9.4g", compare_stat(&c->stats, k));
+    for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %-9.4g", study_stat(&c->stats, k));
     fprintf(f, " %8.1f %14.2f\n", c->wall_s, c->sampler_cpu_s);
   }
   fprintf(f, "ratio uniform ÷ sampler (>1: sampler better)%s\n",
@@ -153,9 +139,9 @@ void compare_print_table(const compare_report *rep, FILE *f) {
   for (size_t i = 0; i < rep->n_samplers; i++) {
     if ((int)i == rep->uniform) continue;
     fprintf(f, "%-10s", rep->samplers[i].name);
-    for (int k = 0; k < COMPARE_N_STATS; k++) {
+    for (int k = 0; k < STUDY_N_STATS; k++) {
       double q = compare_ratio(rep, i, k, -1);
-      int w = k + 1 < COMPARE_N_STATS ? 9 : 0; /* no trailing blanks */
+      int w = k + 1 < STUDY_N_STATS ? 9 : 0; /* no trailing blanks */
       if (isfinite(q)) fprintf(f, " %-*.2f", w, q);
       else fprintf(f, " %-*s", w, "-");
     }
@@ -267,13 +253,6 @@ int compare_write_run_folder(const study_result *r, const char *dir, char *err, 
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-static json_t *stats_obj(const study_stats *s) {
-  json_t *o = json_object();
-  for (int k = 0; k < COMPARE_N_STATS; k++)
-    json_object_set_new(o, compare_stat_names[k], num(compare_stat(s, k)));
-  return o;
-}
-
 static json_t *seed_json(uint64_t seed) {
   return seed <= (uint64_t)INT64_MAX ? json_integer((json_int_t)seed) : json_null();
 }
@@ -316,17 +295,17 @@ int compare_write_json(const compare_report *rep, const char *out_dir, const plo
     const compare_sampler *c = &rep->samplers[i];
     json_t *so = json_object();
     json_object_set_new(so, "sampler", json_string(c->name));
-    json_object_set_new(so, "stats", stats_obj(&c->stats));
+    json_object_set_new(so, "stats", study_stats_json(&c->stats));
     json_t *ratio = json_object(), *rmin = json_object(), *rmax = json_object();
-    for (int k = 0; k < COMPARE_N_STATS; k++) {
+    for (int k = 0; k < STUDY_N_STATS; k++) {
       double lo = INFINITY, hi = -INFINITY;
       for (size_t s = 0; s < rep->n_seeds; s++) {
         double q = compare_ratio(rep, i, k, (int)s);
         if (isfinite(q)) lo = fmin(lo, q), hi = fmax(hi, q);
       }
-      json_object_set_new(ratio, compare_stat_names[k], num(compare_ratio(rep, i, k, -1)));
-      json_object_set_new(rmin, compare_stat_names[k], num(lo));
-      json_object_set_new(rmax, compare_stat_names[k], num(hi));
+      json_object_set_new(ratio, study_stat_names[k], num(compare_ratio(rep, i, k, -1)));
+      json_object_set_new(rmin, study_stat_names[k], num(lo));
+      json_object_set_new(rmax, study_stat_names[k], num(hi));
     }
     json_object_set_new(so, "ratio", ratio);
     json_object_set_new(so, "ratio_min", rmin);
@@ -338,10 +317,10 @@ int compare_write_json(const compare_report *rep, const char *out_dir, const plo
       const study_result *r = c->runs[s];
       json_t *ro = json_object();
       json_object_set_new(ro, "seed", seed_json(r->seed));
-      json_object_set_new(ro, "stats", stats_obj(&r->val_stats));
+      json_object_set_new(ro, "stats", study_stats_json(&r->val_stats));
       json_t *rr = json_object();
-      for (int k = 0; k < COMPARE_N_STATS; k++)
-        json_object_set_new(rr, compare_stat_names[k], num(compare_ratio(rep, i, k, (int)s)));
+      for (int k = 0; k < STUDY_N_STATS; k++)
+        json_object_set_new(rr, study_stat_names[k], num(compare_ratio(rep, i, k, (int)s)));
       json_object_set_new(ro, "ratio", rr);
       json_object_set_new(ro, "wall_s", num(r->wall_s));
       json_object_set_new(ro, "sampler_cpu_s", num(r->sampler_cpu_s));
@@ -422,14 +401,14 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir,
   }
   fprintf(f, "## One-step nRMSE%s\n\n", rep->n_seeds > 1 ? " (means over the seeds)" : "");
   fputs("| sampler |", f);
-  for (int k = 0; k < COMPARE_N_STATS; k++) fprintf(f, " %s |", compare_stat_names[k]);
+  for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %s |", study_stat_names[k]);
   fputs(" wall s | sampler CPU s |\n|---|", f);
-  for (int k = 0; k < COMPARE_N_STATS + 2; k++) fputs("---:|", f);
+  for (int k = 0; k < STUDY_N_STATS + 2; k++) fputs("---:|", f);
   fputc('\n', f);
   for (size_t i = 0; i < rep->n_samplers; i++) {
     const compare_sampler *c = &rep->samplers[i];
     fprintf(f, "| %s |", c->name);
-    for (int k = 0; k < COMPARE_N_STATS; k++) fprintf(f, " %.4g |", compare_stat(&c->stats, k));
+    for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %.4g |", study_stat(&c->stats, k));
     fprintf(f, " %.1f | %.3f |\n", c->wall_s, c->sampler_cpu_s);
   }
   fputs("\n## uniform ÷ sampler (> 1: the sampler is better)\n\n", f);
@@ -441,14 +420,14 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir,
             "one seed.\n\n",
             f);
     fputs("| sampler |", f);
-    for (int k = 0; k < COMPARE_N_STATS; k++) fprintf(f, " %s |", compare_stat_names[k]);
+    for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %s |", study_stat_names[k]);
     fputs("\n|---|", f);
-    for (int k = 0; k < COMPARE_N_STATS; k++) fputs("---:|", f);
+    for (int k = 0; k < STUDY_N_STATS; k++) fputs("---:|", f);
     fputc('\n', f);
     for (size_t i = 0; i < rep->n_samplers; i++) {
       if ((int)i == rep->uniform) continue;
       fprintf(f, "| %s |", rep->samplers[i].name);
-      for (int k = 0; k < COMPARE_N_STATS; k++) {
+      for (int k = 0; k < STUDY_N_STATS; k++) {
         double q = compare_ratio(rep, i, k, -1);
         if (!isfinite(q)) {
           fputs(" - |", f);

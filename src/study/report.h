@@ -34,10 +34,6 @@
 #include "study/plots.h"
 #include "study/study.h"
 
-#define COMPARE_N_STATS 6
-/* "mean", "std", "p50", "p95", "p99", "max" */
-extern const char *const compare_stat_names[COMPARE_N_STATS];
-double compare_stat(const study_stats *s, int k);
 
 typedef struct {
   char name[16];

@@ -628,14 +628,10 @@ cleanup:
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-static json_t *stats_json(const study_stats *st) {
+json_t *study_stats_json(const study_stats *st) {
   json_t *o = json_object();
-  json_object_set_new(o, "mean", num(st->mean));
-  json_object_set_new(o, "std", num(st->std));
-  json_object_set_new(o, "p50", num(st->p50));
-  json_object_set_new(o, "p95", num(st->p95));
-  json_object_set_new(o, "p99", num(st->p99));
-  json_object_set_new(o, "max", num(st->max));
+  for (int k = 0; k < STUDY_N_STATS; k++)
+    json_object_set_new(o, study_stat_names[k], num(study_stat(st, k)));
   return o;
 }
 
@@ -661,8 +657,8 @@ int study_result_write_json(const study_result *r, const char *path, char *err, 
   json_object_set_new(o, "u_bounds", hi);
   json_t *val = json_object();
   json_object_set_new(val, "metric", json_string("one-step nRMSE, mean over the pairs of each validation simulation"));
-  json_object_set_new(val, "stats", stats_json(&r->val_stats));
-  json_object_set_new(val, "pair_stats", stats_json(&r->val_pair_stats));
+  json_object_set_new(val, "stats", study_stats_json(&r->val_stats));
+  json_object_set_new(val, "pair_stats", study_stats_json(&r->val_pair_stats));
   json_t *vs = json_array();
   for (size_t i = 0; i < r->n_val; i++) json_array_append_new(vs, num(r->val_nrmse[i]));
   json_object_set_new(val, "per_sim", vs);

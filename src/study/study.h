@@ -33,6 +33,7 @@
 #ifndef OGAS_STUDY_STUDY_H
 #define OGAS_STUDY_STUDY_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,6 +117,10 @@ void study_result_free(study_result *r);
 /* Build the validation set a config asks for (threads: simulation threads). */
 int study_validation_for_config(const study_config *cfg, int threads, study_validation **out,
                                 char *err, size_t errlen);
+
+/* {"mean": .., "std": .., "p50": .., "p95": .., "p99": .., "max": ..}, null
+   for a value that is not finite (new reference). */
+json_t *study_stats_json(const study_stats *st);
 
 /* The result as JSON (everything above except the surrogate). */
 int study_result_write_json(const study_result *r, const char *path, char *err, size_t errlen);

@@ -22,6 +22,19 @@ static double percentile(const double *sorted, size_t n, double q) {
   return sorted[i] + f * (sorted[i + 1] - sorted[i]);
 }
 
+const char *const study_stat_names[STUDY_N_STATS] = {"mean", "std", "p50", "p95", "p99", "max"};
+
+double study_stat(const study_stats *s, int k) {
+  switch (k) {
+  case 0: return s->mean;
+  case 1: return s->std;
+  case 2: return s->p50;
+  case 3: return s->p95;
+  case 4: return s->p99;
+  default: return s->max;
+  }
+}
+
 void study_stats_compute(const double *values, size_t n, double *scratch, study_stats *out) {
   if (n == 0) {
     out->mean = out->std = out->p50 = out->p95 = out->p99 = out->max = NAN;

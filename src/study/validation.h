@@ -28,6 +28,12 @@ typedef struct {
   double mean, std, p50, p95, p99, max;
 } study_stats;
 
+/* The statistics by index, in table order: "mean", "std", "p50", "p95",
+   "p99", "max". */
+#define STUDY_N_STATS 6
+extern const char *const study_stat_names[STUDY_N_STATS];
+double study_stat(const study_stats *s, int k);
+
 /* Statistics of n values (std with 1/n; percentiles by linear interpolation
    between order statistics, as numpy's default). values is not modified;
    scratch needs n doubles. NaN everywhere for n = 0. */
