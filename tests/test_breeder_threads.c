@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "ogas.h"
@@ -90,5 +91,28 @@ int main(void) {
     for (int c = 0; c < 5; c++) ogas_record_increments(tmp, ids, ts, v, 16, c);
     ogas_breeder_free(tmp);
   }
+  /* train_sampler(0) returns only once the granted steps are done, including
+     one the trainer has already taken from the budget and is computing: a
+     slow step (256 wide, batch 128) is caught mid-way by the 2 ms pause. */
+  char slow[1024];
+  snprintf(slow, sizeof slow,
+           "{\"nb_params\": 4, \"l_bounds\": [0,0,0,0], \"u_bounds\": [1,1,1,1], \"nb_sims\": 8,"
+           " \"breeder\": {\"min_reservoir_entries\": 1, \"learn_sampling_ratio\": false},"
+           " \"model\": {\"model_dim\": 256, \"n_train_steps_per_epoch\": 1},"
+           " \"data\": {\"batch_size\": 128, \"buffer_size\": 256}}");
+  int short_waits = 0;
+  for (int k = 0; k < 10; k++) {
+    ogas_breeder *tmp;
+    CHECK(ogas_breeder_create(slow, &tmp, err, sizeof err) == OGAS_OK);
+    int64_t ids[4] = {0, 1, 2, 3}, ts[4] = {0};
+    double v[4] = {1, 2, 3, 4};
+    ogas_record_increments(tmp, ids, ts, v, 4, 0); /* grants 1 DDPM step */
+    nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+    ogas_train_sampler(tmp, 0);
+    ogas_get_stats(tmp, &s);
+    short_waits += s.ddpm_steps != 1;
+    ogas_breeder_free(tmp);
+  }
+  CHECK_MSG(short_waits == 0, "%d of 10 waits returned before the step was done", short_waits);
   return check_exit("test_breeder_threads");
 }

@@ -281,9 +281,11 @@ ogas_status ogas_train_sampler(ogas_breeder *b, int64_t steps) {
   pthread_mutex_lock(&b->lock);
   if (steps > 0) b->tr.budget_ddpm += steps;
   pthread_cond_broadcast(&b->work_cv);
-  while (!b->tr.stop && b->tr.budget_ddpm > 0 &&
-         (b->res.count > 0 && (!b->cfg.breeder.train_only_with_non_breed_samples ||
-                               b->res.n_non_bred > 0)))
+  /* A step already taken from the budget counts until it is done. */
+  while (!b->tr.stop &&
+         (b->tr.in_flight ||
+          (b->tr.budget_ddpm > 0 && b->res.count > 0 &&
+           (!b->cfg.breeder.train_only_with_non_breed_samples || b->res.n_non_bred > 0))))
     pthread_cond_wait(&b->idle_cv, &b->lock);
   pthread_mutex_unlock(&b->lock);
   return OGAS_OK;

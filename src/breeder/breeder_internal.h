@@ -43,6 +43,7 @@ typedef struct {
   double cpu_s;
   int stop, thread_started;
   int pause_requests; /* >0: the background thread stays idle (checkpoints) */
+  int in_flight;      /* a step taken from the budget is being computed */
   pthread_t thread;
 } trainer_state;
 

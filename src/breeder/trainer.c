@@ -135,6 +135,7 @@ static int train_one(ogas_breeder *b) {
   if (do_ddpm) copy_minibatch(b, B);
   if (do_ratio) t->budget_ratio--;
   if (do_ddpm) t->budget_ddpm--;
+  t->in_flight = 1;
   pthread_mutex_unlock(&b->lock);
 
   double cpu0 = thread_cpu_s();
@@ -154,6 +155,7 @@ static int train_one(ogas_breeder *b) {
   double cpu = thread_cpu_s() - cpu0;
 
   pthread_mutex_lock(&b->lock);
+  t->in_flight = 0;
   t->cpu_s += cpu;
   if (do_ratio) t->ratio_steps++, t->ratio_loss = moving_average(t->ratio_loss, ratio_loss);
   if (do_ddpm) t->ddpm_steps++, t->ddpm_loss = moving_average(t->ddpm_loss, ddpm_loss);
