@@ -528,6 +528,7 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
                           .weight_decay = (float)cfg->surrogate.weight_decay,
                           .grad_clip = (float)cfg->surrogate.grad_clip, .seed = cfg->seed,
                           .arch = cfg->surrogate.arch, .kernel = (int)cfg->surrogate.kernel,
+                          .ny = ny, .modes = (int)cfg->surrogate.modes, .coords = cfg->surrogate.coords,
                           .train_loss = cfg->surrogate.train_loss,
                           .lr_decay_steps = cfg->surrogate.lr_cosine ? s.total_batches : 0,
                           .lr_final_fraction = (float)cfg->surrogate.lr_final_fraction};

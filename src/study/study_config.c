@@ -21,6 +21,8 @@ void study_config_defaults(study_config *c) {
   c->surrogate.grad_clip = 1.0;
   c->surrogate.arch = SURROGATE_MLP;
   c->surrogate.kernel = 5;
+  c->surrogate.modes = 0;
+  c->surrogate.coords = 0;
   c->surrogate.train_loss = SURROGATE_TRAIN_MSE;
   c->surrogate.lr_cosine = 0;
   c->surrogate.lr_final_fraction = 0.05;
@@ -243,10 +245,12 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
 
   TRY(get_section(x, root, "surrogate", &sec));
   if (sec) {
-    static const char *const keys[] = {"width", "blocks",     "lr",     "weight_decay",
-                                       "grad_clip", "batch_size", "arch", "kernel",
-                                       "train_loss", "lr_schedule", "lr_final_fraction"};
-    TRY(check_keys(x, sec, "surrogate", keys, 11));
+    static const char *const keys[] = {"width",      "blocks",      "lr",
+                                       "weight_decay", "grad_clip", "batch_size",
+                                       "arch",       "kernel",      "train_loss",
+                                       "lr_schedule", "lr_final_fraction", "modes",
+                                       "coords"};
+    TRY(check_keys(x, sec, "surrogate", keys, sizeof keys / sizeof *keys));
     TRY(get_int(x, sec, "surrogate", "width", 2, 65536, &c->surrogate.width));
     TRY(get_int(x, sec, "surrogate", "blocks", 0, SURROGATE_MAX_BLOCKS, &c->surrogate.blocks));
     TRY(get_int(x, sec, "surrogate", "batch_size", 1, 1 << 20, &c->surrogate.batch_size));
@@ -258,7 +262,14 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
     const char *a = NULL;
     TRY(get_str(x, sec, "surrogate", "arch", &a));
     if (a && surrogate_arch_parse(a, &c->surrogate.arch))
-      return bad(x, "surrogate.arch: unknown architecture '%s' (mlp, conv1d)", a);
+      return bad(x, "surrogate.arch: unknown architecture '%s' (mlp, conv1d, fno)", a);
+    /* The FNO's channels are per grid point: its default width is smaller. */
+    if (c->surrogate.arch == SURROGATE_FNO && !json_object_get(sec, "width")) c->surrogate.width = 32;
+    TRY(get_int(x, sec, "surrogate", "modes", 0, 1 << 15, &c->surrogate.modes));
+    json_t *co = json_object_get(sec, "coords");
+    if (co && !json_is_boolean(co))
+      return bad(x, "surrogate.coords: expected a boolean, got %s", type_name(co));
+    if (co) c->surrogate.coords = json_is_true(co);
     a = NULL;
     TRY(get_str(x, sec, "surrogate", "train_loss", &a));
     if (a && surrogate_train_loss_parse(a, &c->surrogate.train_loss))
@@ -321,6 +332,16 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
     if (!c->ogas_json) return bad(x, "out of memory");
   }
   /* Across keys. */
+  if (c->surrogate.arch == SURROGATE_FNO) {
+    size_t ch, ny, nx;
+    pde_shape(p, c->pde.grid, &ch, &ny, &nx);
+    size_t lim = ny > 1 && ny < nx ? ny / 2 : nx / 2;
+    if ((size_t)c->surrogate.modes > lim)
+      return bad(x, "surrogate.modes: %lld Fourier modes do not fit a %zu x %zu grid (at most grid/2 = %zu)",
+                 (long long)c->surrogate.modes, ny, nx, lim);
+    if (c->surrogate.width > 4096)
+      return bad(x, "surrogate.width: at most 4096 for fno, got %lld", (long long)c->surrogate.width);
+  }
   if (c->surrogate.batch_size > c->buffer_capacity)
     return bad(x, "buffer.capacity (%lld) must be >= surrogate.batch_size (%lld)",
                (long long)c->buffer_capacity, (long long)c->surrogate.batch_size);

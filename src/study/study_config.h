@@ -10,9 +10,13 @@
  *   "sampler": "uniform",                   uniform lhs halton sobol breed ogas
  *   "deterministic": false,                 lockstep on one thread (reproducible)
  *   "surrogate": {"width": 128, "blocks": 2, "lr": 1e-3, "weight_decay": 0,
+ *                 (width: 32 for fno when not given)
  *                 "grad_clip": 1.0, "batch_size": 64,
- *                 "arch": "mlp",                mlp, or conv1d (1-D problems)
+ *                 "arch": "mlp",                mlp, conv1d (1-D problems) or fno
  *                 "kernel": 5,                  conv1d taps (odd)
+ *                 "modes": 0,                   fno: Fourier modes per dimension,
+ *                                               1..grid/2; 0 = min(12, grid/2)
+ *                 "coords": false,              fno: grid coordinates as inputs
  *                 "train_loss": "mse",          mse (normalised increment) or
  *                                               nrmse (squared one-step nRMSE)
  *                 "lr_schedule": "constant",    or cosine: decay over the study's
@@ -54,7 +58,8 @@ typedef struct {
   study_sampler_kind sampler;
   int deterministic;
   struct {
-    int64_t width, blocks, batch_size, kernel;
+    int64_t width, blocks, batch_size, kernel, modes;
+    int coords;
     double lr, weight_decay, grad_clip, lr_final_fraction;
     int lr_cosine;
     surrogate_arch arch;

@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/fno.h"
 #include "nn/layers.h"
 #include "nn/loss.h"
 #include "nn/optim.h"
 #include "nn/rng.h"
 #include "ogas.h"
+#include "util/status_msg.h"
 
 int study_loss_parse(const char *name, study_loss_kind *out) {
   if (!name || !out) return -1;
@@ -33,12 +35,18 @@ int surrogate_arch_parse(const char *name, surrogate_arch *out) {
   if (!name || !out) return -1;
   if (!strcmp(name, "mlp")) *out = SURROGATE_MLP;
   else if (!strcmp(name, "conv1d")) *out = SURROGATE_CONV1D;
+  else if (!strcmp(name, "fno")) *out = SURROGATE_FNO;
   else return -1;
   return 0;
 }
 
 const char *surrogate_arch_name(surrogate_arch a) {
-  return a == SURROGATE_CONV1D ? "conv1d" : a == SURROGATE_MLP ? "mlp" : "unknown";
+  switch (a) {
+  case SURROGATE_MLP: return "mlp";
+  case SURROGATE_CONV1D: return "conv1d";
+  case SURROGATE_FNO: return "fno";
+  }
+  return "unknown";
 }
 
 int surrogate_train_loss_parse(const char *name, surrogate_train_loss *out) {
@@ -91,7 +99,10 @@ struct surrogate {
   double typical_norm;                          /* ||state|| of a typical state */
   /* workspace for max_batch rows */
   int B; /* rows of the last forward */
-  float *f, *y, *df; /* (B, S) in the state's layout, both architectures */
+  float *f, *y, *df; /* (B, S) in the state's layout, every architecture */
+  /* FNO: the network (its own activations) and its normalised input (B, S) */
+  fno *fno;
+  float *fx;
   /* MLP */
   float *x, *h[SURROGATE_MAX_BLOCKS + 1], *ln[SURROGATE_MAX_BLOCKS], *mean[SURROGATE_MAX_BLOCKS],
       *rstd[SURROGATE_MAX_BLOCKS], *a[SURROGATE_MAX_BLOCKS], *sa[SURROGATE_MAX_BLOCKS];
@@ -222,6 +233,36 @@ static void conv_layout(surrogate *s, float **cur, size_t R) {
   s->cdgam = take(cur, R * W);
 }
 
+/* The FNO's shape from a surrogate config: grid nx = S/(C·ny), modes
+   defaulting to min(12, n/2) per dimension; -1 with a message naming the
+   key for a combination that cannot work. */
+static int fno_shape_from_config(const surrogate_config *cfg, fno_shape *fs, char *err,
+                                 size_t errlen) {
+  size_t per = cfg->state_size / cfg->channels, ny = cfg->ny ? cfg->ny : 1;
+  if (per % ny || per / ny < 2)
+    return status_msg(-1, err, errlen,
+                      "surrogate: fno grid rows ny = %zu must divide the %zu points per channel "
+                      "and leave nx >= 2", ny, per);
+  size_t nx = per / ny;
+  int dflt_x = (int)(nx / 2 < 12 ? nx / 2 : 12), dflt_y = (int)(ny / 2 < 12 ? ny / 2 : 12);
+  if (cfg->modes < 0 || (size_t)cfg->modes > nx / 2 || (ny > 1 && (size_t)cfg->modes > ny / 2))
+    return status_msg(-1, err, errlen,
+                      "surrogate: modes = %d must be in 1..grid/2 = %zu (0: min(12, grid/2))",
+                      cfg->modes, ny > 1 && ny < nx ? ny / 2 : nx / 2);
+  *fs = (fno_shape){.channels = (int)cfg->channels, .ny = (int)ny, .nx = (int)nx,
+                    .nb_params = (int)cfg->nb_params, .width = cfg->width,
+                    .n_blocks = cfg->n_blocks, .my = ny > 1 ? (cfg->modes ? cfg->modes : dflt_y) : 0,
+                    .mx = cfg->modes ? cfg->modes : dflt_x, .coords = cfg->coords != 0};
+  if (fno_shape_check(fs, err, errlen)) return -1;
+  double ws = fno_workspace_floats(fs, cfg->max_batch);
+  if (ws > (double)(1u << 30))
+    return status_msg(-1, err, errlen,
+                      "surrogate: fno activations too large (%.3g floats for batch %d x %zu x %zu "
+                      "grid x width %d); lower batch_size, width or blocks",
+                      ws, cfg->max_batch, ny, nx, cfg->width);
+  return 0;
+}
+
 int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, size_t errlen) {
   if (out) *out = NULL;
   const char *bad = NULL;
@@ -242,7 +283,8 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   else if (!(cfg->grad_clip > 0) || !isfinite(cfg->grad_clip)) bad = "surrogate: grad_clip must be > 0";
   else if (cfg->lr_decay_steps < 0 || !(cfg->lr_final_fraction >= 0 && cfg->lr_final_fraction <= 1))
     bad = "surrogate: lr_decay_steps must be >= 0 and lr_final_fraction in [0, 1]";
-  else if (cfg->arch != SURROGATE_MLP && cfg->arch != SURROGATE_CONV1D) bad = "surrogate: unknown architecture";
+  else if (cfg->arch != SURROGATE_MLP && cfg->arch != SURROGATE_CONV1D && cfg->arch != SURROGATE_FNO)
+    bad = "surrogate: unknown architecture";
   else if (cfg->train_loss != SURROGATE_TRAIN_MSE && cfg->train_loss != SURROGATE_TRAIN_NRMSE)
     bad = "surrogate: unknown training loss";
   else if (cfg->arch == SURROGATE_CONV1D &&
@@ -255,6 +297,8 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
     if (err && errlen) snprintf(err, errlen, "%s", bad);
     return OGAS_EINVAL;
   }
+  fno_shape fs;
+  if (cfg->arch == SURROGATE_FNO && fno_shape_from_config(cfg, &fs, err, errlen)) return OGAS_EINVAL;
   surrogate *s = calloc(1, sizeof *s);
   if (!s) goto nomem;
   s->cfg = *cfg;
@@ -268,7 +312,10 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   s->N = s->S / s->C;
   s->K = K;
   size_t W = (size_t)s->W, S = (size_t)s->S, C = (size_t)s->C, P = (size_t)s->P, Kz = (size_t)K;
-  if (cfg->arch == SURROGATE_CONV1D)
+  if (cfg->arch == SURROGATE_FNO) {
+    s->cfg.ny = (size_t)fs.ny, s->cfg.modes = fs.mx;
+    s->n_params = fno_param_count(&fs);
+  } else if (cfg->arch == SURROGATE_CONV1D)
     s->n_params = W * Kz * C + (size_t)s->NB * (W * P + W + 2 * W * Kz * W) + C * Kz * W;
   else
     s->n_params = (W * (size_t)s->inp + W) + (size_t)s->NB * (2 * W + 2 * (W * W + W)) + 2 * W +
@@ -286,7 +333,9 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   s->typical_norm = sqrt((double)S);
 
   size_t R = (size_t)cfg->max_batch;
-  size_t total = 3 * R * S + (cfg->arch == SURROGATE_CONV1D ? conv_workspace(s, R) : mlp_workspace(s, R));
+  size_t total = 3 * R * S + (cfg->arch == SURROGATE_CONV1D ? conv_workspace(s, R)
+                               : cfg->arch == SURROGATE_FNO  ? R * S
+                                                             : mlp_workspace(s, R));
   s->mem = calloc(total, sizeof(float));
   s->row_err2 = calloc(2 * R, sizeof(double));
   if (!s->mem || !s->row_err2) goto nomem;
@@ -296,11 +345,21 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   s->y = take(&cur, R * S);
   s->df = take(&cur, R * S);
   if (cfg->arch == SURROGATE_CONV1D) conv_layout(s, &cur, R);
+  else if (cfg->arch == SURROGATE_FNO) s->fx = take(&cur, R * S);
   else mlp_layout(s, &cur, R);
+  if (cfg->arch == SURROGATE_FNO) {
+    int st = fno_create(&fs, cfg->max_batch, &s->fno, err, errlen);
+    if (st) {
+      surrogate_free(s);
+      return st;
+    }
+  }
 
   ogas_rng rng;
   ogas_rng_seed(&rng, cfg->seed, 0x5u);
-  if (cfg->arch == SURROGATE_CONV1D) {
+  if (cfg->arch == SURROGATE_FNO) {
+    fno_init(&fs, s->params, &rng);
+  } else if (cfg->arch == SURROGATE_CONV1D) {
     /* Kaiming-uniform-like kernels (fan-in = taps x channels); the FiLM maps
        start at zero (every channel scale 1) and the output kernel small, so
        that the untrained model predicts small increments. */
@@ -336,6 +395,7 @@ nomem:
 
 void surrogate_free(surrogate *s) {
   if (!s) return;
+  fno_free(s->fno);
   free(s->params);
   free(s->mem);
   free(s->row_err2);
@@ -382,7 +442,7 @@ int surrogate_fit_normalization(surrogate *s, const float *states, const float *
                                 size_t n) {
   if (!s || !states || !next_states || n == 0) return OGAS_EINVAL;
   size_t S = (size_t)s->S, C = (size_t)s->C, per = S / C;
-  int centred = s->cfg.arch != SURROGATE_CONV1D;
+  int centred = s->cfg.arch == SURROGATE_MLP;
   float im[SURROGATE_MAX_CHANNELS], is[SURROGATE_MAX_CHANNELS], om[SURROGATE_MAX_CHANNELS],
       os[SURROGATE_MAX_CHANNELS];
   for (size_t c = 0; c < C; c++) {
@@ -393,7 +453,7 @@ int surrogate_fit_normalization(surrogate *s, const float *states, const float *
         si += u, sii += u * u, so += d, soo += d * d;
       }
     double cnt = (double)(n * per);
-    /* conv1d: no shift (mean 0, std = root mean square) keeps 0 -> 0. */
+    /* conv1d, fno: no shift (mean 0, std = root mean square) keeps 0 -> 0. */
     double mi = centred ? si / cnt : 0.0, mo = centred ? so / cnt : 0.0;
     double vi = fmax(sii / cnt - mi * mi, 0.0), vo = fmax(soo / cnt - mo * mo, 0.0);
     if (!isfinite(si) || !isfinite(so) || !isfinite(vi) || !isfinite(vo)) return OGAS_EINVAL;
@@ -603,11 +663,28 @@ static void conv_backward(surrogate *s, const float *z) {
   linear_backward(NULL, g.in, NULL, s->cdh, s->col_in, w.in, rows, K * C, W);
 }
 
+/* ---- fno ---------------------------------------------------------------- */
+
+/* The network sees x = (u - in_mean)/in_std in the state's layout. */
+static void fno_surrogate_forward(surrogate *s, const float *states, const float *z, int B) {
+  int S = s->S, per = s->S / s->C;
+  for (int r = 0; r < B; r++) {
+    const float *u = states + (size_t)r * S;
+    float *xr = s->fx + (size_t)r * S;
+    for (int c = 0; c < s->C; c++) {
+      float m = s->in_mean[c], inv = 1.0f / s->in_std[c];
+      for (int j = c * per; j < (c + 1) * per; j++) xr[j] = (u[j] - m) * inv;
+    }
+  }
+  fno_forward(s->fno, s->params, s->fx, z, B, s->f);
+}
+
 /* ---- both --------------------------------------------------------------- */
 
 static void forward(surrogate *s, const float *states, const float *z, int B) {
   s->B = B;
   if (s->cfg.arch == SURROGATE_CONV1D) conv_forward(s, states, z, B);
+  else if (s->cfg.arch == SURROGATE_FNO) fno_surrogate_forward(s, states, z, B);
   else mlp_forward(s, states, z, B);
 }
 
@@ -672,6 +749,7 @@ int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next
     }
   memset(s->grads, 0, s->n_params * sizeof(float));
   if (s->cfg.arch == SURROGATE_CONV1D) conv_backward(s, z);
+  else if (s->cfg.arch == SURROGATE_FNO) fno_backward(s->fno, s->params, s->grads, s->df, z);
   else mlp_backward(s);
   return isfinite(L) ? OGAS_OK : OGAS_ERANGE;
 }

@@ -33,6 +33,17 @@
  *   K_out (C, kernel·W); K[o][k·Cin + c] weighs input channel c at offset
  *   k - kernel/2.
  *
+ * SURROGATE_FNO — a conditional Fourier neural operator (nn/fno.h) for states
+ * of C channels on an ny x nx grid (ny = 1: 1-D), periodic like the
+ * spectral layers assume; z enters every block through FiLM channel scales:
+ *   h  = P x                                     (C [+ coordinates] -> W)
+ *   h <- silu((S_b h + L_b h) ⊙ (1 + G_b z + g_b))   n_blocks times
+ *   f  = Q2 silu(Q1 h)                           (W -> W -> C)
+ *   where S_b keeps `modes` Fourier modes per dimension (both ky signs in
+ *   2-D) with complex weights per (mode, in, out) and L_b, P, Q1, Q2 are
+ *   bias-free pointwise maps, so that, as for conv1d, u = 0 predicts 0 and
+ *   the normalisation has no shift. Parameters: as nn/fno.h lists them.
+ *
  * Weights are (out, in) row-major; gradients and AdamW moments mirror the
  * parameter block.
  *
@@ -73,10 +84,10 @@
 #define SURROGATE_NRMSE_FLOOR 1e-2
 
 typedef enum { STUDY_LOSS_MSE, STUDY_LOSS_RMSE, STUDY_LOSS_NRMSE } study_loss_kind;
-typedef enum { SURROGATE_MLP = 0, SURROGATE_CONV1D = 1 } surrogate_arch;
+typedef enum { SURROGATE_MLP = 0, SURROGATE_CONV1D = 1, SURROGATE_FNO = 2 } surrogate_arch;
 typedef enum { SURROGATE_TRAIN_MSE = 0, SURROGATE_TRAIN_NRMSE = 1 } surrogate_train_loss;
 
-/* "mlp", "conv1d" / "mse", "nrmse" -> *out; 0 on success, -1 otherwise. */
+/* "mlp", "conv1d", "fno" / "mse", "nrmse" -> *out; 0 on success, -1 otherwise. */
 int surrogate_arch_parse(const char *name, surrogate_arch *out);
 const char *surrogate_arch_name(surrogate_arch a);
 int surrogate_train_loss_parse(const char *name, surrogate_train_loss *out);
@@ -90,10 +101,17 @@ typedef struct {
   size_t state_size; /* S floats per state */
   size_t channels;   /* fields per state (normalisation groups), divides S, <= 64 */
   size_t nb_params;  /* P */
-  int width;         /* W >= 2 (conv1d: channels of the hidden layers) */
+  int width;         /* W >= 2 (conv1d, fno: channels of the hidden layers) */
   int n_blocks;      /* 0..SURROGATE_MAX_BLOCKS */
   surrogate_arch arch;             /* zero-initialised: the MLP */
   int kernel;                      /* conv1d taps: odd, <= S / channels; 0 = 5 */
+  size_t ny;                       /* fno: grid rows (states are C x ny x nx);
+                                      0 or 1 = 1-D; must divide S / channels */
+  int modes;                       /* fno: Fourier modes per dimension, at most
+                                      nx/2 (and ny/2 in 2-D); 0 = min(12, n/2)
+                                      in each dimension */
+  int coords;                      /* fno: nonzero appends the grid coordinates
+                                      to the lifting input */
   surrogate_train_loss train_loss; /* zero-initialised: MSE */
   int max_batch;     /* rows per training step / prediction chunk */
   float lr, weight_decay, grad_clip; /* AdamW (betas 0.9, 0.999, eps 1e-8) */
