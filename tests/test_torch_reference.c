@@ -1,4 +1,5 @@
-/* Forward outputs and gradients of the C layers, losses, denoiser and RatioMLP
+/* Forward outputs and gradients of the C layers, losses, denoiser, RatioMLP,
+   the FNO's spectral convolution (torch.fft) and the whole FNO surrogate
    against the same computations in PyTorch (tests/torch_reference.py, which
    documents the file format and the cases). Both sides start from the same
    float32 inputs; torch works in float64, so only float32 rounding differs and
@@ -18,6 +19,9 @@
 #include "ddpm/schedule.h"
 #include "nn/layers.h"
 #include "nn/loss.h"
+#include "nn/spectral_conv.h"
+#include "ogas.h"
+#include "study/surrogate.h"
 
 #define REL_TOL 1e-4
 #define SCHEDULE_TOL 1e-12
@@ -444,6 +448,93 @@ static void test_schedule(void) {
   schedule_free(&s);
 }
 
+/* The Fourier layer against torch.fft.rfft2 / irfft2 (spectral1d, spectral2d). */
+static void test_spectral(const char *name, spectral_conv_shape sh, int B) {
+  ref_case rc;
+  if (case_load(&rc, name)) return;
+  size_t nin = (size_t)B * sh.ny * sh.nx * sh.cin, nout = (size_t)B * sh.ny * sh.nx * sh.cout;
+  size_t nw = spectral_conv_param_count(&sh);
+  const float *x = get(&rc, "x", nin), *w = get(&rc, "w", nw), *gy = get(&rc, "gy", nout),
+              *y = get(&rc, "y", nout), *dx = get(&rc, "dx", nin), *dw = get(&rc, "dw", nw);
+  spectral_conv *sc = NULL;
+  char err[160];
+  CHECK_MSG(spectral_conv_create(&sh, B, &sc, err, sizeof err) == OGAS_OK, "%s", err);
+  float *out = calloc(nout, sizeof(float)), *gx = calloc(nin, sizeof(float));
+  float *gw = calloc(nw, sizeof(float)), *xhat = malloc(spectral_conv_saved_count(&sh, B) * sizeof(float));
+  if (sc && x && w && gy && y && dx && dw && out && gx && gw && xhat) {
+    printf("%s (%d x %d grid, %d -> %d channels, modes %d x %d)\n", name, sh.ny, sh.nx, sh.cin,
+           sh.cout, sh.my, sh.mx);
+    spectral_conv_forward(sc, out, xhat, x, w, B);
+    spectral_conv_backward(sc, gx, gw, gy, xhat, w, B);
+    char what[48];
+    snprintf(what, sizeof what, "%s.y", name);
+    compare(what, out, y, nout);
+    snprintf(what, sizeof what, "%s.dx", name);
+    compare(what, gx, dx, nin);
+    snprintf(what, sizeof what, "%s.dw", name);
+    compare(what, gw, dw, nw);
+  }
+  free(out), free(gx), free(gw), free(xhat);
+  spectral_conv_free(sc);
+  case_free(&rc);
+}
+
+/* The FNO surrogate: MSE training loss, its gradient and the prediction,
+   from torch's parameters and normalisation (fno1d, fno2d). */
+static void test_fno(const char *name, int B, int C, int ny, int nx, int P, int W, int blocks,
+                     int modes, int coords) {
+  ref_case rc;
+  if (case_load(&rc, name)) return;
+  int S = C * ny * nx;
+  surrogate_config cfg = {.state_size = (size_t)S, .channels = (size_t)C, .nb_params = (size_t)P,
+                          .width = W, .n_blocks = blocks, .max_batch = B, .lr = 1e-3f,
+                          .grad_clip = 1.0f, .arch = SURROGATE_FNO, .ny = (size_t)ny,
+                          .modes = modes, .coords = coords};
+  surrogate *s = NULL;
+  char err[200];
+  CHECK_MSG(surrogate_create(&cfg, &s, err, sizeof err) == OGAS_OK, "%s", err);
+  if (!s) {
+    case_free(&rc);
+    return;
+  }
+  size_t n = surrogate_param_count(s), BS = (size_t)B * S;
+  const float *params = get(&rc, "params", n), *u = get(&rc, "u", BS), *un = get(&rc, "un", BS),
+              *z = get(&rc, "z", (size_t)B * P), *w = get(&rc, "w", B),
+              *im = get(&rc, "in_mean", C), *is = get(&rc, "in_std", C),
+              *om = get(&rc, "out_mean", C), *os = get(&rc, "out_std", C),
+              *loss_ref = get(&rc, "loss", 1), *dparams = get(&rc, "dparams", n),
+              *pred_ref = get(&rc, "pred", BS);
+  float *pred = malloc(BS * sizeof(float));
+  if (params && u && un && z && w && im && is && om && os && loss_ref && dparams && pred_ref &&
+      pred) {
+    printf("%s (C %d, %d x %d grid, W %d, %d blocks, %d modes, coords %d, %zu params)\n", name, C,
+           ny, nx, W, blocks, modes, coords, n);
+    memcpy(surrogate_params(s), params, n * sizeof(float));
+    CHECK(surrogate_set_normalization(s, im, is, om, os) == OGAS_OK);
+    float loss;
+    CHECK(surrogate_loss_and_grad(s, u, un, z, w, B, STUDY_LOSS_MSE, &loss, NULL) == OGAS_OK);
+    CHECK(surrogate_predict(s, u, z, (size_t)B, pred) == OGAS_OK);
+    char what[48];
+    snprintf(what, sizeof what, "%s.loss", name);
+    compare(what, &loss, loss_ref, 1);
+    snprintf(what, sizeof what, "%s.dparams", name);
+    compare(what, surrogate_grads(s), dparams, n);
+    /* The increment is what the network predicts: compare it, not the
+       next state that u dominates. */
+    for (size_t i = 0; i < BS; i++) pred[i] -= u[i];
+    float *inc_ref = malloc(BS * sizeof(float));
+    if (inc_ref) {
+      for (size_t i = 0; i < BS; i++) inc_ref[i] = pred_ref[i] - u[i];
+      snprintf(what, sizeof what, "%s.increment", name);
+      compare(what, pred, inc_ref, BS);
+      free(inc_ref);
+    }
+  }
+  free(pred);
+  surrogate_free(s);
+  case_free(&rc);
+}
+
 int main(void) {
   const char *env = getenv("OGAS_TORCH_REF_DIR");
   if (env && *env)
@@ -461,6 +552,11 @@ int main(void) {
   test_denoiser();
   test_ratio_mlp();
   test_schedule();
+  test_spectral("spectral1d", (spectral_conv_shape){.ny = 1, .nx = 16, .cin = 3, .cout = 2, .mx = 5}, 3);
+  test_spectral("spectral2d",
+                (spectral_conv_shape){.ny = 8, .nx = 10, .cin = 2, .cout = 3, .my = 4, .mx = 3}, 2);
+  test_fno("fno1d", 4, 2, 1, 16, 3, 6, 2, 4, 0);
+  test_fno("fno2d", 3, 2, 8, 8, 2, 5, 2, 3, 1);
 
   printf("worst float32 relative error: %.3e\n", g_worst_rel);
   return check_exit("test_torch_reference");

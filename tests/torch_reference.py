@@ -59,6 +59,24 @@ ratio_mlp.bin   RatioMLP D(z) = sigmoid(L3(silu(L2(silu(L1(z)))))),
                 z (6,3), labels (6), w (6) all 1 -> logits (6),
                 loss (1) = mean BCE-with-logits (no smoothing),
                 dparams (P) = d loss / d params
+spectral1d.bin  the Fourier layer of src/nn/spectral_conv.h, 1-D: x (3,1,16,3)
+                channels last (B, ny, nx, cin), w (5,3,2,2) (mode, in, out,
+                re/im) for modes kx = 0..4, gy (3,1,16,2) -> y (3,1,16,2),
+                dx, dw: y = irfft(truncated rfft(x) . W), gradients of
+                sum(gy * y)
+spectral2d.bin  the same in 2-D on an 8 x 10 grid: x (2,8,10,2), modes
+                my = 4 (ky = 0..3 and 4..7: the Nyquist row is kept), mx = 3,
+                w (24,2,3,2), gy (2,8,10,3) -> y, dx, dw (rfft2 / irfft2)
+fno1d.bin       the FNO surrogate (src/study/surrogate.h, nn/fno.h) on a 1-D
+fno2d.bin       state of C = 2 fields (16 points; 2-D: 8 x 8 with the
+                coordinate channels): params (P) flat in the C order, u, un
+                (B, C*N) states and next states, z (B, nb_params), w (B)
+                sample weights, in_mean, in_std, out_mean, out_std (C) ->
+                loss (1) the MSE training loss on the normalised increment,
+                dparams (P), pred (B, C*N) the predicted next states.
+                1-D: W = 6, 2 blocks, 4 modes, nb_params 3, B = 4;
+                2-D: W = 5, 2 blocks, 3 modes per dimension, nb_params 2,
+                B = 3.
 schedule.bin    cosine schedule, T = 10, s = 0.008: betas (10),
                 alphas_cumprod (10) (computed in float64; stored as float32
                 here, and also as text with 17 significant digits in
@@ -237,6 +255,118 @@ def case_schedule(outdir):
             f.write(name + " " + " ".join(f"{v:.17g}" for v in x.tolist()) + "\n")
 
 
+def f32(x):
+    """x rounded to float32 (what the C side reads), kept in float64."""
+    return x.to(torch.float32).to(DT)
+
+
+def spectral_conv(x, w, my, mx):
+    """x (B, ny, nx, cin) channels last; w (n_modes, cin, cout, 2) real pairs.
+    Keeps kx < mx and, in 2-D, ky < my and ky >= ny - my (mode m = a mx + kx,
+    a indexing those rows in increasing ky); irfft2 with the default
+    normalisation (1/(ny nx) on the inverse)."""
+    B, ny, nx, cin = x.shape
+    cout = w.shape[2]
+    n_ky = 2 * my if ny > 1 else 1
+    X = torch.fft.rfft2(x.permute(0, 3, 1, 2))  # (B, cin, ny, nx//2+1)
+    rows = list(range(my)) + list(range(ny - my, ny)) if ny > 1 else [0]
+    Xk = X[:, :, rows, :mx]  # (B, cin, n_ky, mx)
+    Wc = torch.complex(w[..., 0], w[..., 1]).reshape(n_ky, mx, cin, cout)
+    Yk = torch.einsum("biax,axio->boax", Xk, Wc)  # (B, cout, n_ky, mx)
+    Yk = F.pad(Yk, (0, nx // 2 + 1 - mx))  # zero columns kx >= mx
+    if ny > 1:
+        zeros = torch.zeros(B, cout, ny - 2 * my, nx // 2 + 1, dtype=Yk.dtype)
+        Y = torch.cat([Yk[:, :, :my], zeros, Yk[:, :, my:]], dim=2)
+    else:
+        Y = Yk
+    y = torch.fft.irfft2(Y, s=(ny, nx))
+    return y.permute(0, 2, 3, 1)
+
+
+def case_spectral(outdir, gen, name, B, ny, nx, cin, cout, my, mx):
+    n_modes = (2 * my if ny > 1 else 1) * mx
+    x = leaf(f32(torch.randn(B, ny, nx, cin, generator=gen, dtype=DT)))
+    w = leaf(f32(torch.randn(n_modes, cin, cout, 2, generator=gen, dtype=DT)))
+    gy = torch.randn(B, ny, nx, cout, generator=gen, dtype=DT)
+    y = spectral_conv(x, w, my, mx)
+    (gy * y).sum().backward()
+    write_case(outdir, name, [("x", x), ("w", w), ("gy", gy), ("y", y),
+                              ("dx", x.grad), ("dw", w.grad)])
+
+
+def fno_unflatten(flat, C, ny, nx, P, W, blocks, my, mx, coords):
+    """Views of the flat parameter block in nn/fno.h's order."""
+    n_modes = (2 * my if ny > 1 else 1) * mx
+    Cl = C + (coords * (2 if ny > 1 else 1))
+    sizes = [("lift", (W, Cl))]
+    for k in range(blocks):
+        sizes += [(f"S{k}", (n_modes, W, W, 2)), (f"L{k}", (W, W)),
+                  (f"G{k}", (W, P)), (f"g{k}", (W,))]
+    sizes += [("Q1", (W, W)), ("Q2", (C, W))]
+    out, i = {}, 0
+    for name, shape in sizes:
+        n = 1
+        for d in shape:
+            n *= d
+        out[name] = flat[i:i + n].reshape(shape)
+        i += n
+    assert i == flat.numel(), (i, flat.numel())
+    return out
+
+
+def fno_forward(t, x, z, C, ny, nx, blocks, my, mx, coords):
+    """x (B, C, ny, nx) normalised state -> f (B, C, ny, nx)."""
+    B = x.shape[0]
+    h = x.permute(0, 2, 3, 1)  # channels last
+    if coords:
+        cx = ((torch.arange(nx, dtype=DT) + 0.5) / nx).reshape(1, 1, nx, 1)
+        feats = [h, cx.expand(B, ny, nx, 1)]
+        if ny > 1:
+            cy = ((torch.arange(ny, dtype=DT) + 0.5) / ny).reshape(1, ny, 1, 1)
+            feats.append(cy.expand(B, ny, nx, 1))
+        h = torch.cat(feats, dim=3)
+    h = h @ t["lift"].T
+    for k in range(blocks):
+        a = h @ t[f"L{k}"].T + spectral_conv(h, t[f"S{k}"], my, mx)
+        gam = z @ t[f"G{k}"].T + t[f"g{k}"]  # (B, W)
+        h = F.silu(a * (1 + gam[:, None, None, :]))
+    f = F.silu(h @ t["Q1"].T) @ t["Q2"].T
+    return f.permute(0, 3, 1, 2)
+
+
+def case_fno(outdir, gen, name, B, C, ny, nx, P, W, blocks, modes, coords):
+    my, mx = (modes if ny > 1 else 0), modes
+    n_modes = (2 * my if ny > 1 else 1) * mx
+    Cl = C + (coords * (2 if ny > 1 else 1))
+    n = W * Cl + blocks * (2 * n_modes * W * W + W * W + W * P + W) + W * W + C * W
+    params = leaf(f32(0.3 * torch.randn(n, generator=gen, dtype=DT)))
+    S = C * ny * nx
+    u = torch.randn(B, S, generator=gen, dtype=DT)
+    un = u + 0.3 * torch.randn(B, S, generator=gen, dtype=DT)
+    z = torch.rand(B, P, generator=gen, dtype=DT) * 2 - 1
+    w = torch.rand(B, generator=gen, dtype=DT) + 0.5
+    in_mean = 0.2 * torch.randn(C, generator=gen, dtype=DT)
+    in_std = 0.5 + torch.rand(C, generator=gen, dtype=DT)
+    out_mean = 0.1 * torch.randn(C, generator=gen, dtype=DT)
+    out_std = 0.2 + torch.rand(C, generator=gen, dtype=DT)
+    u, un, z, w, in_mean, in_std, out_mean, out_std = (
+        f32(v) for v in (u, un, z, w, in_mean, in_std, out_mean, out_std))
+    t = fno_unflatten(params, C, ny, nx, P, W, blocks, my, mx, coords)
+    per = lambda v: v.reshape(1, C, 1, 1)  # noqa: E731
+    x = (u.reshape(B, C, ny, nx) - per(in_mean)) / per(in_std)
+    f = fno_forward(t, x, z, C, ny, nx, blocks, my, mx, coords)
+    y = (un - u).reshape(B, C, ny, nx)
+    y = (y - per(out_mean)) / per(out_std)
+    loss = (w * ((f - y) ** 2).reshape(B, S).mean(dim=1)).mean()
+    loss.backward()
+    pred = u + (per(out_mean) + per(out_std) * f).reshape(B, S)
+    write_case(outdir, name, [("params", params), ("u", u), ("un", un), ("z", z),
+                              ("w", w), ("in_mean", in_mean), ("in_std", in_std),
+                              ("out_mean", out_mean), ("out_std", out_std),
+                              ("loss", loss), ("dparams", params.grad),
+                              ("pred", pred)])
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -254,6 +384,10 @@ def main(argv):
     case_denoiser(outdir, 7)
     case_ratio_mlp(outdir, 11)
     case_schedule(outdir)
+    case_spectral(outdir, gen, "spectral1d", 3, 1, 16, 3, 2, 0, 5)
+    case_spectral(outdir, gen, "spectral2d", 2, 8, 10, 2, 3, 4, 3)
+    case_fno(outdir, gen, "fno1d", 4, 2, 1, 16, 3, 6, 2, 4, False)
+    case_fno(outdir, gen, "fno2d", 3, 2, 8, 8, 2, 5, 2, 3, True)
     return 0
 
 
