@@ -1,6 +1,6 @@
 /* Forward outputs and gradients of the C layers, losses, denoiser, RatioMLP,
-   the FNO's spectral convolution (torch.fft) and the whole FNO surrogate
-   against the same computations in PyTorch (tests/torch_reference.py, which
+   the FNO's spectral convolution (torch.fft) and the whole FNO and UNet
+   surrogates against the same computations in PyTorch (tests/torch_reference.py, which
    documents the file format and the cases). Both sides start from the same
    float32 inputs; torch works in float64, so only float32 rounding differs and
    every tensor must agree to a norm-wise relative error
@@ -479,17 +479,20 @@ static void test_spectral(const char *name, spectral_conv_shape sh, int B) {
   case_free(&rc);
 }
 
-/* The FNO surrogate: MSE training loss, its gradient and the prediction,
-   from torch's parameters and normalisation (fno1d, fno2d). */
-static void test_fno(const char *name, int B, int C, int ny, int nx, int P, int W, int blocks,
-                     int modes, int coords) {
+/* The FNO and UNet surrogates: MSE training loss, its gradient and the
+   prediction, from torch's parameters and normalisation (fno1d, fno2d,
+   unet1d, unet2d). */
+static void test_grid_surrogate(const char *name, surrogate_arch arch, int B, int C, int ny,
+                                int nx, int P, int W, int blocks, int modes_or_kernel,
+                                int coords) {
   ref_case rc;
   if (case_load(&rc, name)) return;
   int S = C * ny * nx;
   surrogate_config cfg = {.state_size = (size_t)S, .channels = (size_t)C, .nb_params = (size_t)P,
                           .width = W, .n_blocks = blocks, .max_batch = B, .lr = 1e-3f,
-                          .grad_clip = 1.0f, .arch = SURROGATE_FNO, .ny = (size_t)ny,
-                          .modes = modes, .coords = coords};
+                          .grad_clip = 1.0f, .arch = arch, .ny = (size_t)ny,
+                          .modes = arch == SURROGATE_FNO ? modes_or_kernel : 0,
+                          .kernel = arch == SURROGATE_UNET ? modes_or_kernel : 0, .coords = coords};
   surrogate *s = NULL;
   char err[200];
   CHECK_MSG(surrogate_create(&cfg, &s, err, sizeof err) == OGAS_OK, "%s", err);
@@ -507,8 +510,8 @@ static void test_fno(const char *name, int B, int C, int ny, int nx, int P, int 
   float *pred = malloc(BS * sizeof(float));
   if (params && u && un && z && w && im && is && om && os && loss_ref && dparams && pred_ref &&
       pred) {
-    printf("%s (C %d, %d x %d grid, W %d, %d blocks, %d modes, coords %d, %zu params)\n", name, C,
-           ny, nx, W, blocks, modes, coords, n);
+    printf("%s (C %d, %d x %d grid, W %d, %d blocks, %s %d, coords %d, %zu params)\n", name, C,
+           ny, nx, W, blocks, arch == SURROGATE_FNO ? "modes" : "kernel", modes_or_kernel, coords, n);
     memcpy(surrogate_params(s), params, n * sizeof(float));
     CHECK(surrogate_set_normalization(s, im, is, om, os) == OGAS_OK);
     float loss;
@@ -555,8 +558,10 @@ int main(void) {
   test_spectral("spectral1d", (spectral_conv_shape){.ny = 1, .nx = 16, .cin = 3, .cout = 2, .mx = 5}, 3);
   test_spectral("spectral2d",
                 (spectral_conv_shape){.ny = 8, .nx = 10, .cin = 2, .cout = 3, .my = 4, .mx = 3}, 2);
-  test_fno("fno1d", 4, 2, 1, 16, 3, 6, 2, 4, 0);
-  test_fno("fno2d", 3, 2, 8, 8, 2, 5, 2, 3, 1);
+  test_grid_surrogate("fno1d", SURROGATE_FNO, 4, 2, 1, 16, 3, 6, 2, 4, 0);
+  test_grid_surrogate("fno2d", SURROGATE_FNO, 3, 2, 8, 8, 2, 5, 2, 3, 1);
+  test_grid_surrogate("unet1d", SURROGATE_UNET, 3, 2, 1, 16, 3, 3, 2, 3, 0);
+  test_grid_surrogate("unet2d", SURROGATE_UNET, 2, 2, 8, 8, 2, 2, 2, 3, 1);
 
   printf("worst float32 relative error: %.3e\n", g_worst_rel);
   return check_exit("test_torch_reference");

@@ -77,6 +77,12 @@ fno2d.bin       state of C = 2 fields (16 points; 2-D: 8 x 8 with the
                 1-D: W = 6, 2 blocks, 4 modes, nb_params 3, B = 4;
                 2-D: W = 5, 2 blocks, 3 modes per dimension, nb_params 2,
                 B = 3.
+unet1d.bin      the UNet surrogate (nn/unet.h), same tensors as fno1d.bin:
+unet2d.bin      1-D C = 2, 16 points, width 3, 2 levels, kernel 3,
+                nb_params 3, B = 3; 2-D C = 2, 8 x 8 with coordinates,
+                width 2, 2 levels, kernel 3, nb_params 2, B = 2. Periodic
+                convolutions are circular padding + conv, pooling
+                avg_pool, upsampling nearest.
 schedule.bin    cosine schedule, T = 10, s = 0.008: betas (10),
                 alphas_cumprod (10) (computed in float64; stored as float32
                 here, and also as text with 17 significant digits in
@@ -367,6 +373,114 @@ def case_fno(outdir, gen, name, B, C, ny, nx, P, W, blocks, modes, coords):
                               ("pred", pred)])
 
 
+def unet_unflatten(flat, C, dim, P, W, levels, k, coords):
+    """Views of the flat parameter block in nn/unet.h's order; kernels
+    reshaped to torch's (out, in, k[, k]) from the C layout
+    (out, taps, in)."""
+    taps = k * k if dim == 2 else k
+    Cl = C + (coords * dim)
+    c = [W << l for l in range(levels + 1)]
+    convs = [("K_in", Cl, c[0])]
+    for l in range(levels):
+        convs.append((f"K_e{l}", c[0] if l == 0 else c[l - 1], c[l]))
+    convs.append(("K_m", c[0] if levels == 0 else c[levels - 1], c[levels]))
+    for l in reversed(range(levels)):
+        convs.append((f"K_d{l}", c[l + 1] + c[l], c[l]))
+    out, i = {}, 0
+    for name, cin, cout in convs:
+        n = cout * taps * cin
+        kern = flat[i:i + n].reshape((cout,) + ((k, k) if dim == 2 else (k,)) + (cin,))
+        out[name] = kern.permute(0, 3, 1, 2) if dim == 2 else kern.permute(0, 2, 1)
+        i += n
+        if name != "K_in":
+            out["G" + name[1:]] = flat[i:i + cout * P].reshape(cout, P)
+            i += cout * P
+            out["g" + name[1:]] = flat[i:i + cout]
+            i += cout
+    out["Q"] = flat[i:i + C * c[0]].reshape(C, c[0])
+    i += C * c[0]
+    assert i == flat.numel(), (i, flat.numel())
+    return out
+
+
+def unet_forward(t, x, z, dim, levels, k, coords):
+    """x (B, C, ny, nx) normalised state (ny = 1 in 1-D) -> f, same shape."""
+    B, C, ny, nx = x.shape
+    h = x if dim == 2 else x[:, :, 0]
+    if coords:
+        cx = ((torch.arange(nx, dtype=DT) + 0.5) / nx)
+        if dim == 2:
+            cy = ((torch.arange(ny, dtype=DT) + 0.5) / ny)
+            h = torch.cat([h, cx.reshape(1, 1, 1, nx).expand(B, 1, ny, nx),
+                           cy.reshape(1, 1, ny, 1).expand(B, 1, ny, nx)], dim=1)
+        else:
+            h = torch.cat([h, cx.reshape(1, 1, nx).expand(B, 1, nx)], dim=1)
+    pad = (k // 2,) * (2 * dim)
+    conv = F.conv2d if dim == 2 else F.conv1d
+    pool = (lambda v: F.avg_pool2d(v, 2)) if dim == 2 else (lambda v: F.avg_pool1d(v, 2))
+    shape = (B, -1) + (1,) * dim
+
+    def cv(v, K):
+        return conv(F.pad(v, pad, mode="circular"), K)
+
+    def block(v, name):
+        a = cv(v, t["K" + name])
+        gam = z @ t["G" + name].T + t["g" + name]
+        return F.silu(a * (1 + gam.reshape(shape)))
+
+    cur = cv(h, t["K_in"])
+    skips = []
+    for l in range(levels):
+        e = block(cur, f"_e{l}")
+        skips.append(e)
+        cur = pool(e)
+    d = block(cur, "_m")
+    for l in reversed(range(levels)):
+        up = F.interpolate(d, scale_factor=2, mode="nearest")
+        d = block(torch.cat([up, skips[l]], dim=1), f"_d{l}")
+    f = torch.einsum("oc,bc...->bo...", t["Q"], d)
+    return f if dim == 2 else f[:, :, None, :]
+
+
+def case_unet(outdir, gen, name, B, C, ny, nx, P, W, levels, k, coords):
+    dim = 2 if ny > 1 else 1
+    taps = k * k if dim == 2 else k
+    Cl = C + coords * dim
+    c = [W << l for l in range(levels + 1)]
+    n = c[0] * taps * Cl
+    for l in range(levels):
+        cin = c[0] if l == 0 else c[l - 1]
+        n += c[l] * taps * cin + c[l] * P + c[l]
+    cin = c[0] if levels == 0 else c[levels - 1]
+    n += c[levels] * taps * cin + c[levels] * P + c[levels]
+    for l in range(levels):
+        n += c[l] * taps * (c[l + 1] + c[l]) + c[l] * P + c[l]
+    n += C * c[0]
+    params = leaf(f32(0.3 * torch.randn(n, generator=gen, dtype=DT)))
+    S = C * ny * nx
+    u = f32(torch.randn(B, S, generator=gen, dtype=DT))
+    un = f32(u + 0.3 * torch.randn(B, S, generator=gen, dtype=DT))
+    z = f32(torch.rand(B, P, generator=gen, dtype=DT) * 2 - 1)
+    w = f32(torch.rand(B, generator=gen, dtype=DT) + 0.5)
+    in_mean = f32(0.2 * torch.randn(C, generator=gen, dtype=DT))
+    in_std = f32(0.5 + torch.rand(C, generator=gen, dtype=DT))
+    out_mean = f32(0.1 * torch.randn(C, generator=gen, dtype=DT))
+    out_std = f32(0.2 + torch.rand(C, generator=gen, dtype=DT))
+    t = unet_unflatten(params, C, dim, P, W, levels, k, coords)
+    per = lambda v: v.reshape(1, C, 1, 1)  # noqa: E731
+    x = (u.reshape(B, C, ny, nx) - per(in_mean)) / per(in_std)
+    f = unet_forward(t, x, z, dim, levels, k, coords)
+    y = ((un - u).reshape(B, C, ny, nx) - per(out_mean)) / per(out_std)
+    loss = (w * ((f - y) ** 2).reshape(B, S).mean(dim=1)).mean()
+    loss.backward()
+    pred = u + (per(out_mean) + per(out_std) * f).reshape(B, S)
+    write_case(outdir, name, [("params", params), ("u", u), ("un", un), ("z", z),
+                              ("w", w), ("in_mean", in_mean), ("in_std", in_std),
+                              ("out_mean", out_mean), ("out_std", out_std),
+                              ("loss", loss), ("dparams", params.grad),
+                              ("pred", pred)])
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -388,6 +502,8 @@ def main(argv):
     case_spectral(outdir, gen, "spectral2d", 2, 8, 10, 2, 3, 4, 3)
     case_fno(outdir, gen, "fno1d", 4, 2, 1, 16, 3, 6, 2, 4, False)
     case_fno(outdir, gen, "fno2d", 3, 2, 8, 8, 2, 5, 2, 3, True)
+    case_unet(outdir, gen, "unet1d", 3, 2, 1, 16, 3, 3, 2, 3, False)
+    case_unet(outdir, gen, "unet2d", 2, 2, 8, 8, 2, 2, 2, 3, True)
     return 0
 
 

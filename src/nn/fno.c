@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/film.h"
 #include "nn/layers.h"
 #include "nn/spectral_conv.h"
 #include "ogas.h"
@@ -214,18 +215,8 @@ void fno_forward(fno *net, const float *params, const float *x, const float *z, 
     /* a = L h + S h */
     linear_forward(net->a[k], net->h[k], t.block[k].pointwise, NULL, R, W, W);
     spectral_conv_forward(net->sc, net->a[k], net->xhat[k], net->h[k], t.block[k].spectral, B);
-    /* gamma (B, W) = G z + g; am = a ⊙ (1 + gamma) per sample */
-    if (P) linear_forward(net->gam[k], z, t.block[k].film_W, t.block[k].film_b, B, P, W);
-    else
-      for (int b = 0; b < B; b++) memcpy(net->gam[k] + (size_t)b * W, t.block[k].film_b, (size_t)W * sizeof(float));
-    for (int b = 0; b < B; b++) {
-      const float *g = net->gam[k] + (size_t)b * W;
-      for (int n = 0; n < N; n++) {
-        size_t r = ((size_t)b * N + n) * W;
-        for (int c = 0; c < W; c++) net->am[k][r + c] = net->a[k][r + c] * (1.0f + g[c]);
-      }
-    }
-    silu_forward(net->h[k + 1], net->am[k], RW);
+    film_silu_forward(net->h[k + 1], net->am[k], net->gam[k], net->a[k], z, t.block[k].film_W,
+                      t.block[k].film_b, B, N, W, P);
   }
   linear_forward(net->qpre, net->h[s->n_blocks], t.proj1, NULL, R, W, W);
   silu_forward(net->q, net->qpre, RW);
@@ -258,25 +249,10 @@ void fno_backward(fno *net, const float *params, float *grads, const float *df, 
   memset(net->dh, 0, bytes);
   linear_backward(net->dh, g.proj1, NULL, net->dam, net->h[s->n_blocks], t.proj1, R, W, W);
   for (int k = s->n_blocks - 1; k >= 0; k--) {
-    /* h_{k+1} = silu(am), am = a ⊙ (1 + gamma): dam = silu'(am) dh */
+    /* h_{k+1} = silu(a ⊙ (1 + gamma)): da into dam (dq is scratch here) */
     memset(net->dam, 0, bytes);
-    silu_backward(net->dam, net->dh, net->am[k], RW);
-    /* dgamma[b][c] = Σ_n dam·a; da = dam·(1 + gamma), in place */
-    memset(net->dgam, 0, (size_t)B * W * sizeof(float));
-    for (int b = 0; b < B; b++) {
-      const float *gm = net->gam[k] + (size_t)b * W;
-      float *dg = net->dgam + (size_t)b * W;
-      for (int n = 0; n < N; n++) {
-        size_t r = ((size_t)b * N + n) * W;
-        for (int c = 0; c < W; c++) {
-          dg[c] += net->dam[r + c] * net->a[k][r + c];
-          net->dam[r + c] *= 1.0f + gm[c];
-        }
-      }
-    }
-    if (P) linear_backward(NULL, g.block[k].film_W, g.block[k].film_b, net->dgam, z, t.block[k].film_W, B, P, W);
-    else
-      for (int b = 0; b < B; b++) add_inplace(g.block[k].film_b, net->dgam + (size_t)b * W, (size_t)W);
+    film_silu_backward(net->dam, g.block[k].film_W, g.block[k].film_b, net->dq, net->dgam, net->dh,
+                       net->a[k], net->am[k], net->gam[k], z, B, N, W, P);
     /* a = L h + S h: both branches add into dh of the block's input */
     memset(net->dh_next, 0, bytes);
     linear_backward(net->dh_next, g.block[k].pointwise, NULL, net->dam, net->h[k], t.block[k].pointwise, R, W, W);

@@ -262,9 +262,12 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
     const char *a = NULL;
     TRY(get_str(x, sec, "surrogate", "arch", &a));
     if (a && surrogate_arch_parse(a, &c->surrogate.arch))
-      return bad(x, "surrogate.arch: unknown architecture '%s' (mlp, conv1d, fno)", a);
-    /* The FNO's channels are per grid point: its default width is smaller. */
+      return bad(x, "surrogate.arch: unknown architecture '%s' (mlp, conv1d, fno, unet)", a);
+    /* The grid networks' channels are per grid point: their default widths
+       are smaller, and the UNet's default kernel is 3 (3 x 3 in 2-D). */
     if (c->surrogate.arch == SURROGATE_FNO && !json_object_get(sec, "width")) c->surrogate.width = 32;
+    if (c->surrogate.arch == SURROGATE_UNET && !json_object_get(sec, "width")) c->surrogate.width = 16;
+    if (c->surrogate.arch == SURROGATE_UNET && !json_object_get(sec, "kernel")) c->surrogate.kernel = 3;
     TRY(get_int(x, sec, "surrogate", "modes", 0, 1 << 15, &c->surrogate.modes));
     json_t *co = json_object_get(sec, "coords");
     if (co && !json_is_boolean(co))
@@ -341,6 +344,17 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
                  (long long)c->surrogate.modes, ny, nx, lim);
     if (c->surrogate.width > 4096)
       return bad(x, "surrogate.width: at most 4096 for fno, got %lld", (long long)c->surrogate.width);
+  }
+  if (c->surrogate.arch == SURROGATE_UNET) {
+    size_t ch, ny, nx;
+    pde_shape(p, c->pde.grid, &ch, &ny, &nx);
+    long long f = c->surrogate.blocks <= 6 ? 1LL << c->surrogate.blocks : 0;
+    if (!f || nx % f || nx / f < 2 || (ny > 1 && (ny % f || ny / f < 2)))
+      return bad(x, "surrogate.blocks: a unet with %lld levels halves the grid %lld times; the %zu x %zu "
+                 "grid must be divisible by %lld and keep 2 points (at most 6 levels)",
+                 (long long)c->surrogate.blocks, (long long)c->surrogate.blocks, ny, nx, f ? f : 64);
+    if (c->surrogate.width << c->surrogate.blocks > 4096)
+      return bad(x, "surrogate.width: width x 2^blocks must be at most 4096 for unet");
   }
   if (c->surrogate.batch_size > c->buffer_capacity)
     return bad(x, "buffer.capacity (%lld) must be >= surrogate.batch_size (%lld)",

@@ -10,13 +10,14 @@
  *   "sampler": "uniform",                   uniform lhs halton sobol breed ogas
  *   "deterministic": false,                 lockstep on one thread (reproducible)
  *   "surrogate": {"width": 128, "blocks": 2, "lr": 1e-3, "weight_decay": 0,
- *                 (width: 32 for fno when not given)
+ *                 (width: 32 for fno, 16 for unet when not given;
+ *                  unet: blocks = levels, the grid halves that many times)
  *                 "grad_clip": 1.0, "batch_size": 64,
- *                 "arch": "mlp",                mlp, conv1d (1-D problems) or fno
- *                 "kernel": 5,                  conv1d taps (odd)
+ *                 "arch": "mlp",                mlp, conv1d (1-D problems), fno or unet
+ *                 "kernel": 5,                  conv1d taps (odd); unet: 3 when not given
  *                 "modes": 0,                   fno: Fourier modes per dimension,
  *                                               1..grid/2; 0 = min(12, grid/2)
- *                 "coords": false,              fno: grid coordinates as inputs
+ *                 "coords": false,              fno, unet: grid coordinates as inputs
  *                 "train_loss": "mse",          mse (normalised increment) or
  *                                               nrmse (squared one-step nRMSE)
  *                 "lr_schedule": "constant",    or cosine: decay over the study's

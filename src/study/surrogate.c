@@ -10,6 +10,7 @@
 #include "nn/loss.h"
 #include "nn/optim.h"
 #include "nn/rng.h"
+#include "nn/unet.h"
 #include "ogas.h"
 #include "util/status_msg.h"
 
@@ -36,6 +37,7 @@ int surrogate_arch_parse(const char *name, surrogate_arch *out) {
   if (!strcmp(name, "mlp")) *out = SURROGATE_MLP;
   else if (!strcmp(name, "conv1d")) *out = SURROGATE_CONV1D;
   else if (!strcmp(name, "fno")) *out = SURROGATE_FNO;
+  else if (!strcmp(name, "unet")) *out = SURROGATE_UNET;
   else return -1;
   return 0;
 }
@@ -45,6 +47,7 @@ const char *surrogate_arch_name(surrogate_arch a) {
   case SURROGATE_MLP: return "mlp";
   case SURROGATE_CONV1D: return "conv1d";
   case SURROGATE_FNO: return "fno";
+  case SURROGATE_UNET: return "unet";
   }
   return "unknown";
 }
@@ -100,8 +103,9 @@ struct surrogate {
   /* workspace for max_batch rows */
   int B; /* rows of the last forward */
   float *f, *y, *df; /* (B, S) in the state's layout, every architecture */
-  /* FNO: the network (its own activations) and its normalised input (B, S) */
+  /* FNO, UNet: the network (its own activations) and its normalised input (B, S) */
   fno *fno;
+  unet *unet;
   float *fx;
   /* MLP */
   float *x, *h[SURROGATE_MAX_BLOCKS + 1], *ln[SURROGATE_MAX_BLOCKS], *mean[SURROGATE_MAX_BLOCKS],
@@ -263,6 +267,27 @@ static int fno_shape_from_config(const surrogate_config *cfg, fno_shape *fs, cha
   return 0;
 }
 
+/* The UNet's shape: blocks = levels (poolings), kernel 0 = 3. */
+static int unet_shape_from_config(const surrogate_config *cfg, unet_shape *us, char *err,
+                                  size_t errlen) {
+  size_t per = cfg->state_size / cfg->channels, ny = cfg->ny ? cfg->ny : 1;
+  if (per % ny || per / ny < 2)
+    return status_msg(-1, err, errlen,
+                      "surrogate: unet grid rows ny = %zu must divide the %zu points per channel "
+                      "and leave nx >= 2", ny, per);
+  *us = (unet_shape){.channels = (int)cfg->channels, .ny = (int)ny, .nx = (int)(per / ny),
+                     .nb_params = (int)cfg->nb_params, .width = cfg->width,
+                     .levels = cfg->n_blocks, .kernel = cfg->kernel ? cfg->kernel : 3,
+                     .coords = cfg->coords != 0};
+  if (unet_shape_check(us, err, errlen)) return -1;
+  double ws = unet_workspace_floats(us, cfg->max_batch);
+  if (ws > (double)(1u << 30))
+    return status_msg(-1, err, errlen,
+                      "surrogate: unet activations too large (%.3g floats for batch %d); lower "
+                      "batch_size, width or blocks", ws, cfg->max_batch);
+  return 0;
+}
+
 int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, size_t errlen) {
   if (out) *out = NULL;
   const char *bad = NULL;
@@ -283,7 +308,8 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   else if (!(cfg->grad_clip > 0) || !isfinite(cfg->grad_clip)) bad = "surrogate: grad_clip must be > 0";
   else if (cfg->lr_decay_steps < 0 || !(cfg->lr_final_fraction >= 0 && cfg->lr_final_fraction <= 1))
     bad = "surrogate: lr_decay_steps must be >= 0 and lr_final_fraction in [0, 1]";
-  else if (cfg->arch != SURROGATE_MLP && cfg->arch != SURROGATE_CONV1D && cfg->arch != SURROGATE_FNO)
+  else if (cfg->arch != SURROGATE_MLP && cfg->arch != SURROGATE_CONV1D &&
+           cfg->arch != SURROGATE_FNO && cfg->arch != SURROGATE_UNET)
     bad = "surrogate: unknown architecture";
   else if (cfg->train_loss != SURROGATE_TRAIN_MSE && cfg->train_loss != SURROGATE_TRAIN_NRMSE)
     bad = "surrogate: unknown training loss";
@@ -298,7 +324,9 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
     return OGAS_EINVAL;
   }
   fno_shape fs;
+  unet_shape us;
   if (cfg->arch == SURROGATE_FNO && fno_shape_from_config(cfg, &fs, err, errlen)) return OGAS_EINVAL;
+  if (cfg->arch == SURROGATE_UNET && unet_shape_from_config(cfg, &us, err, errlen)) return OGAS_EINVAL;
   surrogate *s = calloc(1, sizeof *s);
   if (!s) goto nomem;
   s->cfg = *cfg;
@@ -315,6 +343,9 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   if (cfg->arch == SURROGATE_FNO) {
     s->cfg.ny = (size_t)fs.ny, s->cfg.modes = fs.mx;
     s->n_params = fno_param_count(&fs);
+  } else if (cfg->arch == SURROGATE_UNET) {
+    s->cfg.ny = (size_t)us.ny, s->cfg.kernel = us.kernel;
+    s->n_params = unet_param_count(&us);
   } else if (cfg->arch == SURROGATE_CONV1D)
     s->n_params = W * Kz * C + (size_t)s->NB * (W * P + W + 2 * W * Kz * W) + C * Kz * W;
   else
@@ -334,8 +365,9 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
 
   size_t R = (size_t)cfg->max_batch;
   size_t total = 3 * R * S + (cfg->arch == SURROGATE_CONV1D ? conv_workspace(s, R)
-                               : cfg->arch == SURROGATE_FNO  ? R * S
-                                                             : mlp_workspace(s, R));
+                               : cfg->arch == SURROGATE_FNO || cfg->arch == SURROGATE_UNET
+                                   ? R * S
+                                   : mlp_workspace(s, R));
   s->mem = calloc(total, sizeof(float));
   s->row_err2 = calloc(2 * R, sizeof(double));
   if (!s->mem || !s->row_err2) goto nomem;
@@ -345,10 +377,11 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   s->y = take(&cur, R * S);
   s->df = take(&cur, R * S);
   if (cfg->arch == SURROGATE_CONV1D) conv_layout(s, &cur, R);
-  else if (cfg->arch == SURROGATE_FNO) s->fx = take(&cur, R * S);
+  else if (cfg->arch == SURROGATE_FNO || cfg->arch == SURROGATE_UNET) s->fx = take(&cur, R * S);
   else mlp_layout(s, &cur, R);
-  if (cfg->arch == SURROGATE_FNO) {
-    int st = fno_create(&fs, cfg->max_batch, &s->fno, err, errlen);
+  if (cfg->arch == SURROGATE_FNO || cfg->arch == SURROGATE_UNET) {
+    int st = cfg->arch == SURROGATE_FNO ? fno_create(&fs, cfg->max_batch, &s->fno, err, errlen)
+                                        : unet_create(&us, cfg->max_batch, &s->unet, err, errlen);
     if (st) {
       surrogate_free(s);
       return st;
@@ -359,6 +392,8 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   ogas_rng_seed(&rng, cfg->seed, 0x5u);
   if (cfg->arch == SURROGATE_FNO) {
     fno_init(&fs, s->params, &rng);
+  } else if (cfg->arch == SURROGATE_UNET) {
+    unet_init(&us, s->params, &rng);
   } else if (cfg->arch == SURROGATE_CONV1D) {
     /* Kaiming-uniform-like kernels (fan-in = taps x channels); the FiLM maps
        start at zero (every channel scale 1) and the output kernel small, so
@@ -396,6 +431,7 @@ nomem:
 void surrogate_free(surrogate *s) {
   if (!s) return;
   fno_free(s->fno);
+  unet_free(s->unet);
   free(s->params);
   free(s->mem);
   free(s->row_err2);
@@ -453,7 +489,7 @@ int surrogate_fit_normalization(surrogate *s, const float *states, const float *
         si += u, sii += u * u, so += d, soo += d * d;
       }
     double cnt = (double)(n * per);
-    /* conv1d, fno: no shift (mean 0, std = root mean square) keeps 0 -> 0. */
+    /* conv1d, fno, unet: no shift (mean 0, std = root mean square) keeps 0 -> 0. */
     double mi = centred ? si / cnt : 0.0, mo = centred ? so / cnt : 0.0;
     double vi = fmax(sii / cnt - mi * mi, 0.0), vo = fmax(soo / cnt - mo * mo, 0.0);
     if (!isfinite(si) || !isfinite(so) || !isfinite(vi) || !isfinite(vo)) return OGAS_EINVAL;
@@ -663,10 +699,10 @@ static void conv_backward(surrogate *s, const float *z) {
   linear_backward(NULL, g.in, NULL, s->cdh, s->col_in, w.in, rows, K * C, W);
 }
 
-/* ---- fno ---------------------------------------------------------------- */
+/* ---- fno, unet ------------------------------------------------------------ */
 
 /* The network sees x = (u - in_mean)/in_std in the state's layout. */
-static void fno_surrogate_forward(surrogate *s, const float *states, const float *z, int B) {
+static void grid_surrogate_forward(surrogate *s, const float *states, const float *z, int B) {
   int S = s->S, per = s->S / s->C;
   for (int r = 0; r < B; r++) {
     const float *u = states + (size_t)r * S;
@@ -676,7 +712,8 @@ static void fno_surrogate_forward(surrogate *s, const float *states, const float
       for (int j = c * per; j < (c + 1) * per; j++) xr[j] = (u[j] - m) * inv;
     }
   }
-  fno_forward(s->fno, s->params, s->fx, z, B, s->f);
+  if (s->fno) fno_forward(s->fno, s->params, s->fx, z, B, s->f);
+  else unet_forward(s->unet, s->params, s->fx, z, B, s->f);
 }
 
 /* ---- both --------------------------------------------------------------- */
@@ -684,7 +721,8 @@ static void fno_surrogate_forward(surrogate *s, const float *states, const float
 static void forward(surrogate *s, const float *states, const float *z, int B) {
   s->B = B;
   if (s->cfg.arch == SURROGATE_CONV1D) conv_forward(s, states, z, B);
-  else if (s->cfg.arch == SURROGATE_FNO) fno_surrogate_forward(s, states, z, B);
+  else if (s->cfg.arch == SURROGATE_FNO || s->cfg.arch == SURROGATE_UNET)
+    grid_surrogate_forward(s, states, z, B);
   else mlp_forward(s, states, z, B);
 }
 
@@ -750,6 +788,7 @@ int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next
   memset(s->grads, 0, s->n_params * sizeof(float));
   if (s->cfg.arch == SURROGATE_CONV1D) conv_backward(s, z);
   else if (s->cfg.arch == SURROGATE_FNO) fno_backward(s->fno, s->params, s->grads, s->df, z);
+  else if (s->cfg.arch == SURROGATE_UNET) unet_backward(s->unet, s->params, s->grads, s->df, z);
   else mlp_backward(s);
   return isfinite(L) ? OGAS_OK : OGAS_ERANGE;
 }

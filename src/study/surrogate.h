@@ -44,6 +44,13 @@
  *   bias-free pointwise maps, so that, as for conv1d, u = 0 predicts 0 and
  *   the normalisation has no shift. Parameters: as nn/fno.h lists them.
  *
+ * SURROGATE_UNET — a small conditional UNet (nn/unet.h) on the same grids:
+ * n_blocks poolings (levels), c_l = width·2^l channels at level l, periodic
+ * `kernel`-tap convolutions (kernel x kernel in 2-D; 0 = 3), FiLM scales from
+ * z after every convolution, skip connections by concatenation, no biases
+ * (u = 0 predicts 0 again). The grid must halve n_blocks times and keep at
+ * least 2 points per dimension.
+ *
  * Weights are (out, in) row-major; gradients and AdamW moments mirror the
  * parameter block.
  *
@@ -84,10 +91,15 @@
 #define SURROGATE_NRMSE_FLOOR 1e-2
 
 typedef enum { STUDY_LOSS_MSE, STUDY_LOSS_RMSE, STUDY_LOSS_NRMSE } study_loss_kind;
-typedef enum { SURROGATE_MLP = 0, SURROGATE_CONV1D = 1, SURROGATE_FNO = 2 } surrogate_arch;
+typedef enum {
+  SURROGATE_MLP = 0,
+  SURROGATE_CONV1D = 1,
+  SURROGATE_FNO = 2,
+  SURROGATE_UNET = 3
+} surrogate_arch;
 typedef enum { SURROGATE_TRAIN_MSE = 0, SURROGATE_TRAIN_NRMSE = 1 } surrogate_train_loss;
 
-/* "mlp", "conv1d", "fno" / "mse", "nrmse" -> *out; 0 on success, -1 otherwise. */
+/* "mlp", "conv1d", "fno", "unet" / "mse", "nrmse" -> *out; 0 on success, -1 otherwise. */
 int surrogate_arch_parse(const char *name, surrogate_arch *out);
 const char *surrogate_arch_name(surrogate_arch a);
 int surrogate_train_loss_parse(const char *name, surrogate_train_loss *out);
@@ -102,15 +114,16 @@ typedef struct {
   size_t channels;   /* fields per state (normalisation groups), divides S, <= 64 */
   size_t nb_params;  /* P */
   int width;         /* W >= 2 (conv1d, fno: channels of the hidden layers) */
-  int n_blocks;      /* 0..SURROGATE_MAX_BLOCKS */
+  int n_blocks;      /* 0..SURROGATE_MAX_BLOCKS (unet: levels, 0..6) */
   surrogate_arch arch;             /* zero-initialised: the MLP */
-  int kernel;                      /* conv1d taps: odd, <= S / channels; 0 = 5 */
-  size_t ny;                       /* fno: grid rows (states are C x ny x nx);
+  int kernel;                      /* conv1d taps: odd, <= S / channels; 0 = 5;
+                                      unet: odd; 0 = 3 */
+  size_t ny;                       /* fno, unet: grid rows (states are C x ny x nx);
                                       0 or 1 = 1-D; must divide S / channels */
   int modes;                       /* fno: Fourier modes per dimension, at most
                                       nx/2 (and ny/2 in 2-D); 0 = min(12, n/2)
                                       in each dimension */
-  int coords;                      /* fno: nonzero appends the grid coordinates
+  int coords;                      /* fno, unet: nonzero appends the grid coordinates
                                       to the lifting input */
   surrogate_train_loss train_loss; /* zero-initialised: MSE */
   int max_batch;     /* rows per training step / prediction chunk */
