@@ -8,10 +8,11 @@
  * row-major with taps = k·k in 2-D and k in 1-D (ny = 1: ty = k/2 only, so
  * the 1-D layout is conv1d's). k is odd. No bias.
  *
- * col is caller-owned scratch of (B·ny·nx, taps·cin) floats. The backward pass
- * rebuilds im2col(inp) in col instead of keeping it from the forward pass (it
- * is taps times larger than inp), so one scratch serves every layer of a
- * network; dcol is a second scratch of the same size. */
+ * col is caller-owned scratch of conv_col_count floats: im2col runs on chunks
+ * of output rows that fit in cache (256 KB), each consumed by its own sgemm.
+ * The backward pass rebuilds im2col(inp) instead of keeping it from the
+ * forward pass (it is taps times larger than inp), so one scratch serves
+ * every layer of a network; dcol is a second scratch of the same size. */
 #ifndef OGAS_NN_CONV_PERIODIC_H
 #define OGAS_NN_CONV_PERIODIC_H
 
@@ -25,7 +26,8 @@ typedef struct {
 int conv_taps(const conv_shape *s);
 /* Floats of W: cout · taps · cin. */
 size_t conv_param_count(const conv_shape *s);
-/* Floats of col (and dcol) for B samples. */
+/* Floats of col (and dcol) for batches of up to B samples (at most about
+   64 K floats, one row of taps·cin when that is larger). */
 size_t conv_col_count(const conv_shape *s, int B);
 
 /* out = conv(inp) (overwrites). */
