@@ -1,9 +1,9 @@
 /* ogas bench surrogate — training and prediction speed of a study surrogate
  * (samples per second), by default the FNO on a 2-D two-field state as
- * grayscott2d makes it. Each training step is the study's: forward, loss,
+ * grayscott2d makes it (--arch unet, conv1d, mlp for the others). Each training step is the study's: forward, loss,
  * backward, gradient clipping and AdamW on one minibatch drawn from a pool of
- * synthetic smooth states. For the FNO it also counts the FLOPs done
- * (nn/fno.h) and prints the rate reached. Same flags and JSON keys as
+ * synthetic smooth states. For the FNO and the UNet it also counts the FLOPs
+ * done (nn/fno.h, nn/unet.h) and prints the rate reached. Same flags and JSON keys as
  * bench/torch_fno.py, so that the two can be compared in one run. */
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include "nn/blas_threads.h"
 #include "nn/fno.h"
 #include "nn/rng.h"
+#include "nn/unet.h"
 #include "ogas.h"
 #include "study/surrogate.h"
 
@@ -31,7 +32,7 @@ static const char *usage =
     "second (forward, loss, backward, clipping, AdamW on one minibatch) and\n"
     "prediction samples per second. Compare with bench/torch_fno.py (same flags).\n\n"
     "options:\n"
-    "  --arch A         fno, conv1d or mlp (fno)\n"
+    "  --arch A         fno, unet, conv1d or mlp (fno)\n"
     "  --dim D          1 or 2 space dimensions (2)\n"
     "  --grid N         points per dimension (32)\n"
     "  --channels C     fields per state (2)\n"
@@ -39,7 +40,7 @@ static const char *usage =
     "  --width W        hidden channels (32)\n"
     "  --blocks N       blocks (4)\n"
     "  --modes M        FNO Fourier modes per dimension (12)\n"
-    "  --kernel K       conv1d taps (5)\n"
+    "  --kernel K       conv1d or unet taps (5; unet: 3 when not given)\n"
     "  --batch B        training minibatch (32)\n"
     "  --threads N      OpenBLAS threads (1)\n"
     "  --train-steps N  timed training steps after 5 warm-up steps (50)\n"
@@ -67,7 +68,7 @@ static void fill_pool(float *u, float *un, size_t n, int C, int ny, int nx, ogas
 
 int bench_surrogate(int argc, char **argv) {
   long dim = 2, grid = 32, channels = 2, params = 4, width = 32, blocks = 4, modes = 12,
-       kernel = 5, batch = 32, threads = 1, train_steps = 50, seed = 0;
+       kernel = 0, batch = 32, threads = 1, train_steps = 50, seed = 0;
   const char *arch_name = "fno";
   int json = 0;
   for (int i = 1; i < argc; i++) {
@@ -92,7 +93,7 @@ int bench_surrogate(int argc, char **argv) {
     else if (!strcmp(o, "--width")) rc = arg_long(o, v, 2, 4096, &width);
     else if (!strcmp(o, "--blocks")) rc = arg_long(o, v, 0, SURROGATE_MAX_BLOCKS, &blocks);
     else if (!strcmp(o, "--modes")) rc = arg_long(o, v, 1, 2048, &modes);
-    else if (!strcmp(o, "--kernel")) rc = arg_long(o, v, 1, 4095, &kernel);
+    else if (!strcmp(o, "--kernel")) rc = arg_long(o, v, 1, 63, &kernel);
     else if (!strcmp(o, "--batch")) rc = arg_long(o, v, 1, 1 << 16, &batch);
     else if (!strcmp(o, "--threads")) rc = arg_long(o, v, 1, 256, &threads);
     else if (!strcmp(o, "--train-steps")) rc = arg_long(o, v, 1, 1L << 30, &train_steps);
@@ -168,6 +169,10 @@ int bench_surrogate(int argc, char **argv) {
                     .n_blocks = (int)blocks, .my = ny > 1 ? surrogate_get_config(s)->modes : 0,
                     .mx = surrogate_get_config(s)->modes};
     flops = fno_train_flops(&fs, (int)batch);
+  } else if (arch == SURROGATE_UNET) {
+    unet_shape us = {.channels = C, .ny = ny, .nx = nx, .nb_params = P, .width = (int)width,
+                     .levels = (int)blocks, .kernel = surrogate_get_config(s)->kernel};
+    flops = unet_train_flops(&us, (int)batch);
   }
   double gflops = flops * train_steps / t_train / 1e9;
   if (json) {
@@ -183,6 +188,8 @@ int bench_surrogate(int argc, char **argv) {
     printf("ogas bench surrogate: %s, %ld-D grid %ld, %d fields, %d params, width %ld, %ld blocks",
            arch_name, dim, grid, C, P, width, blocks);
     if (arch == SURROGATE_FNO) printf(", %d modes", surrogate_get_config(s)->modes);
+    if (arch == SURROGATE_UNET || arch == SURROGATE_CONV1D)
+      printf(", kernel %d", surrogate_get_config(s)->kernel);
     printf(", batch %ld, %zu weights, %ld OpenBLAS thread(s)\n", batch, surrogate_param_count(s), threads);
     printf("  training  : %9.1f samples/s  (%.2f ms/step", train_sps, 1e3 * t_train / train_steps);
     if (flops > 0) printf(", %.1f MFLOP/step, %.1f GFLOP/s", flops / 1e6, gflops);
