@@ -1,4 +1,4 @@
-/* fourier_ic — parameter table and spectrum of the published truncated
+/* fourier_ic — mode layout and spectrum of the published truncated
  * Fourier initial condition (see fourier_ic.h). */
 #include "pde/fourier_ic.h"
 
