@@ -6,8 +6,8 @@
  * advection conserves both), the mean decaying as exp(-lambda t), the
  * fourth-order convergence of ETDRK4 in time, turbulence at small nu against
  * a near-steady flow at large nu, the shared initial condition, parameter
- * checks. The forcing and drag are fixed by the problem, so the unforced
- * Taylor-Green decay is not reachable through the public interface; the
+ * checks and a warmup that blows up reported as PDE_ERANGE. The forcing and drag are fixed by the
+ * problem, so the unforced Taylor-Green decay is not reachable through the public interface; the
  * forced families above are its exact counterparts. */
 #include <math.h>
 #include <stdlib.h>
@@ -362,6 +362,12 @@ static void test_validation(void) {
   params[NU] = -0.01;
   CHECK(pde_sim_create(p, params, &outside, &s, err, sizeof err) == PDE_EINVAL &&
         strstr(err, "'nu'"));
+  /* one explicit step of 0.2 per output is unstable: the warmup blows up,
+   * and create says so instead of handing out a non-finite state */
+  params[NU] = 0.02;
+  const pde_options unstable = {.substeps = 1};
+  CHECK(pde_sim_create(p, params, &unstable, &s, err, sizeof err) == PDE_ERANGE && !s &&
+        strstr(err, "warmup"));
   params[NU] = 0.03, params[5] = 7;
   CHECK(pde_sim_create(p, params, NULL, &s, err, sizeof err) == PDE_EINVAL &&
         strstr(err, "'phi1'"));
