@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const pde_problem *const registry[] = {
-    &pde_problem_ks1d, &pde_problem_burgers1d, &pde_problem_grayscott2d,
-    &pde_problem_heat2d, &pde_problem_ks2d, &pde_problem_kolmogorov2d};
+static const pde_problem *const registry[] = {&pde_problem_ks1d,        &pde_problem_burgers1d,
+                                              &pde_problem_grayscott2d, &pde_problem_heat2d,
+                                              &pde_problem_ks2d,        &pde_problem_kolmogorov2d};
 enum { REGISTRY_SIZE = sizeof registry / sizeof registry[0] };
 
 /* The one piece of process-wide state: FFTW's planner is global and not
@@ -63,7 +63,7 @@ static int resolve_options(const pde_problem *p, const pde_options *opt,
   r->n_steps = opt->n_steps ? opt->n_steps : p->default_n_steps;
   r->substeps = opt->substeps ? opt->substeps : p->default_substeps;
   r->dt_output = opt->dt_output != 0 ? opt->dt_output : p->default_dt_output;
-  r->warmup_steps = opt->warmup_steps > 0   ? (size_t)opt->warmup_steps
+  r->warmup_steps = opt->warmup_steps > 0    ? (size_t)opt->warmup_steps
                     : opt->warmup_steps == 0 ? p->default_warmup_steps
                                              : 0;
   r->allow_outside_box = opt->allow_outside_box != 0;
@@ -78,9 +78,8 @@ static int resolve_options(const pde_problem *p, const pde_options *opt,
                      "%s: option dt_output = %g must be positive and finite",
                      p->name, r->dt_output);
   if (r->warmup_steps > 1000000)
-    return status_msg(PDE_EINVAL, err, errlen,
-                     "%s: option warmup_steps = %zu is above 1000000", p->name,
-                     r->warmup_steps);
+    return status_msg(PDE_EINVAL, err, errlen, "%s: option warmup_steps = %zu is above 1000000",
+                      p->name, r->warmup_steps);
   if (r->substeps > 1000000)
     return status_msg(PDE_EINVAL, err, errlen,
                      "%s: option substeps = %zu is above 1000000", p->name,
@@ -138,8 +137,10 @@ int pde_sim_create(const pde_problem *p, const double *params,
   }
   if (status != PDE_OK) {
     pde_sim_free(s);
-    return status_msg(status, err, errlen, "%s: the solution stopped being finite during the "
-                      "%zu warmup steps", p->name, r.warmup_steps);
+    return status_msg(status, err, errlen,
+                      "%s: the solution stopped being finite during the "
+                      "%zu warmup steps",
+                      p->name, r.warmup_steps);
   }
   *out = s;
   return PDE_OK;

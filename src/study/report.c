@@ -747,9 +747,13 @@ int compare_draw_plots(const compare_report *rep, const char *out_dir, plot_set 
   size_t P = ref->nb_params;
   const char **names = malloc((P ? P : 1) * sizeof *names); /* labels only: NULL is fine */
   for (size_t k = 0; names && k < P; k++) names[k] = p ? pde_param_name(p, k) : NULL;
-  plot_param_rows rows = {.n_rows = (size_t)ref->nb_sims, .nb_params = P, .params = ref->params,
-                          .is_bred = ref->is_bred, .generation = ref->generation,
-                          .train_loss = ref->sim_train_loss, .names = names};
+  plot_param_rows rows = {.n_rows = (size_t)ref->nb_sims,
+                          .nb_params = P,
+                          .params = ref->params,
+                          .is_bred = ref->is_bred,
+                          .generation = ref->generation,
+                          .train_loss = ref->sim_train_loss,
+                          .names = names};
   int px, py;
   plot_pick_params(&rows, rep->param_x, rep->param_y, &px, &py);
   for (size_t i = 0; !st && i < rep->n_samplers; i++) {
