@@ -4,8 +4,8 @@
    losses; shift equivariance by multiples of 2^levels without coordinates
    and u = 0 -> 0; bad shapes and config keys refused with the key's name;
    learning one exact step of the periodic heat equation (1-D); and a tiny
-   deterministic grayscott2d study that must beat the persistence forecast
-   and an MLP on the same budget.
+   deterministic heat2d study that must beat the persistence forecast and
+   an MLP on the same budget.
 
    Margins, measured once: the 1-D heat step reaches 1.4-1.7 % (bound 4 %)
    over data seeds 5-10 (OGAS_TEST_SEED), no failure in those 6 runs; the
@@ -82,16 +82,17 @@ int main(void) {
   printf("heat step 1-D (32 points): relative increment error %.4f after 1000 steps\n", rel);
   CHECK_MSG(rel < 0.04, "1-D heat step: relative increment error %g", rel);
 
-  /* Measured (study seed 3): unet 0.095, mlp 0.19, persistence 0.16; over
-     study seeds 0-5 unet 0.090-0.105 (bound 0.8 x 0.16 = 0.128). */
-  tiny_study("{\"problem\": \"grayscott2d\", \"pde\": {\"grid\": 16, \"n_steps\": 10}, \"nb_sims\": 12,"
+  /* Measured (study seed 3): unet 0.0105, mlp 0.0135, persistence 0.0174;
+     over study seeds 0-5 unet 0.0090-0.0110, unet / mlp 0.61-0.96 (the
+     weakest margin of these tests). With lr 0.01 one seed of six diverged. */
+  tiny_study("{\"problem\": \"heat2d\", \"pde\": {\"grid\": 8, \"n_steps\": 20}, \"nb_sims\": 20,"
              " \"deterministic\": true, \"seed\": 3,"
-             " \"surrogate\": {\"arch\": \"unet\", \"width\": 8, \"blocks\": 2,"
-             "   \"batch_size\": 16, \"lr\": 0.01, \"lr_schedule\": \"cosine\"},"
+             " \"surrogate\": {\"arch\": \"unet\", \"width\": 8, \"blocks\": 1, \"coords\": true,"
+             "   \"batch_size\": 16, \"lr\": 0.003, \"lr_schedule\": \"cosine\"},"
              " \"buffer\": {\"capacity\": 400}, \"batches_per_sim\": 40,"
              " \"validation\": {\"n_sims\": 8, \"seed\": 9}}",
              "{\"arch\": \"mlp\", \"width\": 64, \"blocks\": 2, \"batch_size\": 16, \"lr\": 0.003,"
              " \"lr_schedule\": \"cosine\"}",
-             0.8, 0.7);
+             0.75, 1.0);
   return check_exit("test_surrogate_unet");
 }

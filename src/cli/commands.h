@@ -5,6 +5,7 @@
 
 int cmd_demo(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_bench_pde(int argc, char **argv); /* ogas bench pde */
 /* ogas bench surrogate (bench_surrogate.c), argv[0] = "surrogate". */
 int bench_surrogate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
