@@ -18,6 +18,7 @@
 #include "study/plots.h"
 #include "study/report.h"
 #include "study/study.h"
+#include "cli/study_runner.h"
 
 #define DEFAULT_SAMPLERS "uniform,breed,ogas"
 #define MAX_SAMPLERS 16
@@ -337,7 +338,7 @@ int cmd_compare(int argc, char **argv) {
                                 .progress_ctx = &pst,
                                 .progress_every = total / 200 > 0 ? total / 200 : 1};
       study_result *r = NULL;
-      int st = study_run(&rc_cfg, &opts, &r, err, sizeof err);
+      int st = cli_run_study(&rc_cfg, NULL, &opts, &r, err, sizeof err);
       study_config_free(&rc_cfg);
       if (!quiet && pst.tty) fputs("\r\033[K", stderr);
       if (st) {

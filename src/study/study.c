@@ -398,6 +398,7 @@ void study_result_free(study_result *r) {
   free(r->sim_train_loss), free(r->generations), free(r->generation_batch);
   free(r->train_loss), free(r->val_nrmse), free(r->val_pair_nrmse);
   surrogate_free(r->surrogate);
+  json_decref(r->extra);
   free(r);
 }
 
@@ -706,6 +707,7 @@ int study_result_write_json(const study_result *r, const char *path, char *err, 
     json_array_append_new(gens, go);
   }
   json_object_set_new(o, "generations", gens);
+  if (r->extra) json_object_update(o, r->extra);
   int rc = json_dump_file(o, path, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
   json_decref(o);
   if (rc) {

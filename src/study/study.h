@@ -106,6 +106,7 @@ typedef struct {
   double eval_s;        /* evaluation wall time */
 
   surrogate *surrogate; /* with keep_surrogate, else NULL; owned */
+  json_t *extra;        /* more keys for the result JSON (the rank runner's "mpi"), or NULL; owned */
 } study_result;
 
 /* Run one study. opts may be NULL. On error *out is NULL and err holds a
