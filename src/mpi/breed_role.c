@@ -485,7 +485,7 @@ int breed_role_load(breed_role *b, const char *dir, int64_t round, char *err, si
     b->sims_failed = head[4], b->redraws = head[5], b->next_id = head[6], b->budget_end = head[7];
     b->sims_finished = head[8], b->finished_since_break = head[9], b->batches_seen = head[10];
     b->active = head[11], b->break_pending = (int)head[12], b->n_gens = (size_t)head[13];
-    b->gens_at_checkpoint = head[14];
+    b->gens_at_checkpoint = head[13]; /* the checkpoint resumed from counts */
     b->gen_cap = b->n_gens ? b->n_gens : 1;
     b->gens = malloc(b->gen_cap * sizeof *b->gens);
     b->gen_batch = malloc(b->gen_cap * sizeof(int64_t));

@@ -10,7 +10,7 @@ static char prefix[160];
 static char base[1024];
 static _Atomic int64_t note_round = -1, note_batches = -1, note_total = 0;
 static _Atomic int64_t note_ckpt_round = -1, note_ckpt_gens = 0;
-static volatile sig_atomic_t installed;
+static volatile sig_atomic_t installed, knows_checkpoints;
 
 static size_t put_str(char *buf, size_t at, size_t cap, const char *s) {
   while (*s && at + 1 < cap) buf[at++] = *s++;
@@ -46,14 +46,22 @@ static void on_term(int sig) {
     if (c >= 0) {
       at = put_str(msg, at, cap, "; last checkpoint: round ");
       at = put_int(msg, at, cap, c);
-      at = put_str(msg, at, cap, " (generation ");
-      at = put_int(msg, at, cap, atomic_load(&note_ckpt_gens));
-      at = put_str(msg, at, cap, ") in ");
+      int64_t g = atomic_load(&note_ckpt_gens);
+      if (g >= 0) {
+        at = put_str(msg, at, cap, " (generation ");
+        at = put_int(msg, at, cap, g);
+        at = put_str(msg, at, cap, ")");
+      }
+      at = put_str(msg, at, cap, " in ");
       at = put_str(msg, at, cap, base);
       at = put_str(msg, at, cap, ": rerun with --resume");
-    } else {
+    } else if (knows_checkpoints) {
       at = put_str(msg, at, cap, "; no checkpoint written yet in ");
       at = put_str(msg, at, cap, base);
+    } else {
+      at = put_str(msg, at, cap, "; checkpoints go to ");
+      at = put_str(msg, at, cap, base);
+      at = put_str(msg, at, cap, " (rank 0 says which is the last)");
     }
   }
   if (at > cap - 2) at = cap - 2;
@@ -75,8 +83,9 @@ void crash_note_install(int rank, const char *roles) {
   installed = 1;
 }
 
-void crash_note_set_checkpoints(const char *dir) {
+void crash_note_set_checkpoints(const char *dir, int knows) {
   snprintf(base, sizeof base, "%s", dir ? dir : "");
+  knows_checkpoints = knows;
   atomic_store(&note_ckpt_round, -1);
 }
 

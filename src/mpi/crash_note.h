@@ -18,8 +18,9 @@
 #include <stdint.h>
 
 void crash_note_install(int rank, const char *roles);
-/* The study's checkpoint folder ("" : none). */
-void crash_note_set_checkpoints(const char *base);
+/* The study's checkpoint folder ("" : none); knows: this rank is told of
+   every checkpoint (the training root), so it can say when there is none. */
+void crash_note_set_checkpoints(const char *base, int knows);
 void crash_note_progress(int64_t round, int64_t batches, int64_t total);
 void crash_note_checkpoint(int64_t round, int64_t generations);
 

@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ void mpi_config_defaults(mpi_config *c) {
   c->timeout_s = 600;
   c->diverge_at_step = 0;
   c->kill_rank = -1;
+  c->kill_signal = SIGKILL;
 }
 
 static int check_keys(json_t *obj, const char *path, const char *const *keys, size_t n, char *err,
@@ -106,7 +108,7 @@ static int parse(json_t *root, mpi_config *c, char *err, size_t errlen) {
   json_t *f = json_object_get(root, "faults");
   if (f) {
     static const char *const fkeys[] = {"diverge_sims", "diverge_at_step", "fail_start_sims",
-                                        "kill_rank", "kill_after"};
+                                        "kill_rank", "kill_after", "kill_signal"};
     if (!json_is_object(f))
       return status_msg(OGAS_EINVAL, err, errlen, "study config: mpi.faults: expected an object");
     TRY(check_keys(f, "mpi.faults", fkeys, sizeof fkeys / sizeof *fkeys, err, errlen));
@@ -115,6 +117,15 @@ static int parse(json_t *root, mpi_config *c, char *err, size_t errlen) {
     TRY(get_int(f, "mpi.faults", "diverge_at_step", 0, INT32_MAX, &c->diverge_at_step, err, errlen));
     TRY(get_int(f, "mpi.faults", "kill_rank", -1, 1 << 20, &c->kill_rank, err, errlen));
     TRY(get_int(f, "mpi.faults", "kill_after", 0, INT64_MAX, &c->kill_after, err, errlen));
+    json_t *sig = json_object_get(f, "kill_signal");
+    if (sig) {
+      const char *s = json_is_string(sig) ? json_string_value(sig) : "";
+      if (!strcmp(s, "KILL")) c->kill_signal = SIGKILL;
+      else if (!strcmp(s, "STOP")) c->kill_signal = SIGSTOP;
+      else
+        return status_msg(OGAS_EINVAL, err, errlen,
+                          "study config: mpi.faults.kill_signal: expected \"KILL\" or \"STOP\"");
+    }
   }
   return OGAS_OK;
 }

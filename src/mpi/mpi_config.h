@@ -24,10 +24,12 @@
  *     "diverge_sims": [3, 7],    these simulations produce NaN ...
  *     "diverge_at_step": 2,      ... at this output step
  *     "fail_start_sims": [5],    these fail when they start
- *     "kill_rank": -1,           this rank kills itself (SIGKILL) ...
- *     "kill_after": 0            ... after this many of its units of work: time
+ *     "kill_rank": -1,           this rank kills itself ...
+ *     "kill_after": 0,           ... after this many of its units of work: time
  *                                steps streamed (simulation), batches trained
- *                                (training) or recorded (breed)
+ *                                (training) or recorded (breed) ...
+ *     "kill_signal": "KILL"      ... with SIGKILL (a rank that dies), or "STOP" (a
+ *                                rank that hangs: the others time out)
  *   }
  * }
  *
@@ -56,6 +58,7 @@ typedef struct {
   int64_t fail_start_sims[MPI_CONFIG_MAX_FAULT_SIMS];
   size_t n_fail_start;
   int64_t kill_rank, kill_after;
+  int kill_signal; /* SIGKILL or SIGSTOP */
 } mpi_config;
 
 void mpi_config_defaults(mpi_config *c);

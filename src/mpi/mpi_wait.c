@@ -179,8 +179,10 @@ void rank_bcast(const rank_ctx *x, role_clock *c, MPI_Comm comm, void *buf, int 
 void rank_maybe_kill(const rank_ctx *x, int64_t done) {
   if (x->mc.kill_rank != x->rank || done < x->mc.kill_after) return;
   char roles[64];
-  fprintf(stderr, "ogas: rank %d (%s): killing itself after %lld units of work (mpi.faults.kill_rank)\n",
-          x->rank, rank_roles_name(x->roles, roles, sizeof roles), (long long)done);
+  int stop = x->mc.kill_signal == SIGSTOP;
+  fprintf(stderr, "ogas: rank %d (%s): %s after %lld units of work (mpi.faults.kill_rank)\n",
+          x->rank, rank_roles_name(x->roles, roles, sizeof roles),
+          stop ? "stopping (hanging)" : "killing itself", (long long)done);
   fflush(stderr);
-  raise(SIGKILL);
+  raise(x->mc.kill_signal);
 }

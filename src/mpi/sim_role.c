@@ -106,7 +106,21 @@ static int finite_state(const float *u, size_t n) {
   return 1;
 }
 
+/* A simulation that failed is reported where it happened (the breed rank
+   marks it and, with mpi.redraw_failed_sims, draws a replacement). */
+static void report_failure(const sim_rank *s, int64_t id, const char *why) {
+  char roles[64];
+  fprintf(stderr, "ogas: rank %d (%s): simulation %lld %s; marked failed%s\n", s->x->rank,
+          rank_roles_name(s->x->roles, roles, sizeof roles), (long long)id, why,
+          s->x->mc.redraw_failed_sims ? " (a replacement is drawn while mpi.redraw_failed_sims lasts)" : "");
+}
+
 static void end_slot(sim_rank *s, slot *sl, int status) {
+  if (status == 1) {
+    char why[96];
+    snprintf(why, sizeof why, "stopped being finite at output step %lld", (long long)sl->step);
+    report_failure(s, sl->id, why);
+  }
   pde_sim_free(sl->sim);
   sl->sim = NULL;
   int64_t *e = s->summary + 3 * s->n_ended++;
@@ -148,6 +162,11 @@ static void start_slot(sim_rank *s, slot *sl, int64_t id, const double *params, 
   s->cpu += thread_cpu_s() - c0;
   s->started++;
   if (st || !finite_state(sl->cur, x->S)) {
+    char why[400];
+    snprintf(why, sizeof why, "failed to start (%s)",
+             mpi_config_fails_start(&x->mc, id) ? "mpi.faults.fail_start_sims"
+             : st ? perr : "its initial state is not finite");
+    report_failure(s, id, why);
     int64_t *e = s->summary + 3 * s->n_ended++;
     e[0] = sl->k, e[1] = id, e[2] = 2;
     pde_sim_free(sl->sim);

@@ -238,6 +238,12 @@ static void free_breed_result(breed_role_result *br) {
   memset(br, 0, sizeof *br);
 }
 
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+  return h;
+}
+
 /* Root: the study_result of study.h, then the validation. */
 static int build_result(rank_ctx *x, const study_run_options *opts, role_job *train,
                         breed_role_result *br, double sim_cpu, uint64_t pushed, uint64_t evicted,
@@ -269,6 +275,13 @@ static int build_result(rank_ctx *x, const study_run_options *opts, role_job *tr
   r->sim_cpu_s = sim_cpu;
   r->extra = extra;
   surrogate *sur = train->train_out.sur;
+  /* A fingerprint of the results' bits, so that two runs can be compared
+     exactly through their JSON (which prints 9 digits). */
+  uint64_t h = 0xcbf29ce484222325ull;
+  h = fnv1a(h, r->params, N * P * sizeof(double));
+  h = fnv1a(h, r->is_bred, N * sizeof(int));
+  h = fnv1a(h, r->train_loss, (size_t)r->grad_steps * sizeof(float));
+  h = fnv1a(h, surrogate_params(sur), surrogate_param_count(sur) * sizeof(float));
   double e0 = rank_now();
   study_validation *own = NULL;
   const study_validation *val = opts ? opts->validation : NULL;
@@ -301,6 +314,12 @@ static int build_result(rank_ctx *x, const study_run_options *opts, role_job *tr
   }
   study_validation_free(own);
   r->eval_s = rank_now() - e0;
+  if (!st) {
+    h = fnv1a(h, r->val_nrmse, r->n_val * sizeof(double));
+    char hex[32];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    json_object_set_new(json_object_get(extra, "mpi"), "result_checksum", json_string(hex));
+  }
   if (st) {
     study_result_free(r);
     return st;
@@ -359,6 +378,7 @@ static int resume_setup(rank_ctx *x, role_job *train, role_job *breed, char *err
   free(words);
   x->resume_round = round + 1;
   x->last_checkpoint_round = round;
+  if (x->rank == 0) crash_note_checkpoint(round, -1);
   return OGAS_OK;
 }
 
@@ -388,7 +408,7 @@ int study_mpi_run(MPI_Comm comm, const study_config *cfg, const study_mpi_option
   char roles[64];
   rank_roles_name(x.roles, roles, sizeof roles);
   crash_note_install(rank, roles);
-  crash_note_set_checkpoints(x.opt.checkpoint_every > 0 || x.opt.resume ? x.opt.checkpoint_dir : "");
+  crash_note_set_checkpoints(x.opt.checkpoint_every > 0 ? x.opt.checkpoint_dir : "", rank == 0);
 
   role_job jobs[3];
   memset(jobs, 0, sizeof jobs);
@@ -457,6 +477,8 @@ int study_mpi_run(MPI_Comm comm, const study_config *cfg, const study_mpi_option
   gather_breed(&x, &breed->breed_out);
   if (rank == 0) {
     json_t *extra = mpi_json(&x, reports, &breed->breed_out);
+    json_object_set_new(json_object_get(extra, "mpi"), "weights_equal_on_training_ranks",
+                        json_boolean(train->train_out.weights_equal));
     double sampler_cpu = breed->breed_out.sampler_cpu_s;
     st = build_result(&x, opts, train, &breed->breed_out, all_sim_cpu, sums[0], sums[1],
                       train->train_out.loss_sum, train->train_out.loss_count, wall, extra, out, err,

@@ -588,6 +588,16 @@ void train_role_run(train_role *t, train_role_result *out) {
   for (int i = 0; i < t->n_shard; i++)
     rank_wait(x, t->c, &t->shard_req[i], NULL, "a shard send", x->lay.breed_rank);
   if (t->root) read_status(t);
+  /* Data parallelism keeps every rank's weights equal: check the bits. */
+  uint64_t h = 0xcbf29ce484222325ull, hi, lo;
+  const unsigned char *w = (const unsigned char *)surrogate_params(t->sur);
+  for (size_t i = 0; i < t->n_params * sizeof(float); i++) h = (h ^ w[i]) * 0x100000001b3ull;
+  hi = lo = h;
+  if (t->T > 1) {
+    rank_allreduce(x, t->c, x->train_comm, &hi, 1, MPI_UINT64_T, MPI_MAX, "the weight check");
+    rank_allreduce(x, t->c, x->train_comm, &lo, 1, MPI_UINT64_T, MPI_MIN, "the weight check");
+  }
+  out->weights_equal = hi == lo;
   role_clock_stop(t->c);
   out->sur = t->sur, t->sur = NULL;
   out->train_loss = t->train_loss, t->train_loss = NULL;

@@ -43,6 +43,7 @@ typedef struct {
   uint64_t samples_pushed, samples_evicted; /* this rank's buffer */
   int64_t batches;
   double train_cpu_s;
+  int weights_equal; /* the training ranks ended with the same weights, bit for bit */
 } train_role_result;
 
 /* Allocate and create the surrogate: OGAS_EINVAL / OGAS_ENOMEM with a
