@@ -37,9 +37,11 @@ int cli_run_study(const study_config *cfg, const cli_study_options *mo,
     int n = study_mpi_session_size();
     if (!mpi_config_parse(cfg->mpi_json, &mc, NULL, 0) &&
         !rank_layout_make(n, &mc, cfg->concurrent_sims, &lay, NULL, 0) && n > 1)
-      fprintf(stderr, "ogas: %d ranks: %d training, breed on rank %d%s, %d simulation (%lld slots)\n",
+      fprintf(stderr, "ogas: %d ranks: %d training, breed on rank %d%s, %d simulation (%lld slots%s)\n",
               n, lay.n_train, lay.breed_rank, lay.breed_rank < lay.n_train ? " (shared)" : "",
-              lay.n_sim, (long long)lay.n_slots);
+              lay.n_sim, (long long)lay.n_slots,
+              lay.n_sim > lay.n_slots ? "; simulation ranks without a slot stay idle: raise "
+                                        "concurrent_sims" : "");
     return study_mpi_session_run(cfg, &smo, opts, out, err, errlen);
   }
 #else

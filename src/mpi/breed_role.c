@@ -501,10 +501,12 @@ int breed_role_load(breed_role *b, const char *dir, int64_t round, char *err, si
         ckpt_get(&r, b->slot_start, K * sizeof(int64_t));
   int64_t jlen = bad ? 0 : ckpt_get_i64(&r, &bad);
   if (!bad && jlen >= 0) {
+    /* Into the (aligned) journal first, which also keeps it going from
+       where it was; then replayed into the fresh sampler. */
     if ((size_t)jlen > (r.len - r.at) / sizeof(int64_t)) bad = 1;
-    else st = journal_replay((const int64_t *)(r.data + r.at), (size_t)jlen, b->sampler, err, errlen);
-    /* Keep the journal going from where it was. */
-    if (!bad && !st) journal_append(&b->journal, r.data + r.at, (size_t)jlen);
+    else journal_append(&b->journal, r.data + r.at, (size_t)jlen);
+    if (!bad && b->journal.failed) st = status_msg(OGAS_ENOMEM, err, errlen, "resume: out of memory");
+    else if (!bad) st = journal_replay(b->journal.words, b->journal.len, b->sampler, err, errlen);
   }
   ckpt_read_close(&r);
   if (bad) return status_msg(OGAS_ECORRUPT, err, errlen, "checkpoint: '%s/breed.bin' does not belong to this study (round %lld)", dir, (long long)round);

@@ -15,6 +15,7 @@ void mpi_config_defaults(mpi_config *c) {
   c->steps_per_message = 8;
   c->window = 4;
   c->timeout_s = 600;
+  c->blas_threads = 1;
   c->diverge_at_step = 0;
   c->kill_rank = -1;
   c->kill_signal = SIGKILL;
@@ -79,7 +80,7 @@ static int get_ids(json_t *obj, const char *key, int64_t *ids, size_t *n, char *
 static int parse(json_t *root, mpi_config *c, char *err, size_t errlen) {
   static const char *const keys[] = {"training_ranks", "breed_rank", "steps_per_message",
                                      "window", "timeout_s", "checkpoint_every",
-                                     "redraw_failed_sims", "faults"};
+                                     "redraw_failed_sims", "blas_threads", "faults"};
   if (!json_is_object(root))
     return status_msg(OGAS_EINVAL, err, errlen, "study config: mpi: expected an object");
   TRY(check_keys(root, "mpi", keys, sizeof keys / sizeof *keys, err, errlen));
@@ -98,6 +99,7 @@ static int parse(json_t *root, mpi_config *c, char *err, size_t errlen) {
   TRY(get_int(root, "mpi", "window", 1, 1 << 16, &c->window, err, errlen));
   TRY(get_int(root, "mpi", "checkpoint_every", 0, INT32_MAX, &c->checkpoint_every, err, errlen));
   TRY(get_int(root, "mpi", "redraw_failed_sims", 0, INT32_MAX, &c->redraw_failed_sims, err, errlen));
+  TRY(get_int(root, "mpi", "blas_threads", 1, 1024, &c->blas_threads, err, errlen));
   v = json_object_get(root, "timeout_s");
   if (v) {
     if (!json_is_number(v) || !(json_number_value(v) > 0) || !isfinite(json_number_value(v)))

@@ -16,6 +16,10 @@
  *   "timeout_s": 600,            a rank that waits this long for a peer ends the
  *                                job with a message naming what it waited for
  *   "checkpoint_every": 0,       generations between study checkpoints (0: none)
+ *   "blas_threads": 1,           OpenBLAS threads of the simulation and training
+ *                                ranks (the breed rank keeps the breeder's own
+ *                                model.blas_threads: OpenBLAS has one count per
+ *                                process)
  *   "redraw_failed_sims": 0,     a simulation that fails to start or stops being
  *                                finite is replaced by a new one from the sampler,
  *                                up to this many times in a study (0: it is only
@@ -52,6 +56,7 @@ typedef struct {
   double timeout_s;
   int64_t checkpoint_every;
   int64_t redraw_failed_sims;
+  int64_t blas_threads;
   int64_t diverge_sims[MPI_CONFIG_MAX_FAULT_SIMS];
   size_t n_diverge;
   int64_t diverge_at_step;

@@ -14,6 +14,7 @@
 #include "mpi/mpi_wait.h"
 #include "mpi/sim_role.h"
 #include "mpi/train_role.h"
+#include "nn/blas_threads.h"
 #include "ogas.h"
 #include "util/status_msg.h"
 
@@ -443,6 +444,8 @@ int study_mpi_run(MPI_Comm comm, const study_config *cfg, const study_mpi_option
   if (x.roles & ROLE_BREED) mine[n_jobs++] = breed;
   if (x.roles & ROLE_SIMULATION) mine[n_jobs++] = sim;
 
+  /* One OpenBLAS count per process: the breeder set its own on the breed rank. */
+  if (!(x.roles & ROLE_BREED)) blas_set_threads((int)x.mc.blas_threads);
   MPI_Barrier(x.comm);
   x.t0 = rank_now();
   pthread_t tid[3];
