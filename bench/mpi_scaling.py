@@ -3,6 +3,7 @@
 per second and where each role's time goes.
 
 Usage: bench/mpi_scaling.py [BUILD_DIR] [REPEATS] [--config FILE] [--sampler NAME]
+                            [--deterministic]
 
 Runs the same study (bench/mpi_scaling.json by default: ks1d, concurrent
 mode) as `ogas run` in one process (study.h, threads) and as
@@ -15,6 +16,11 @@ other jobs slows them alike, and prints medians as a Markdown table:
   streamed/s     time steps the solvers streamed per second
   comm % ...     per role, the share of its wall time spent communicating and
                  waiting (src/mpi/rank_ctx.h defines them), summed over its ranks
+
+With --deterministic every case runs the lockstep mode (one thread in one
+process; over ranks the solvers of the next round overlap the training of
+this one) and the table says whether each result equals the one-process
+result bit for bit.
 
 mpirun runs with --oversubscribe (4 ranks on a 2-core machine) and, as root,
 --allow-run-as-root. OPENBLAS_CORETYPE is reported as found.
@@ -36,6 +42,9 @@ if "--config" in args:
     i = args.index("--config"); config = args[i + 1]; del args[i:i + 2]
 if "--sampler" in args:
     i = args.index("--sampler"); sampler = args[i + 1]; del args[i:i + 2]
+deterministic = "--deterministic" in args
+if deterministic:
+    args.remove("--deterministic")
 build = args[0] if args else os.path.join(here, "..", "build")
 repeats = int(args[1]) if len(args) > 1 else 3
 ogas = os.path.join(build, "ogas")
@@ -50,6 +59,7 @@ cases = [
 ]
 
 base = json.load(open(config))
+base["deterministic"] = deterministic
 tmp = tempfile.mkdtemp(prefix="ogas_mpi_bench_")
 results = {c[0]: [] for c in cases}
 
@@ -69,7 +79,8 @@ def run(case, k):
     r = json.load(open(os.path.join(out, f"result_{sampler}.json")))
     wall = r["time"]["wall_s"]
     row = {"wall": wall, "samples": r["grad_steps"] * cfg["surrogate"]["batch_size"] / wall,
-           "streamed": r["samples_streamed"] / wall, "val": r["validation"]["stats"]["mean"]}
+           "streamed": r["samples_streamed"] / wall, "val": r["validation"]["stats"]["mean"],
+           "bits": (r["train_loss"], r["validation"]["per_sim"], [s["params"] for s in r["sims"]])}
     m = r.get("mpi")
     if m:
         for role in ("simulation", "training", "breed"):
@@ -82,11 +93,14 @@ t0 = time.time()
 for rep in range(repeats):
     for k, case in enumerate(cases):
         results[case[0]].append(run(case, k))
-print(f"study: {os.path.relpath(config)}, sampler {sampler}, {repeats} alternating repeats, medians;"
+print(f"study: {os.path.relpath(config)}, sampler {sampler}, "
+      f"{'deterministic' if deterministic else 'concurrent'} mode, {repeats} alternating repeats, medians;"
       f" {os.cpu_count()} cores, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')},"
       f" {time.time() - t0:.0f} s in all\n")
-print("| layout | wall s | samples/s | streamed/s | sim comm / wait % | train comm / wait % | breed comm / wait % | validation mean |")
-print("|---|---|---|---|---|---|---|---|")
+print("| layout | wall s | samples/s | streamed/s | sim comm / wait % | train comm / wait % | breed comm / wait % | validation mean |"
+      + (" same as 1 process |" if deterministic else ""))
+print("|---|---|---|---|---|---|---|---|" + ("---|" if deterministic else ""))
+first_bits = results[cases[0][0]][0]["bits"]
 ref = None
 for name, _, _ in cases:
     rows = results[name]
@@ -101,6 +115,9 @@ for name, _, _ in cases:
             cell.append("-")
     s = med("samples")
     ref = ref or s
+    same = ""
+    if deterministic:
+        same = " yes |" if all(r["bits"] == first_bits for r in rows) else " no |"
     print(f"| {name} | {med('wall'):.2f} | {s:.0f} ({s / ref:.2f}x) | {med('streamed'):.0f} | "
-          f"{cell[0]} | {cell[1]} | {cell[2]} | {med('val'):.4g} |")
+          f"{cell[0]} | {cell[1]} | {cell[2]} | {med('val'):.4g} |" + same)
 subprocess.run(["rm", "-rf", tmp])
