@@ -70,19 +70,17 @@ enum {
    (naming the key or line/column). OGAS_EINVAL as well for a breed_rank or
    config_rank outside the communicator or an MPI library that is not
    initialised. */
-ogas_status ogas_mpi_create(MPI_Comm comm, int breed_rank, int config_rank,
-                            const char *config_json, unsigned flags, ogas_mpi **out,
-                            char *errbuf, size_t errlen);
+ogas_status ogas_mpi_create(MPI_Comm comm, int breed_rank, int config_rank, const char *config_json,
+                            unsigned flags, ogas_mpi **out, char *errbuf, size_t errlen);
 /* Collective. As ogas_mpi_create, the config read from path on the breed rank
    (the file need not exist elsewhere). */
 ogas_status ogas_mpi_create_from_file(MPI_Comm comm, int breed_rank, const char *path,
-                                      unsigned flags, ogas_mpi **out, char *errbuf,
-                                      size_t errlen);
+                                      unsigned flags, ogas_mpi **out, char *errbuf, size_t errlen);
 /* The same two with a Fortran communicator handle (MPI_Fint), for Fortran
    servers and for Python (mpi4py's comm.py2f()). */
 ogas_status ogas_mpi_create_f(MPI_Fint comm, int breed_rank, int config_rank,
-                              const char *config_json, unsigned flags, ogas_mpi **out,
-                              char *errbuf, size_t errlen);
+                              const char *config_json, unsigned flags, ogas_mpi **out, char *errbuf,
+                              size_t errlen);
 ogas_status ogas_mpi_create_from_file_f(MPI_Fint comm, int breed_rank, const char *path,
                                         unsigned flags, ogas_mpi **out, char *errbuf,
                                         size_t errlen);
@@ -96,7 +94,7 @@ void ogas_mpi_free(ogas_mpi *m);
    call it is the same text on every rank. */
 const char *ogas_mpi_errmsg(const ogas_mpi *m);
 
-int ogas_mpi_rank(const ogas_mpi *m);       /* this rank in the communicator */
+int ogas_mpi_rank(const ogas_mpi *m); /* this rank in the communicator */
 int ogas_mpi_size(const ogas_mpi *m);
 int ogas_mpi_breed_rank(const ogas_mpi *m);
 int ogas_mpi_is_breed_rank(const ogas_mpi *m);
@@ -118,8 +116,8 @@ ogas_breeder *ogas_mpi_breeder(ogas_mpi *m);
    returns for forwarded calls are reported by the next collective call. */
 #define OGAS_MPI_SEND_VALUES 4096
 ogas_status ogas_mpi_record_increments(ogas_mpi *m, const int64_t *sim_ids,
-                                       const int64_t *time_steps, const double *values,
-                                       size_t n, int64_t batch_idx);
+                                       const int64_t *time_steps, const double *values, size_t n,
+                                       int64_t batch_idx);
 
 /* Local. On the breed rank: record the forwarded increments that have
    arrived (without waiting for more); call it now and then (e.g. once per
@@ -143,8 +141,8 @@ ogas_status ogas_mpi_generation_break(ogas_mpi *m, int64_t max_breeding_count,
 /* Collective: rows first_id .. first_id+count-1 of the parameter table on
    every rank (params: count x nb_params, physical units; is_bred: count;
    either may be NULL). OGAS_ERANGE for a range outside 0..nb_sims-1. */
-ogas_status ogas_mpi_get_parameters(ogas_mpi *m, int64_t first_id, int64_t count,
-                                    double *params, int *is_bred);
+ogas_status ogas_mpi_get_parameters(ogas_mpi *m, int64_t first_id, int64_t count, double *params,
+                                    int *is_bred);
 
 /* Collective: rows first_id .. last_id dealt round-robin over the ranks, so
    that each rank launches its own share: rank r gets the ids first_id + r,
@@ -154,8 +152,8 @@ ogas_status ogas_mpi_get_parameters(ogas_mpi *m, int64_t first_id, int64_t count
    when one rank's share does not fit or the range is outside the table
    (first_id > last_id deals nothing). */
 ogas_status ogas_mpi_scatter_parameters(ogas_mpi *m, int64_t first_id, int64_t last_id,
-                                        size_t capacity, int64_t *ids, double *params,
-                                        int *is_bred, size_t *n_out);
+                                        size_t capacity, int64_t *ids, double *params, int *is_bred,
+                                        size_t *n_out);
 
 /* Collective: after the flush, ogas_train_sampler(steps) on the breed rank. */
 ogas_status ogas_mpi_train_sampler(ogas_mpi *m, int64_t steps);

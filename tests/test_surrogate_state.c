@@ -16,10 +16,20 @@
 enum { S = 16, C = 2, P = 3, B = 8 };
 
 static surrogate *make(surrogate_arch arch, int width) {
-  surrogate_config c = {.state_size = S, .channels = C, .nb_params = P, .width = width,
-                        .n_blocks = 2, .arch = arch, .kernel = 3, .max_batch = B, .lr = 1e-2f,
-                        .weight_decay = 0.01f, .grad_clip = 1.0f, .seed = 4,
-                        .lr_decay_steps = 20, .lr_final_fraction = 0.1f};
+  surrogate_config c = {.state_size = S,
+                        .channels = C,
+                        .nb_params = P,
+                        .width = width,
+                        .n_blocks = 2,
+                        .arch = arch,
+                        .kernel = 3,
+                        .max_batch = B,
+                        .lr = 1e-2f,
+                        .weight_decay = 0.01f,
+                        .grad_clip = 1.0f,
+                        .seed = 4,
+                        .lr_decay_steps = 20,
+                        .lr_final_fraction = 0.1f};
   surrogate *s = NULL;
   char err[256];
   CHECK_MSG(surrogate_create(&c, &s, err, sizeof err) == OGAS_OK, "%s", err);
@@ -47,7 +57,8 @@ int main(void) {
       batch(&rng, u, un, z);
       float l1, l2, g1, g2;
       double ps1[B], ps2[B];
-      CHECK(surrogate_train_step(one, u, un, z, NULL, B, STUDY_LOSS_NRMSE, &l1, ps1, &g1) == OGAS_OK);
+      CHECK(surrogate_train_step(one, u, un, z, NULL, B, STUDY_LOSS_NRMSE, &l1, ps1, &g1) ==
+            OGAS_OK);
       CHECK(surrogate_loss_and_grad(two, u, un, z, NULL, B, STUDY_LOSS_NRMSE, &l2, ps2) == OGAS_OK);
       CHECK(surrogate_apply_gradients(two, &g2) == OGAS_OK);
       CHECK(l1 == l2 && g1 == g2 && !memcmp(ps1, ps2, sizeof ps1));
@@ -61,7 +72,8 @@ int main(void) {
     int64_t steps = surrogate_steps(two);
     surrogate_grads(two)[0] = NAN;
     CHECK(surrogate_apply_gradients(two, NULL) == OGAS_ERANGE);
-    CHECK(!memcmp(before, surrogate_params(two), n * sizeof(float)) && surrogate_steps(two) == steps);
+    CHECK(!memcmp(before, surrogate_params(two), n * sizeof(float)) &&
+          surrogate_steps(two) == steps);
     free(before);
 
     /* Save, load into a fresh surrogate, train both on: the same bits. */
@@ -74,8 +86,10 @@ int main(void) {
     for (int step = 0; step < 5; step++) {
       batch(&rng, u, un, z);
       float l1, l2;
-      CHECK(surrogate_train_step(one, u, un, z, NULL, B, STUDY_LOSS_MSE, &l1, NULL, NULL) == OGAS_OK);
-      CHECK(surrogate_train_step(fresh, u, un, z, NULL, B, STUDY_LOSS_MSE, &l2, NULL, NULL) == OGAS_OK);
+      CHECK(surrogate_train_step(one, u, un, z, NULL, B, STUDY_LOSS_MSE, &l1, NULL, NULL) ==
+            OGAS_OK);
+      CHECK(surrogate_train_step(fresh, u, un, z, NULL, B, STUDY_LOSS_MSE, &l2, NULL, NULL) ==
+            OGAS_OK);
       CHECK(l1 == l2);
     }
     CHECK_MSG(!memcmp(surrogate_params(one), surrogate_params(fresh), n * sizeof(float)),

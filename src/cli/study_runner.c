@@ -26,7 +26,8 @@ int cli_run_study(const study_config *cfg, const cli_study_options *mo,
   study_mpi_options smo;
   memset(&smo, 0, sizeof smo);
   if (mo) {
-    if (mo->checkpoint_dir) snprintf(smo.checkpoint_dir, sizeof smo.checkpoint_dir, "%s", mo->checkpoint_dir);
+    if (mo->checkpoint_dir)
+      snprintf(smo.checkpoint_dir, sizeof smo.checkpoint_dir, "%s", mo->checkpoint_dir);
     smo.checkpoint_every = mo->checkpoint_every;
     smo.resume = mo->resume;
   }
@@ -37,11 +38,13 @@ int cli_run_study(const study_config *cfg, const cli_study_options *mo,
     int n = study_mpi_session_size();
     if (!mpi_config_parse(cfg->mpi_json, &mc, NULL, 0) &&
         !rank_layout_make(n, &mc, cfg->concurrent_sims, &lay, NULL, 0) && n > 1)
-      fprintf(stderr, "ogas: %d ranks: %d training, breed on rank %d%s, %d simulation (%lld slots%s)\n",
-              n, lay.n_train, lay.breed_rank, lay.breed_rank < lay.n_train ? " (shared)" : "",
+      fprintf(stderr,
+              "ogas: %d ranks: %d training, breed on rank %d%s, %d simulation (%lld slots%s)\n", n,
+              lay.n_train, lay.breed_rank, lay.breed_rank < lay.n_train ? " (shared)" : "",
               lay.n_sim, (long long)lay.n_slots,
               lay.n_sim > lay.n_slots ? "; simulation ranks without a slot stay idle: raise "
-                                        "concurrent_sims" : "");
+                                        "concurrent_sims"
+                                      : "");
     return study_mpi_session_run(cfg, &smo, opts, out, err, errlen);
   }
 #else

@@ -51,7 +51,7 @@ struct breed_role {
   int64_t *a_ids, *a_ts; /* B */
   double *a_vals;
   int a_got, a_skipped;
-  shard_queue *queues; /* per training rank (concurrent mode) */
+  shard_queue *queues;   /* per training rank (concurrent mode) */
   int64_t final_batches; /* -1 until the root's FINAL */
   /* messages */
   int64_t *fill; /* one fill message per simulation rank */
@@ -205,7 +205,8 @@ static void generation_break(breed_role *b) {
   int64_t max = b->x->cfg->generation_size;
   if (study_sampler_resample(b->sampler, b->next_id - 1, max, &g)) sampler_failed(b);
   if (b->journaling) journal_resample(&b->journal, b->next_id - 1, max);
-  for (int64_t id = g.first_id; id >= 0 && id <= g.last_id; id++) b->row_generation[id] = g.generation;
+  for (int64_t id = g.first_id; id >= 0 && id <= g.last_id; id++)
+    b->row_generation[id] = g.generation;
   b->gens[b->n_gens] = g;
   b->gen_batch[b->n_gens] = b->batches_seen;
   b->n_gens++;
@@ -255,7 +256,8 @@ static void send_status(breed_role *b, int force) {
   rank_wait(b->x, b->c, &b->status_req, NULL, "a status send", 0);
   b->status_msg_buf[0] = b->next_id, b->status_msg_buf[1] = b->sims_finished;
   b->status_msg_buf[2] = (int64_t)b->n_gens;
-  rank_isend(b->x, b->c, b->status_msg_buf, sizeof b->status_msg_buf, 0, TAG_STATUS, &b->status_req);
+  rank_isend(b->x, b->c, b->status_msg_buf, sizeof b->status_msg_buf, 0, TAG_STATUS,
+             &b->status_req);
 }
 
 /* ---- deterministic rounds --------------------------------------------------- */
@@ -279,7 +281,9 @@ static void send_fills(breed_role *b, int64_t round) {
   }
   for (int i = 0; i < n_sim; i++) {
     int64_t *m = b->fill + (size_t)i * b->fill_words;
-    if (m[1]) rank_send(x, b->c, m, (2 + (size_t)m[1] * E) * sizeof(int64_t), x->lay.first_sim + i, TAG_FILL);
+    if (m[1])
+      rank_send(x, b->c, m, (2 + (size_t)m[1] * E) * sizeof(int64_t), x->lay.first_sim + i,
+                TAG_FILL);
   }
 }
 
@@ -290,7 +294,9 @@ static int take_round_batches(breed_role *b, int64_t round) {
     rank_recv(x, b->c, 0, TAG_SHARD, &b->rbuf, &b->rcap, NULL, "the losses of a batch");
     int64_t *m = b->rbuf;
     if (m[0] == SHARD_ROUND_DONE) {
-      if (m[1] != round) rank_fatal(x, "protocol: end of round %lld in round %lld", (long long)m[1], (long long)round);
+      if (m[1] != round)
+        rank_fatal(x, "protocol: end of round %lld in round %lld", (long long)m[1],
+                   (long long)round);
       return 0;
     }
     if (m[0] == SHARD_FINAL) return 1;
@@ -299,7 +305,9 @@ static int take_round_batches(breed_role *b, int64_t round) {
     for (int t = 1; t < x->lay.n_train; t++) {
       rank_recv(x, b->c, t, TAG_SHARD, &b->rbuf, &b->rcap, NULL, "the losses of a batch");
       m = b->rbuf;
-      if (m[0] != SHARD_BATCH || m[1] != batch) rank_fatal(x, "protocol: shards of batches %lld and %lld", (long long)batch, (long long)m[1]);
+      if (m[0] != SHARD_BATCH || m[1] != batch)
+        rank_fatal(x, "protocol: shards of batches %lld and %lld", (long long)batch,
+                   (long long)m[1]);
       take_shard(b, m);
     }
     b->a_got = 0;
@@ -320,8 +328,11 @@ static void run_rounds(breed_role *b) {
       rank_recv(x, b->c, x->lay.first_sim + i, TAG_SUMMARY, &b->rbuf, &b->rcap, NULL,
                 "the summary of a round");
       const int64_t *m = b->rbuf;
-      if (m[0] != round) rank_fatal(x, "protocol: summary of round %lld in round %lld", (long long)m[0], (long long)round);
-      for (int64_t e = 0; e < m[2]; e++) simulation_ended(b, m[3 + 3 * e], m[4 + 3 * e], m[5 + 3 * e]);
+      if (m[0] != round)
+        rank_fatal(x, "protocol: summary of round %lld in round %lld", (long long)m[0],
+                   (long long)round);
+      for (int64_t e = 0; e < m[2]; e++)
+        simulation_ended(b, m[3 + 3 * e], m[4 + 3 * e], m[5 + 3 * e]);
       if (m[1]) b->sim_done[i] = 1, n_active--;
     }
     final = take_round_batches(b, round);
@@ -334,8 +345,10 @@ static void run_rounds(breed_role *b) {
         checkpoint_folder(x->opt.checkpoint_dir, round, dir, sizeof dir);
         ack[2] = ckpt_make_dir(dir, err, sizeof err);
         if (!ack[2]) ack[2] = breed_role_save(b, dir, round, err, sizeof err);
-        if (ack[2]) fprintf(stderr, "ogas: rank %d (breed): %s\n", x->rank, err);
-        else b->gens_at_checkpoint = (int64_t)b->n_gens;
+        if (ack[2])
+          fprintf(stderr, "ogas: rank %d (breed): %s\n", x->rank, err);
+        else
+          b->gens_at_checkpoint = (int64_t)b->n_gens;
       }
       ack[3] = (int64_t)b->n_gens;
       rank_send(x, b->c, ack, sizeof ack, 0, TAG_ACK);
@@ -420,8 +433,10 @@ static void run_free(breed_role *b) {
 
 void breed_role_run(breed_role *b, breed_role_result *out) {
   role_clock_start(b->c);
-  if (b->x->cfg->deterministic) run_rounds(b);
-  else run_free(b);
+  if (b->x->cfg->deterministic)
+    run_rounds(b);
+  else
+    run_free(b);
   send_status(b, 1);
   rank_wait(b->x, b->c, &b->status_req, NULL, "a status send", 0);
   role_clock_stop(b->c);
@@ -438,7 +453,9 @@ void breed_role_run(breed_role *b, breed_role_result *out) {
 
 int breed_role_save(breed_role *b, const char *dir, int64_t round, char *err, size_t errlen) {
   rank_ctx *x = b->x;
-  if (b->journal.failed) return status_msg(OGAS_ENOMEM, err, errlen, "checkpoint: out of memory for the sampler journal");
+  if (b->journal.failed)
+    return status_msg(OGAS_ENOMEM, err, errlen,
+                      "checkpoint: out of memory for the sampler journal");
   int ogas = x->cfg->sampler == STUDY_SAMPLER_OGAS;
   if (ogas) {
     char path[1200];
@@ -451,9 +468,21 @@ int breed_role_save(breed_role *b, const char *dir, int64_t round, char *err, si
   int st = ckpt_write_open(&w, dir, "breed.bin", err, errlen);
   if (st) return st;
   size_t N = (size_t)b->n_rows, P = b->P, K = (size_t)b->K;
-  int64_t head[] = {round, b->n_rows, b->K, (int64_t)P, b->sims_failed, b->redraws, b->next_id,
-                    b->budget_end, b->sims_finished, b->finished_since_break, b->batches_seen,
-                    b->active, b->break_pending, (int64_t)b->n_gens, b->gens_at_checkpoint};
+  int64_t head[] = {round,
+                    b->n_rows,
+                    b->K,
+                    (int64_t)P,
+                    b->sims_failed,
+                    b->redraws,
+                    b->next_id,
+                    b->budget_end,
+                    b->sims_finished,
+                    b->finished_since_break,
+                    b->batches_seen,
+                    b->active,
+                    b->break_pending,
+                    (int64_t)b->n_gens,
+                    b->gens_at_checkpoint};
   ckpt_put(&w, head, sizeof head);
   ckpt_put(&w, b->params, N * P * sizeof(double));
   ckpt_put(&w, b->is_bred, N * sizeof(int));
@@ -478,8 +507,8 @@ int breed_role_load(breed_role *b, const char *dir, int64_t round, char *err, si
   size_t N = (size_t)b->n_rows, P = b->P, K = (size_t)b->K;
   int64_t head[15];
   int bad = ckpt_get(&r, head, sizeof head);
-  if (!bad && (head[0] != round || head[1] != b->n_rows || head[2] != b->K || head[3] != (int64_t)P ||
-               head[13] < 0 || head[13] > 1 << 30))
+  if (!bad && (head[0] != round || head[1] != b->n_rows || head[2] != b->K ||
+               head[3] != (int64_t)P || head[13] < 0 || head[13] > 1 << 30))
     bad = 1;
   if (!bad) {
     b->sims_failed = head[4], b->redraws = head[5], b->next_id = head[6], b->budget_end = head[7];
@@ -497,23 +526,32 @@ int breed_role_load(breed_role *b, const char *dir, int64_t round, char *err, si
         ckpt_get(&r, b->row_generation, N * sizeof(int64_t)) ||
         ckpt_get(&r, b->gens, b->n_gens * sizeof *b->gens) ||
         ckpt_get(&r, b->gen_batch, b->n_gens * sizeof(int64_t)) ||
-        ckpt_get(&r, b->slot_state, K * sizeof(int)) || ckpt_get(&r, b->slot_id, K * sizeof(int64_t)) ||
+        ckpt_get(&r, b->slot_state, K * sizeof(int)) ||
+        ckpt_get(&r, b->slot_id, K * sizeof(int64_t)) ||
         ckpt_get(&r, b->slot_start, K * sizeof(int64_t));
   int64_t jlen = bad ? 0 : ckpt_get_i64(&r, &bad);
   if (!bad && jlen >= 0) {
     /* Into the (aligned) journal first, which also keeps it going from
        where it was; then replayed into the fresh sampler. */
-    if ((size_t)jlen > (r.len - r.at) / sizeof(int64_t)) bad = 1;
-    else journal_append(&b->journal, r.data + r.at, (size_t)jlen);
-    if (!bad && b->journal.failed) st = status_msg(OGAS_ENOMEM, err, errlen, "resume: out of memory");
-    else if (!bad) st = journal_replay(b->journal.words, b->journal.len, b->sampler, err, errlen);
+    if ((size_t)jlen > (r.len - r.at) / sizeof(int64_t))
+      bad = 1;
+    else
+      journal_append(&b->journal, r.data + r.at, (size_t)jlen);
+    if (!bad && b->journal.failed)
+      st = status_msg(OGAS_ENOMEM, err, errlen, "resume: out of memory");
+    else if (!bad)
+      st = journal_replay(b->journal.words, b->journal.len, b->sampler, err, errlen);
   }
   ckpt_read_close(&r);
-  if (bad) return status_msg(OGAS_ECORRUPT, err, errlen, "checkpoint: '%s/breed.bin' does not belong to this study (round %lld)", dir, (long long)round);
+  if (bad)
+    return status_msg(OGAS_ECORRUPT, err, errlen,
+                      "checkpoint: '%s/breed.bin' does not belong to this study (round %lld)", dir,
+                      (long long)round);
   if (st) return st;
   if (jlen < 0) {
     if (x->cfg->sampler != STUDY_SAMPLER_OGAS)
-      return status_msg(OGAS_ECORRUPT, err, errlen, "checkpoint: '%s' was written for the ogas sampler", dir);
+      return status_msg(OGAS_ECORRUPT, err, errlen,
+                        "checkpoint: '%s' was written for the ogas sampler", dir);
     char path[1200];
     snprintf(path, sizeof path, "%s/breeder.ogas", dir);
     ogas_breeder *br = study_sampler_breeder(b->sampler);
@@ -527,7 +565,8 @@ int breed_role_load(breed_role *b, const char *dir, int64_t round, char *err, si
     rs->state = b->slot_state[k];
     rs->id = b->slot_id[k];
     rs->steps_done = rs->state == SLOT_ACTIVE ? round - b->slot_start[k] + 1 : 0;
-    if (rs->state == SLOT_ACTIVE) memcpy(b->resume_params + k * P, b->params + (size_t)rs->id * P, P * sizeof(double));
+    if (rs->state == SLOT_ACTIVE)
+      memcpy(b->resume_params + k * P, b->params + (size_t)rs->id * P, P * sizeof(double));
   }
   return OGAS_OK;
 }

@@ -42,7 +42,7 @@ enum { KIND_DATA = 0, KIND_FLUSH = 1 };
 enum { HEADER_WORDS = 2, CALL_WORDS = 3 };
 
 typedef struct {
-  int64_t *words; /* header + call blocks (values stored as their bit patterns) */
+  int64_t *words;  /* header + call blocks (values stored as their bit patterns) */
   size_t cap, len; /* in 8-byte words */
   size_t n_values;
   MPI_Request req;
@@ -144,8 +144,8 @@ static void post_send(ogas_mpi *m, send_buffer *sb, int kind) {
 }
 
 /* Append one call block to a buffer; 0, or -1 when it cannot grow. */
-static int append_call(send_buffer *sb, const int64_t *ids, const int64_t *ts,
-                       const double *values, size_t n, int64_t batch_idx) {
+static int append_call(send_buffer *sb, const int64_t *ids, const int64_t *ts, const double *values,
+                       size_t n, int64_t batch_idx) {
   size_t words = CALL_WORDS + n * (ts ? 3 : 2);
   if (reserve_words(sb, words + (sb->len ? 0 : HEADER_WORDS))) return -1;
   if (sb->len == 0) sb->words[0] = KIND_DATA, sb->words[1] = 0, sb->len = HEADER_WORDS;
@@ -357,8 +357,9 @@ static ogas_status create_common(MPI_Comm comm, int breed_rank, int config_rank,
   }
   if (!path && (config_rank < OGAS_MPI_EVERY_RANK || config_rank >= size)) {
     if (errbuf && errlen)
-      snprintf(errbuf, errlen, "ogas_mpi_create: config_rank %d is outside 0..%d (or -1: every rank)",
-               config_rank, size - 1);
+      snprintf(errbuf, errlen,
+               "ogas_mpi_create: config_rank %d is outside 0..%d (or -1: every rank)", config_rank,
+               size - 1);
     return OGAS_EINVAL;
   }
   ogas_mpi *m = calloc(1, sizeof *m);
@@ -437,23 +438,21 @@ static ogas_status create_common(MPI_Comm comm, int breed_rank, int config_rank,
   return OGAS_OK;
 }
 
-ogas_status ogas_mpi_create(MPI_Comm comm, int breed_rank, int config_rank,
-                            const char *config_json, unsigned flags, ogas_mpi **out,
-                            char *errbuf, size_t errlen) {
+ogas_status ogas_mpi_create(MPI_Comm comm, int breed_rank, int config_rank, const char *config_json,
+                            unsigned flags, ogas_mpi **out, char *errbuf, size_t errlen) {
   return create_common(comm, breed_rank, config_rank, config_json, NULL, flags, out, errbuf,
                        errlen);
 }
 
 ogas_status ogas_mpi_create_from_file(MPI_Comm comm, int breed_rank, const char *path,
-                                      unsigned flags, ogas_mpi **out, char *errbuf,
-                                      size_t errlen) {
+                                      unsigned flags, ogas_mpi **out, char *errbuf, size_t errlen) {
   /* A NULL path on the breed rank becomes the breeder's own error there. */
   return create_common(comm, breed_rank, 0, NULL, path ? path : "", flags, out, errbuf, errlen);
 }
 
 ogas_status ogas_mpi_create_f(MPI_Fint comm, int breed_rank, int config_rank,
-                              const char *config_json, unsigned flags, ogas_mpi **out,
-                              char *errbuf, size_t errlen) {
+                              const char *config_json, unsigned flags, ogas_mpi **out, char *errbuf,
+                              size_t errlen) {
   return ogas_mpi_create(MPI_Comm_f2c(comm), breed_rank, config_rank, config_json, flags, out,
                          errbuf, errlen);
 }
@@ -470,8 +469,10 @@ void ogas_mpi_free(ogas_mpi *m) {
   /* Deliver what is in flight (the breeder is freed anyway), then release. */
   collective_flush(m);
   reply r;
-  if (m->rank == m->breed) take_latched(m, &r);
-  else memset(&r, 0, sizeof r);
+  if (m->rank == m->breed)
+    take_latched(m, &r);
+  else
+    memset(&r, 0, sizeof r);
   collective_reply(m, &r);
   ogas_breeder_free(m->breeder);
   for (size_t i = 0; i < m->n_bufs; i++) free(m->bufs[i].words);
@@ -503,8 +504,8 @@ ogas_breeder *ogas_mpi_breeder(ogas_mpi *m) { return m ? m->breeder : NULL; }
 /* ---- local calls ---------------------------------------------------------- */
 
 ogas_status ogas_mpi_record_increments(ogas_mpi *m, const int64_t *sim_ids,
-                                       const int64_t *time_steps, const double *values,
-                                       size_t n, int64_t batch_idx) {
+                                       const int64_t *time_steps, const double *values, size_t n,
+                                       int64_t batch_idx) {
   if (!m) return OGAS_EINVAL;
   if (n && (!sim_ids || !values))
     return set_err(m, OGAS_EINVAL,
@@ -536,8 +537,10 @@ ogas_status ogas_mpi_record_increments(ogas_mpi *m, const int64_t *sim_ids,
 
 ogas_status ogas_mpi_progress(ogas_mpi *m) {
   if (!m) return OGAS_EINVAL;
-  if (m->rank == m->breed) drain_arrived(m);
-  else reap_sends(m);
+  if (m->rank == m->breed)
+    drain_arrived(m);
+  else
+    reap_sends(m);
   return OGAS_OK;
 }
 
@@ -580,8 +583,8 @@ ogas_status ogas_mpi_generation_break(ogas_mpi *m, int64_t max_breeding_count,
 static ogas_status read_rows(ogas_mpi *m, int64_t first, int64_t count, double *params,
                              int *is_bred) {
   for (int64_t i = 0; i < count; i++) {
-    ogas_status st = ogas_get_parameters(m->breeder, first + i, params + (size_t)i * m->nb_params,
-                                         is_bred + i);
+    ogas_status st =
+        ogas_get_parameters(m->breeder, first + i, params + (size_t)i * m->nb_params, is_bred + i);
     if (st) return st;
   }
   return OGAS_OK;
@@ -591,8 +594,8 @@ static int range_ok(const ogas_mpi *m, int64_t first, int64_t count) {
   return count >= 0 && first >= 0 && first <= m->nb_sims && count <= m->nb_sims - first;
 }
 
-ogas_status ogas_mpi_get_parameters(ogas_mpi *m, int64_t first_id, int64_t count,
-                                    double *params, int *is_bred) {
+ogas_status ogas_mpi_get_parameters(ogas_mpi *m, int64_t first_id, int64_t count, double *params,
+                                    int *is_bred) {
   if (!m) return OGAS_EINVAL;
   collective_flush(m);
   size_t P = m->nb_params, rows = range_ok(m, first_id, count) ? (size_t)count : 0;
@@ -611,7 +614,8 @@ ogas_status ogas_mpi_get_parameters(ogas_mpi *m, int64_t first_id, int64_t count
                (long long)first_id, (long long)(first_id + count - 1), (long long)(m->nb_sims - 1));
     } else if (!all_ok) {
       r.status = OGAS_ENOMEM;
-      snprintf(r.msg, sizeof r.msg, "ogas_mpi_get_parameters: out of memory (on at least one rank)");
+      snprintf(r.msg, sizeof r.msg,
+               "ogas_mpi_get_parameters: out of memory (on at least one rank)");
     } else if (rows) {
       reply_breeder_status(m, &r, read_rows(m, first_id, count, buf, bred));
       for (size_t i = 0; i < rows; i++) buf[rows * P + i] = bred[i];
@@ -629,8 +633,8 @@ ogas_status ogas_mpi_get_parameters(ogas_mpi *m, int64_t first_id, int64_t count
 }
 
 ogas_status ogas_mpi_scatter_parameters(ogas_mpi *m, int64_t first_id, int64_t last_id,
-                                        size_t capacity, int64_t *ids, double *params,
-                                        int *is_bred, size_t *n_out) {
+                                        size_t capacity, int64_t *ids, double *params, int *is_bred,
+                                        size_t *n_out) {
   if (!m) return OGAS_EINVAL;
   if (n_out) *n_out = 0;
   collective_flush(m);
@@ -753,7 +757,8 @@ ogas_status ogas_mpi_get_stats(ogas_mpi *m, ogas_stats *out) {
   memset(&s, 0, sizeof s);
   reply r;
   memset(&r, 0, sizeof r);
-  if (m->rank == m->breed && !take_latched(m, &r)) reply_breeder_status(m, &r, ogas_get_stats(m->breeder, &s));
+  if (m->rank == m->breed && !take_latched(m, &r))
+    reply_breeder_status(m, &r, ogas_get_stats(m->breeder, &s));
   ogas_status st = collective_reply(m, &r);
   if (!st) {
     MPI_Bcast(&s, (int)sizeof s, MPI_BYTE, m->breed, m->comm);

@@ -35,10 +35,10 @@ int checkpoint_commit(const char *base, int64_t round, int64_t previous_round, i
   char hash[32], folder[64];
   snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash);
   snprintf(folder, sizeof folder, "round-%lld", (long long)round);
-  json_t *o = json_pack("{s:s, s:I, s:s, s:i, s:s, s:I, s:I}", "format", "ogas study checkpoint 1",
-                        "round", (json_int_t)round, "folder", folder, "training_ranks", n_train,
-                        "config_hash", hash, "batches", (json_int_t)batches, "generations",
-                        (json_int_t)generations);
+  json_t *o =
+      json_pack("{s:s, s:I, s:s, s:i, s:s, s:I, s:I}", "format", "ogas study checkpoint 1", "round",
+                (json_int_t)round, "folder", folder, "training_ranks", n_train, "config_hash", hash,
+                "batches", (json_int_t)batches, "generations", (json_int_t)generations);
   char *text = o ? json_dumps(o, JSON_INDENT(1)) : NULL;
   json_decref(o);
   if (!text) return status_msg(OGAS_ENOMEM, err, errlen, "checkpoint: out of memory");
@@ -53,7 +53,8 @@ int checkpoint_commit(const char *base, int64_t round, int64_t previous_round, i
   if (!ok || rename(tmp, path)) {
     int e = errno;
     unlink(tmp);
-    return status_msg(OGAS_EIO, err, errlen, "checkpoint: cannot write '%s': %s", path, strerror(e));
+    return status_msg(OGAS_EIO, err, errlen, "checkpoint: cannot write '%s': %s", path,
+                      strerror(e));
   }
   if (previous_round >= 0 && previous_round != round) {
     char dir[1200], file[1400];
@@ -93,11 +94,13 @@ int checkpoint_read(const char *base, int n_train, uint64_t config_hash, int64_t
   else if (strcmp(hash, want))
     st = status_msg(OGAS_EINVAL, err, errlen,
                     "resume: the checkpoint in '%s' was written by another study config (or "
-                    "another sampler or seed)", base);
+                    "another sampler or seed)",
+                    base);
   else if (t != n_train)
     st = status_msg(OGAS_EINVAL, err, errlen,
                     "resume: the checkpoint in '%s' has %d training ranks, this run has %d (the "
-                    "simulation ranks may change, the training ranks may not)", base, t, n_train);
+                    "simulation ranks may change, the training ranks may not)",
+                    base, t, n_train);
   if (!st) *round = (int64_t)r;
   json_decref(o);
   return st;

@@ -24,7 +24,8 @@ int ckpt_make_dir(const char *dir, char *err, size_t errlen) {
     if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return OGAS_OK;
     return status_msg(OGAS_EIO, err, errlen, "checkpoint: '%s' exists and is not a folder", dir);
   }
-  return status_msg(OGAS_EIO, err, errlen, "checkpoint: cannot create '%s': %s", dir, strerror(errno));
+  return status_msg(OGAS_EIO, err, errlen, "checkpoint: cannot create '%s': %s", dir,
+                    strerror(errno));
 }
 
 int ckpt_write_open(ckpt_writer *w, const char *dir, const char *name, char *err, size_t errlen) {

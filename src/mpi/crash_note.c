@@ -32,7 +32,8 @@ static void on_term(int sig) {
   char msg[1600];
   size_t at = 0, cap = sizeof msg;
   at = put_str(msg, at, cap, prefix);
-  at = put_str(msg, at, cap, ": stopped by the MPI launcher (another rank ended or the job was cancelled)");
+  at = put_str(msg, at, cap,
+               ": stopped by the MPI launcher (another rank ended or the job was cancelled)");
   int64_t r = atomic_load(&note_round), b = atomic_load(&note_batches);
   if (r >= 0) at = put_str(msg, at, cap, " at round "), at = put_int(msg, at, cap, r);
   if (b >= 0) {

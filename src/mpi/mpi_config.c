@@ -64,7 +64,8 @@ static int get_ids(json_t *obj, const char *key, int64_t *ids, size_t *n, char *
   json_array_foreach(v, i, e) {
     if (!json_is_integer(e) || json_integer_value(e) < 0)
       return status_msg(OGAS_EINVAL, err, errlen,
-                        "study config: mpi.faults.%s[%zu]: expected a simulation id (>= 0)", key, i);
+                        "study config: mpi.faults.%s[%zu]: expected a simulation id (>= 0)", key,
+                        i);
     ids[i] = (int64_t)json_integer_value(e);
   }
   *n = json_array_size(v);
@@ -78,9 +79,9 @@ static int get_ids(json_t *obj, const char *key, int64_t *ids, size_t *n, char *
   } while (0)
 
 static int parse(json_t *root, mpi_config *c, char *err, size_t errlen) {
-  static const char *const keys[] = {"training_ranks", "breed_rank", "steps_per_message",
-                                     "window", "timeout_s", "checkpoint_every",
-                                     "redraw_failed_sims", "blas_threads", "faults"};
+  static const char *const keys[] = {
+      "training_ranks",   "breed_rank",         "steps_per_message", "window", "timeout_s",
+      "checkpoint_every", "redraw_failed_sims", "blas_threads",      "faults"};
   if (!json_is_object(root))
     return status_msg(OGAS_EINVAL, err, errlen, "study config: mpi: expected an object");
   TRY(check_keys(root, "mpi", keys, sizeof keys / sizeof *keys, err, errlen));
@@ -88,9 +89,12 @@ static int parse(json_t *root, mpi_config *c, char *err, size_t errlen) {
   json_t *v = json_object_get(root, "breed_rank");
   if (v) {
     const char *s = json_is_string(v) ? json_string_value(v) : "";
-    if (!strcmp(s, "auto")) c->breed = BREED_PLACEMENT_AUTO;
-    else if (!strcmp(s, "own")) c->breed = BREED_PLACEMENT_OWN;
-    else if (!strcmp(s, "shared")) c->breed = BREED_PLACEMENT_SHARED;
+    if (!strcmp(s, "auto"))
+      c->breed = BREED_PLACEMENT_AUTO;
+    else if (!strcmp(s, "own"))
+      c->breed = BREED_PLACEMENT_OWN;
+    else if (!strcmp(s, "shared"))
+      c->breed = BREED_PLACEMENT_SHARED;
     else
       return status_msg(OGAS_EINVAL, err, errlen,
                         "study config: mpi.breed_rank: expected \"auto\", \"own\" or \"shared\"");
@@ -98,7 +102,8 @@ static int parse(json_t *root, mpi_config *c, char *err, size_t errlen) {
   TRY(get_int(root, "mpi", "steps_per_message", 1, 1 << 20, &c->steps_per_message, err, errlen));
   TRY(get_int(root, "mpi", "window", 1, 1 << 16, &c->window, err, errlen));
   TRY(get_int(root, "mpi", "checkpoint_every", 0, INT32_MAX, &c->checkpoint_every, err, errlen));
-  TRY(get_int(root, "mpi", "redraw_failed_sims", 0, INT32_MAX, &c->redraw_failed_sims, err, errlen));
+  TRY(get_int(root, "mpi", "redraw_failed_sims", 0, INT32_MAX, &c->redraw_failed_sims, err,
+              errlen));
   TRY(get_int(root, "mpi", "blas_threads", 1, 1024, &c->blas_threads, err, errlen));
   v = json_object_get(root, "timeout_s");
   if (v) {
@@ -110,20 +115,23 @@ static int parse(json_t *root, mpi_config *c, char *err, size_t errlen) {
   json_t *f = json_object_get(root, "faults");
   if (f) {
     static const char *const fkeys[] = {"diverge_sims", "diverge_at_step", "fail_start_sims",
-                                        "kill_rank", "kill_after", "kill_signal"};
+                                        "kill_rank",    "kill_after",      "kill_signal"};
     if (!json_is_object(f))
       return status_msg(OGAS_EINVAL, err, errlen, "study config: mpi.faults: expected an object");
     TRY(check_keys(f, "mpi.faults", fkeys, sizeof fkeys / sizeof *fkeys, err, errlen));
     TRY(get_ids(f, "diverge_sims", c->diverge_sims, &c->n_diverge, err, errlen));
     TRY(get_ids(f, "fail_start_sims", c->fail_start_sims, &c->n_fail_start, err, errlen));
-    TRY(get_int(f, "mpi.faults", "diverge_at_step", 0, INT32_MAX, &c->diverge_at_step, err, errlen));
+    TRY(get_int(f, "mpi.faults", "diverge_at_step", 0, INT32_MAX, &c->diverge_at_step, err,
+                errlen));
     TRY(get_int(f, "mpi.faults", "kill_rank", -1, 1 << 20, &c->kill_rank, err, errlen));
     TRY(get_int(f, "mpi.faults", "kill_after", 0, INT64_MAX, &c->kill_after, err, errlen));
     json_t *sig = json_object_get(f, "kill_signal");
     if (sig) {
       const char *s = json_is_string(sig) ? json_string_value(sig) : "";
-      if (!strcmp(s, "KILL")) c->kill_signal = SIGKILL;
-      else if (!strcmp(s, "STOP")) c->kill_signal = SIGSTOP;
+      if (!strcmp(s, "KILL"))
+        c->kill_signal = SIGKILL;
+      else if (!strcmp(s, "STOP"))
+        c->kill_signal = SIGSTOP;
       else
         return status_msg(OGAS_EINVAL, err, errlen,
                           "study config: mpi.faults.kill_signal: expected \"KILL\" or \"STOP\"");

@@ -31,8 +31,8 @@ void rank_fatal(const rank_ctx *x, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "ogas: rank %d (%s): %s\n", x->rank, rank_roles_name(x->roles, roles, sizeof roles),
-          msg);
+  fprintf(stderr, "ogas: rank %d (%s): %s\n", x->rank,
+          rank_roles_name(x->roles, roles, sizeof roles), msg);
   fflush(stderr);
   MPI_Abort(MPI_COMM_WORLD, 1);
   abort(); /* not reached */
@@ -54,15 +54,17 @@ static void back_off(int *spins) {
 static void timed_out(const rank_ctx *x, double waited, const char *what, int peer) {
   char roles[64];
   if (peer >= 0 && peer < x->lay.n_ranks)
-    rank_fatal(x, "waited %.0f s for %s from rank %d (%s) (mpi.timeout_s): that rank is stuck or "
+    rank_fatal(x,
+               "waited %.0f s for %s from rank %d (%s) (mpi.timeout_s): that rank is stuck or "
                "gone; ending the job",
-               waited, what, peer, rank_roles_name(rank_layout_roles(&x->lay, peer), roles, sizeof roles));
+               waited, what, peer,
+               rank_roles_name(rank_layout_roles(&x->lay, peer), roles, sizeof roles));
   rank_fatal(x, "waited %.0f s for %s (mpi.timeout_s): a peer is stuck or gone; ending the job",
              waited, what);
 }
 
-void rank_wait(const rank_ctx *x, role_clock *c, MPI_Request *req, MPI_Status *st,
-               const char *what, int peer) {
+void rank_wait(const rank_ctx *x, role_clock *c, MPI_Request *req, MPI_Status *st, const char *what,
+               int peer) {
   int done = 0, spins = 0;
   MPI_Test(req, &done, st ? st : MPI_STATUS_IGNORE);
   if (done) return;
@@ -70,7 +72,8 @@ void rank_wait(const rank_ctx *x, role_clock *c, MPI_Request *req, MPI_Status *s
   while (!done) {
     back_off(&spins);
     MPI_Test(req, &done, st ? st : MPI_STATUS_IGNORE);
-    if (!done && (spins & 63) == 0 && rank_now() > deadline) timed_out(x, rank_now() - t0, what, peer);
+    if (!done && (spins & 63) == 0 && rank_now() > deadline)
+      timed_out(x, rank_now() - t0, what, peer);
   }
   c->wait += rank_now() - t0;
 }

@@ -30,8 +30,8 @@ _Noreturn void rank_fatal(const rank_ctx *x, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Wait for a request (peer: the rank it concerns, for the timeout message). */
-void rank_wait(const rank_ctx *x, role_clock *c, MPI_Request *req, MPI_Status *st,
-               const char *what, int peer);
+void rank_wait(const rank_ctx *x, role_clock *c, MPI_Request *req, MPI_Status *st, const char *what,
+               int peer);
 /* Wait until a message (source may be MPI_ANY_SOURCE, tag) has arrived. */
 void rank_probe(const rank_ctx *x, role_clock *c, int source, int tag, MPI_Status *st,
                 const char *what);

@@ -23,16 +23,16 @@
 
 /* Message tags on the study's communicator, named by their direction. */
 enum {
-  TAG_FILL = 7201,    /* breed -> simulation: ids for free slots (deterministic) */
-  TAG_SUMMARY,        /* simulation -> breed: simulations that ended in a round */
-  TAG_CLAIM,          /* simulation -> breed: a slot is free (concurrent) */
-  TAG_START,          /* breed -> simulation: its new simulation (concurrent) */
-  TAG_PACKET,         /* simulation -> training: time steps */
-  TAG_CREDIT,         /* training -> simulation: packets consumed (back-pressure) */
-  TAG_SHARD,          /* training -> breed: per-sample losses of a batch, round ends */
-  TAG_ACK,            /* breed -> training root: a round is recorded (checkpoints) */
-  TAG_STATUS,         /* breed -> training root: progress counters */
-  TAG_CKPT            /* breed -> simulation: checkpoint at the end of a round */
+  TAG_FILL = 7201, /* breed -> simulation: ids for free slots (deterministic) */
+  TAG_SUMMARY,     /* simulation -> breed: simulations that ended in a round */
+  TAG_CLAIM,       /* simulation -> breed: a slot is free (concurrent) */
+  TAG_START,       /* breed -> simulation: its new simulation (concurrent) */
+  TAG_PACKET,      /* simulation -> training: time steps */
+  TAG_CREDIT,      /* training -> simulation: packets consumed (back-pressure) */
+  TAG_SHARD,       /* training -> breed: per-sample losses of a batch, round ends */
+  TAG_ACK,         /* breed -> training root: a round is recorded (checkpoints) */
+  TAG_STATUS,      /* breed -> training root: progress counters */
+  TAG_CKPT         /* breed -> simulation: checkpoint at the end of a round */
 };
 
 typedef struct {

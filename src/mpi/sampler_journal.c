@@ -87,7 +87,10 @@ int journal_replay(const int64_t *words, size_t len, study_sampler *s, char *err
     }
   }
   free(values);
-  if (st) return status_msg(st, err, errlen, "resume: replaying the sampler: %s", study_sampler_errmsg(s));
-  if (at != len) return status_msg(OGAS_ECORRUPT, err, errlen, "resume: the sampler journal is damaged");
+  if (st)
+    return status_msg(st, err, errlen, "resume: replaying the sampler: %s",
+                      study_sampler_errmsg(s));
+  if (at != len)
+    return status_msg(OGAS_ECORRUPT, err, errlen, "resume: the sampler journal is damaged");
   return OGAS_OK;
 }

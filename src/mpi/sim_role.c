@@ -38,7 +38,7 @@ typedef struct {
   role_clock *c;
   slot *slots;
   int64_t n_slots;
-  outbox *out; /* per training rank */
+  outbox *out;      /* per training rank */
   int64_t *summary; /* ended simulations of a round: (slot, id, status) */
   size_t n_ended;
   void *rbuf;
@@ -59,7 +59,8 @@ static packet *current_packet(sim_rank *s, int t) { return &s->out[t].ring[s->ou
 static void take_credit(sim_rank *s, int t) {
   outbox *o = &s->out[t];
   while (o->credits <= 0) {
-    rank_recv(s->x, s->c, t, TAG_CREDIT, &s->rbuf, &s->rcap, NULL, "a credit (the training rank "
+    rank_recv(s->x, s->c, t, TAG_CREDIT, &s->rbuf, &s->rcap, NULL,
+              "a credit (the training rank "
               "taking a packet)");
     int64_t n;
     memcpy(&n, s->rbuf, sizeof n);
@@ -96,8 +97,8 @@ static void add_record(sim_rank *s, slot *sl, int kind, int64_t round, const flo
     if (s->x->cfg->deterministic) rank_fatal(s->x, "protocol: a round's packet overflowed");
     flush_packet(s, t, round, 0);
   }
-  packet_add(current_packet(s, t), kind, sl->k, sl->id, kind == PACKET_START ? sl->step : sl->step - 1,
-             sl->z, state);
+  packet_add(current_packet(s, t), kind, sl->k, sl->id,
+             kind == PACKET_START ? sl->step : sl->step - 1, sl->z, state);
 }
 
 static int finite_state(const float *u, size_t n) {
@@ -112,7 +113,9 @@ static void report_failure(const sim_rank *s, int64_t id, const char *why) {
   char roles[64];
   fprintf(stderr, "ogas: rank %d (%s): simulation %lld %s; marked failed%s\n", s->x->rank,
           rank_roles_name(s->x->roles, roles, sizeof roles), (long long)id, why,
-          s->x->mc.redraw_failed_sims ? " (a replacement is drawn while mpi.redraw_failed_sims lasts)" : "");
+          s->x->mc.redraw_failed_sims
+              ? " (a replacement is drawn while mpi.redraw_failed_sims lasts)"
+              : "");
 }
 
 static void end_slot(sim_rank *s, slot *sl, int status) {
@@ -165,7 +168,8 @@ static void start_slot(sim_rank *s, slot *sl, int64_t id, const double *params, 
     char why[400];
     snprintf(why, sizeof why, "failed to start (%s)",
              mpi_config_fails_start(&x->mc, id) ? "mpi.faults.fail_start_sims"
-             : st ? perr : "its initial state is not finite");
+             : st                               ? perr
+                                                : "its initial state is not finite");
     report_failure(s, id, why);
     int64_t *e = s->summary + 3 * s->n_ended++;
     e[0] = sl->k, e[1] = id, e[2] = 2;
@@ -192,8 +196,9 @@ static void resume_slot(sim_rank *s, slot *sl, const resume_slot_state *rs, int6
   for (int64_t i = 0; !st && i < rs->steps_done; i++) st = pde_sim_step(sl->sim, sl->cur);
   if (!st && rs->steps_done == 0) pde_sim_state(sl->sim, sl->cur);
   s->cpu += thread_cpu_s() - c0;
-  if (st) rank_fatal(x, "resume: simulation %lld does not replay to step %lld: %s", (long long)rs->id,
-                     (long long)rs->steps_done, st == PDE_ERANGE ? "not finite" : perr);
+  if (st)
+    rank_fatal(x, "resume: simulation %lld does not replay to step %lld: %s", (long long)rs->id,
+               (long long)rs->steps_done, st == PDE_ERANGE ? "not finite" : perr);
   sl->step = rs->steps_done;
   sl->state = SLOT_ACTIVE;
   add_record(s, sl, PACKET_START, round, sl->cur);
@@ -228,8 +233,10 @@ static void run_rounds(sim_rank *s) {
     if (round == x->resume_round && x->resume_slots)
       for (int64_t i = 0; i < s->n_slots; i++) {
         const resume_slot_state *rs = &x->resume_slots[s->slots[i].k];
-        if (rs->state == SLOT_ACTIVE) resume_slot(s, &s->slots[i], rs, round), need[i] = 0;
-        else if (rs->state == SLOT_DONE) s->slots[i].state = SLOT_DONE, need[i] = 0;
+        if (rs->state == SLOT_ACTIVE)
+          resume_slot(s, &s->slots[i], rs, round), need[i] = 0;
+        else if (rs->state == SLOT_DONE)
+          s->slots[i].state = SLOT_DONE, need[i] = 0;
       }
     /* Running simulations first: they do not depend on the fill. */
     for (int64_t i = 0; i < s->n_slots; i++)
@@ -240,7 +247,9 @@ static void run_rounds(sim_rank *s) {
       rank_recv(x, s->c, x->lay.breed_rank, TAG_FILL, &s->rbuf, &s->rcap, NULL,
                 "the ids of the next simulations (fill)");
       const int64_t *m = s->rbuf;
-      if (m[0] != round) rank_fatal(x, "protocol: fill for round %lld in round %lld", (long long)m[0], (long long)round);
+      if (m[0] != round)
+        rank_fatal(x, "protocol: fill for round %lld in round %lld", (long long)m[0],
+                   (long long)round);
       for (int64_t e = 0; e < m[1]; e++) {
         const int64_t *f = m + 2 + e * (int64_t)fill_entry;
         slot *sl = &s->slots[(f[0] - (x->rank - x->lay.first_sim)) / x->lay.n_sim];
@@ -357,11 +366,14 @@ void sim_role_run(rank_ctx *x, sim_role_result *out) {
     if (!o->ring || !o->req) rank_fatal(x, "out of memory");
     for (int i = 0; i < o->n; i++) {
       o->req[i] = MPI_REQUEST_NULL;
-      if (packet_init(&o->ring[i], max_records, x->S, x->P)) rank_fatal(x, "out of memory for packets");
+      if (packet_init(&o->ring[i], max_records, x->S, x->P))
+        rank_fatal(x, "out of memory for packets");
     }
   }
-  if (x->cfg->deterministic) run_rounds(&s);
-  else run_free(&s);
+  if (x->cfg->deterministic)
+    run_rounds(&s);
+  else
+    run_free(&s);
   /* Every packet is taken before the rank stops: no message stays in flight. */
   for (int t = 0; t < T; t++)
     while (s.out[t].credits < window) {

@@ -44,7 +44,8 @@ static int settle(rank_ctx *x, int n_ranks, char *err, size_t errlen) {
                       "true or --deterministic): a concurrent study has no point where every rank "
                       "agrees");
   x->problem = pde_find(cfg->problem);
-  if (!x->problem) return status_msg(OGAS_EINVAL, err, errlen, "study: unknown problem '%s'", cfg->problem);
+  if (!x->problem)
+    return status_msg(OGAS_EINVAL, err, errlen, "study: unknown problem '%s'", cfg->problem);
   st = rank_layout_make(n_ranks, &x->mc, cfg->concurrent_sims, &x->lay, err, errlen);
   if (st) return st;
   if (!cfg->deterministic && cfg->concurrent_sims < x->lay.n_train)
@@ -69,10 +70,12 @@ static int settle(rank_ctx *x, int n_ranks, char *err, size_t errlen) {
   x->min_fill = cfg->buffer_min_fill;
   if (x->min_fill <= 0) {
     int64_t round_samples = cfg->concurrent_sims * (int64_t)x->n_steps;
-    x->min_fill = round_samples > cfg->surrogate.batch_size ? round_samples : cfg->surrogate.batch_size;
+    x->min_fill =
+        round_samples > cfg->surrogate.batch_size ? round_samples : cfg->surrogate.batch_size;
     if (x->min_fill > cfg->buffer_capacity) x->min_fill = cfg->buffer_capacity;
   }
-  x->n_norm = (size_t)(cfg->buffer_capacity < STUDY_NORM_SAMPLES ? cfg->buffer_capacity : STUDY_NORM_SAMPLES);
+  x->n_norm = (size_t)(cfg->buffer_capacity < STUDY_NORM_SAMPLES ? cfg->buffer_capacity
+                                                                 : STUDY_NORM_SAMPLES);
   x->credit_per_step = cfg->batches_per_sim / (double)x->n_steps;
   x->slack = (double)cfg->concurrent_sims * cfg->batches_per_sim;
   x->n_rows = cfg->nb_sims + x->mc.redraw_failed_sims;
@@ -110,9 +113,12 @@ typedef struct {
 
 static void *run_job(void *arg) {
   role_job *j = arg;
-  if (j->role == ROLE_TRAINING) train_role_run(j->train, &j->train_out);
-  else if (j->role == ROLE_BREED) breed_role_run(j->breed, &j->breed_out);
-  else sim_role_run(j->x, &j->sim_out);
+  if (j->role == ROLE_TRAINING)
+    train_role_run(j->train, &j->train_out);
+  else if (j->role == ROLE_BREED)
+    breed_role_run(j->breed, &j->breed_out);
+  else
+    sim_role_run(j->x, &j->sim_out);
   return NULL;
 }
 
@@ -136,15 +142,18 @@ static json_t *clock_json(const role_clock *c) {
   return o;
 }
 
-static json_t *mpi_json(const rank_ctx *x, const rank_report *reports, const breed_role_result *br) {
+static json_t *mpi_json(const rank_ctx *x, const rank_report *reports,
+                        const breed_role_result *br) {
   static const char *const role_names[3] = {"simulation", "training", "breed"};
   json_t *o = json_object(), *lay = json_object(), *ranks = json_array(), *roles = json_object();
   json_object_set_new(o, "ranks", json_integer(x->lay.n_ranks));
-  json_object_set_new(o, "mode", json_string(x->cfg->deterministic ? "deterministic" : "concurrent"));
+  json_object_set_new(o, "mode",
+                      json_string(x->cfg->deterministic ? "deterministic" : "concurrent"));
   json_object_set_new(lay, "training_ranks", json_integer(x->lay.n_train));
   json_object_set_new(lay, "simulation_ranks", json_integer(x->lay.n_sim));
   json_object_set_new(lay, "breed_rank", json_integer(x->lay.breed_rank));
-  json_object_set_new(lay, "breed_rank_shared", json_boolean(x->lay.n_ranks == 1 || x->lay.breed_rank < x->lay.n_train));
+  json_object_set_new(lay, "breed_rank_shared",
+                      json_boolean(x->lay.n_ranks == 1 || x->lay.breed_rank < x->lay.n_train));
   json_object_set_new(lay, "slots", json_integer(x->lay.n_slots));
   json_object_set_new(o, "layout", lay);
   role_clock sum[3];
@@ -154,13 +163,15 @@ static json_t *mpi_json(const rank_ctx *x, const rank_report *reports, const bre
     char names[64];
     json_t *ro = json_object();
     json_object_set_new(ro, "rank", json_integer(r));
-    json_object_set_new(ro, "roles", json_string(rank_roles_name((unsigned)reports[r].roles, names, sizeof names)));
+    json_object_set_new(
+        ro, "roles", json_string(rank_roles_name((unsigned)reports[r].roles, names, sizeof names)));
     for (int k = 0; k < 3; k++) {
       if (!(reports[r].roles & (1 << k))) continue;
       const role_clock *c = &reports[r].clock[k];
       json_object_set_new(ro, role_names[k], clock_json(c));
       count[k]++;
-      sum[k].wall += c->wall, sum[k].compute += c->compute, sum[k].comm += c->comm, sum[k].wait += c->wait;
+      sum[k].wall += c->wall, sum[k].compute += c->compute, sum[k].comm += c->comm,
+          sum[k].wait += c->wait;
       sum[k].msgs_sent += c->msgs_sent, sum[k].bytes_sent += c->bytes_sent;
       sum[k].msgs_recv += c->msgs_recv, sum[k].bytes_recv += c->bytes_recv;
     }
@@ -183,7 +194,8 @@ static json_t *mpi_json(const rank_ctx *x, const rank_report *reports, const bre
   json_object_set_new(o, "sims_redrawn", json_integer(br->redraws));
   json_t *ck = json_object();
   json_object_set_new(ck, "every", json_integer(x->opt.checkpoint_every));
-  json_object_set_new(ck, "resumed_from_round", x->opt.resume ? json_integer(x->resume_round - 1) : json_null());
+  json_object_set_new(ck, "resumed_from_round",
+                      x->opt.resume ? json_integer(x->resume_round - 1) : json_null());
   json_object_set_new(o, "checkpoints", ck);
   json_t *wrap = json_object();
   json_object_set_new(wrap, "mpi", o);
@@ -204,7 +216,8 @@ static int gather_breed(rank_ctx *x, breed_role_result *br) {
     MPI_Send(br->is_bred, (int)N, MPI_INT, 0, 1, x->comm);
     MPI_Send(br->generation, (int)N, MPI_INT64_T, 0, 1, x->comm);
     MPI_Send(br->sim_status, (int)N, MPI_INT, 0, 1, x->comm);
-    MPI_Send(br->generations, (int)(br->n_generations * sizeof *br->generations), MPI_BYTE, 0, 1, x->comm);
+    MPI_Send(br->generations, (int)(br->n_generations * sizeof *br->generations), MPI_BYTE, 0, 1,
+             x->comm);
     MPI_Send(br->generation_batch, (int)br->n_generations, MPI_INT64_T, 0, 1, x->comm);
     return OGAS_OK;
   }
@@ -292,7 +305,8 @@ static int build_result(rank_ctx *x, const study_run_options *opts, role_job *tr
     val = own;
   }
   if (!st && study_validation_state_size(val) != x->S)
-    st = status_msg(OGAS_EINVAL, err, errlen, "study: the validation set's states do not match the problem's");
+    st = status_msg(OGAS_EINVAL, err, errlen,
+                    "study: the validation set's states do not match the problem's");
   if (!st) {
     r->n_val = study_validation_n_sims(val);
     r->val_steps = study_validation_n_steps(val);
@@ -306,7 +320,8 @@ static int build_result(rank_ctx *x, const study_run_options *opts, role_job *tr
       goto nomem;
     }
     st = study_validation_evaluate(val, sur, r->val_nrmse, r->val_pair_nrmse);
-    if (st) status_msg(st, err, errlen, "study: evaluation failed");
+    if (st)
+      status_msg(st, err, errlen, "study: evaluation failed");
     else {
       study_stats_compute(r->val_nrmse, r->n_val, scratch, &r->val_stats);
       study_stats_compute(r->val_pair_nrmse, np, scratch, &r->val_pair_stats);
@@ -339,7 +354,8 @@ static int resume_setup(rank_ctx *x, role_job *train, role_job *breed, char *err
   int64_t round = -1;
   int st = OGAS_OK;
   if (x->rank == 0)
-    st = checkpoint_read(x->opt.checkpoint_dir, x->lay.n_train, x->config_hash, &round, err, errlen);
+    st =
+        checkpoint_read(x->opt.checkpoint_dir, x->lay.n_train, x->config_hash, &round, err, errlen);
   st = agree(x, st, err, errlen);
   if (st) return st;
   MPI_Bcast(&round, 1, MPI_INT64_T, 0, x->comm);
@@ -418,11 +434,13 @@ int study_mpi_run(MPI_Comm comm, const study_config *cfg, const study_mpi_option
   st = OGAS_OK;
   int provided = 0;
   MPI_Query_thread(&provided);
-  int n_roles = !!(x.roles & ROLE_TRAINING) + !!(x.roles & ROLE_BREED) + !!(x.roles & ROLE_SIMULATION);
+  int n_roles =
+      !!(x.roles & ROLE_TRAINING) + !!(x.roles & ROLE_BREED) + !!(x.roles & ROLE_SIMULATION);
   if (n_roles > 1 && provided < MPI_THREAD_MULTIPLE)
     st = status_msg(OGAS_EINVAL, err, errlen,
                     "rank %d runs %s on threads, which needs MPI_THREAD_MULTIPLE (this MPI gives "
-                    "level %d): use more ranks or mpi.breed_rank \"own\"", rank, roles, provided);
+                    "level %d): use more ranks or mpi.breed_rank \"own\"",
+                    rank, roles, provided);
   if (!st && (x.roles & ROLE_TRAINING)) st = train_role_create(&x, &train->train, err, errlen);
   if (!st && (x.roles & ROLE_BREED)) st = breed_role_create(&x, &breed->breed, err, errlen);
   if (!st && (x.roles & ROLE_TRAINING) && x.opt.checkpoint_every > 0 && rank == 0) {
@@ -451,7 +469,8 @@ int study_mpi_run(MPI_Comm comm, const study_config *cfg, const study_mpi_option
   pthread_t tid[3];
   int started = 0;
   for (int j = 1; j < n_jobs; j++) {
-    if (pthread_create(&tid[j], NULL, run_job, mine[j])) rank_fatal(&x, "cannot start a thread for a role");
+    if (pthread_create(&tid[j], NULL, run_job, mine[j]))
+      rank_fatal(&x, "cannot start a thread for a role");
     started++;
   }
   run_job(mine[0]);
@@ -468,12 +487,13 @@ int study_mpi_run(MPI_Comm comm, const study_config *cfg, const study_mpi_option
   MPI_Gather(&rep, (int)sizeof rep, MPI_BYTE, reports, (int)sizeof rep, MPI_BYTE, 0, x.comm);
   double sim_cpu = sim->sim_out.sim_cpu_s, all_sim_cpu = 0;
   MPI_Reduce(&sim_cpu, &all_sim_cpu, 1, MPI_DOUBLE, MPI_SUM, 0, x.comm);
-  uint64_t counts[2] = {train->train_out.samples_pushed, train->train_out.samples_evicted}, sums[2] = {0, 0};
+  uint64_t counts[2] = {train->train_out.samples_pushed, train->train_out.samples_evicted},
+           sums[2] = {0, 0};
   MPI_Reduce(counts, sums, 2, MPI_UINT64_T, MPI_SUM, 0, x.comm);
   size_t N = (size_t)x.n_rows;
   if (x.train_comm != MPI_COMM_NULL && x.lay.n_train > 1) {
-    MPI_Reduce(rank == 0 ? MPI_IN_PLACE : train->train_out.loss_sum, train->train_out.loss_sum, (int)N,
-               MPI_DOUBLE, MPI_SUM, 0, x.train_comm);
+    MPI_Reduce(rank == 0 ? MPI_IN_PLACE : train->train_out.loss_sum, train->train_out.loss_sum,
+               (int)N, MPI_DOUBLE, MPI_SUM, 0, x.train_comm);
     MPI_Reduce(rank == 0 ? MPI_IN_PLACE : train->train_out.loss_count, train->train_out.loss_count,
                (int)N, MPI_INT64_T, MPI_SUM, 0, x.train_comm);
   }
@@ -491,7 +511,8 @@ int study_mpi_run(MPI_Comm comm, const study_config *cfg, const study_mpi_option
   free(reports);
   if (rank != 0 || st) free_breed_result(&breed->breed_out);
   surrogate_free(train->train_out.sur);
-  free(train->train_out.train_loss), free(train->train_out.loss_sum), free(train->train_out.loss_count);
+  free(train->train_out.train_loss), free(train->train_out.loss_sum),
+      free(train->train_out.loss_count);
   train_role_free(train->train), breed_role_free(breed->breed);
   if (x.resume_slots) free((void *)x.resume_slots[0].params);
   free(x.resume_slots);

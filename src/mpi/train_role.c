@@ -96,12 +96,18 @@ int train_role_create(rank_ctx *x, train_role **out, char *err, size_t errlen) {
   size_t S = x->S, P = x->P, K = (size_t)t->K, B = (size_t)x->B, N = (size_t)x->n_rows;
   size_t ny = 1, nx = 1, ch = 1;
   pde_shape(x->problem, cfg->pde.grid, &ch, &ny, &nx);
-  surrogate_config suc = {.state_size = S, .channels = ch, .nb_params = P,
-                          .width = (int)cfg->surrogate.width, .n_blocks = (int)cfg->surrogate.blocks,
-                          .max_batch = x->B, .lr = (float)cfg->surrogate.lr,
+  surrogate_config suc = {.state_size = S,
+                          .channels = ch,
+                          .nb_params = P,
+                          .width = (int)cfg->surrogate.width,
+                          .n_blocks = (int)cfg->surrogate.blocks,
+                          .max_batch = x->B,
+                          .lr = (float)cfg->surrogate.lr,
                           .weight_decay = (float)cfg->surrogate.weight_decay,
-                          .grad_clip = (float)cfg->surrogate.grad_clip, .seed = cfg->seed,
-                          .arch = cfg->surrogate.arch, .kernel = (int)cfg->surrogate.kernel,
+                          .grad_clip = (float)cfg->surrogate.grad_clip,
+                          .seed = cfg->seed,
+                          .arch = cfg->surrogate.arch,
+                          .kernel = (int)cfg->surrogate.kernel,
                           .train_loss = cfg->surrogate.train_loss,
                           .lr_decay_steps = cfg->surrogate.lr_cosine ? x->total_batches : 0,
                           .lr_final_fraction = (float)cfg->surrogate.lr_final_fraction};
@@ -302,7 +308,8 @@ static size_t draw_local(train_role *t) {
     double t0 = rank_now();
     MPI_Allgather(&n_mine, 1, MPI_INT, counts, 1, MPI_INT, x->train_comm);
     int total = 0;
-    for (size_t r = 0; r < T; r++) displs[r] = total * (int)S, total += counts[r], counts[r] *= (int)S;
+    for (size_t r = 0; r < T; r++)
+      displs[r] = total * (int)S, total += counts[r], counts[r] *= (int)S;
     MPI_Allgatherv(t->norm_tmp_states, n_mine * (int)S, MPI_FLOAT, t->norm_states, counts, displs,
                    MPI_FLOAT, x->train_comm);
     MPI_Allgatherv(t->norm_tmp_next, n_mine * (int)S, MPI_FLOAT, t->norm_next, counts, displs,
@@ -356,7 +363,8 @@ static void train_batch(train_role *t) {
   int64_t b = t->batches_done;
   if (!skipped)
     for (size_t i = 0; i < rows; i++)
-      if (isfinite(t->mb_loss[i])) t->loss_sum[t->mb_ids[i]] += t->mb_loss[i], t->loss_count[t->mb_ids[i]]++;
+      if (isfinite(t->mb_loss[i]))
+        t->loss_sum[t->mb_ids[i]] += t->mb_loss[i], t->loss_count[t->mb_ids[i]]++;
   if (t->root) t->train_loss[b] = loss;
   t->cpu += thread_cpu_s() - c0;
   int64_t *m = next_shard(t);
@@ -403,7 +411,9 @@ static void checkpoint_round(train_role *t, int64_t round) {
     rank_recv(x, t->c, x->lay.breed_rank, TAG_ACK, &t->rbuf, &t->rcap, NULL,
               "the breed rank's word on a checkpoint");
     memcpy(ack, t->rbuf, sizeof ack);
-    if (ack[0] != round) rank_fatal(x, "protocol: checkpoint word for round %lld in round %lld", (long long)ack[0], (long long)round);
+    if (ack[0] != round)
+      rank_fatal(x, "protocol: checkpoint word for round %lld in round %lld", (long long)ack[0],
+                 (long long)round);
   }
   if (t->T > 1) rank_bcast(x, t->c, x->train_comm, ack, 4, MPI_INT64_T, 0, "the checkpoint word");
   if (!ack[1]) return;
@@ -415,14 +425,17 @@ static void checkpoint_round(train_role *t, int64_t round) {
     if (!st) st = train_role_save(t, dir, round, err, sizeof err);
     if (st) fprintf(stderr, "ogas: rank %d (training): %s\n", x->rank, err);
   }
-  if (t->T > 1) rank_allreduce(x, t->c, x->train_comm, &st, 1, MPI_INT64_T, MPI_MAX, "the checkpoint status");
+  if (t->T > 1)
+    rank_allreduce(x, t->c, x->train_comm, &st, 1, MPI_INT64_T, MPI_MAX, "the checkpoint status");
   if (!t->root) return;
   if (!st)
     st = checkpoint_commit(x->opt.checkpoint_dir, round, x->last_checkpoint_round, t->T,
                            x->config_hash, t->batches_done, ack[3], err, sizeof err);
   if (st) {
-    fprintf(stderr, "ogas: rank 0 (training): the checkpoint of round %lld failed (%s); the study "
-            "goes on, the previous checkpoint stays\n", (long long)round, err[0] ? err : "see above");
+    fprintf(stderr,
+            "ogas: rank 0 (training): the checkpoint of round %lld failed (%s); the study "
+            "goes on, the previous checkpoint stays\n",
+            (long long)round, err[0] ? err : "see above");
     return;
   }
   x->last_checkpoint_round = round;
@@ -448,8 +461,8 @@ static void run_rounds(train_role *t) {
                                "a round of time steps");
       packet_header h = packet_get_header(t->pk[i]);
       if (h.round != round)
-        rank_fatal(x, "protocol: packet of round %lld from rank %d in round %lld", (long long)h.round,
-                   src, (long long)round);
+        rank_fatal(x, "protocol: packet of round %lld from rank %d in round %lld",
+                   (long long)h.round, src, (long long)round);
       if (h.flags & PACKET_DONE) active[i] = 0, n_active--;
       n_recs += (size_t)h.n_records;
     }
@@ -463,7 +476,8 @@ static void run_rounds(train_role *t) {
       if (!t->pk_len[i]) continue;
       size_t cur = 0;
       record_ref *r = t->recs + at;
-      while (at < n_recs && packet_next(t->pk[i], t->pk_len[i], S, P, &cur, &r->rec, &r->z, &r->state))
+      while (at < n_recs &&
+             packet_next(t->pk[i], t->pk_len[i], S, P, &cur, &r->rec, &r->z, &r->state))
         r = t->recs + ++at;
     }
     qsort(t->recs, at, sizeof *t->recs, compare_records);
@@ -530,7 +544,8 @@ static void run_free(train_role *t) {
     MPI_Status st;
     while ((t->batches_done >= x->total_batches || ctl_count < x->min_fill ||
             (double)(steps_global + t->steps_local - steps_at_sync) * x->credit_per_step -
-                    (double)t->batches_done <= x->slack) &&
+                    (double)t->batches_done <=
+                x->slack) &&
            rank_iprobe(x, MPI_ANY_SOURCE, TAG_PACKET, &st)) {
       size_t len = rank_recv_probed(x, t->c, &st, &t->rbuf, &t->rcap);
       packet_header h = packet_get_header(t->rbuf);
@@ -561,7 +576,8 @@ static void run_free(train_role *t) {
     steps_global = ctl[0], steps_at_sync = t->steps_local, ctl_count = ctl[3];
     if (t->root) read_status(t);
     int all_done = ctl[2] == (int64_t)t->T * n_sim;
-    double allowed = all_done ? (double)x->total_batches : floor((double)ctl[0] * x->credit_per_step);
+    double allowed =
+        all_done ? (double)x->total_batches : floor((double)ctl[0] * x->credit_per_step);
     if (t->batches_done >= x->total_batches && all_done) break;
     if ((double)t->batches_done < allowed && t->batches_done < x->total_batches &&
         (all_done || ctl[3] >= x->min_fill)) {
@@ -580,8 +596,10 @@ static void run_free(train_role *t) {
 void train_role_run(train_role *t, train_role_result *out) {
   rank_ctx *x = t->x;
   role_clock_start(t->c);
-  if (x->cfg->deterministic) run_rounds(t);
-  else run_free(t);
+  if (x->cfg->deterministic)
+    run_rounds(t);
+  else
+    run_free(t);
   if (x->cfg->deterministic)
     while (t->batches_done < x->total_batches) train_batch(t);
   if (t->root) send_marker(t, SHARD_FINAL, t->batches_done);
@@ -665,7 +683,8 @@ int train_role_load(train_role *t, const char *dir, int64_t round, char *err, si
     return status_msg(OGAS_ECORRUPT, err, errlen,
                       "checkpoint: '%s' is for round %lld, training rank %lld of %lld (this study "
                       "resumes round %lld on training rank %d of %d)",
-                      r.path, (long long)rd, (long long)tt, (long long)TT, (long long)round, t->t, t->T);
+                      r.path, (long long)rd, (long long)tt, (long long)TT, (long long)round, t->t,
+                      t->T);
   }
   int64_t sb = ckpt_get_i64(&r, &bad);
   if (!bad && (sb < 0 || r.at + (size_t)sb > r.len)) bad = 1;
@@ -681,6 +700,7 @@ int train_role_load(train_role *t, const char *dir, int64_t round, char *err, si
   ckpt_read_close(&r);
   if (bad)
     return status_msg(OGAS_ECORRUPT, err, errlen,
-                      "checkpoint: '%s/%s' does not match this study's surrogate or buffer", dir, name);
+                      "checkpoint: '%s/%s' does not match this study's surrogate or buffer", dir,
+                      name);
   return OGAS_OK;
 }

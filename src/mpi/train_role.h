@@ -36,9 +36,9 @@
 typedef struct train_role train_role;
 
 typedef struct {
-  surrogate *sur;        /* the trained surrogate (taken over by the caller) */
-  float *train_loss;     /* training root: total_batches losses (taken over) */
-  double *loss_sum;      /* n_rows: per-sample losses summed per simulation (this rank's) */
+  surrogate *sur;    /* the trained surrogate (taken over by the caller) */
+  float *train_loss; /* training root: total_batches losses (taken over) */
+  double *loss_sum;  /* n_rows: per-sample losses summed per simulation (this rank's) */
   int64_t *loss_count;
   uint64_t samples_pushed, samples_evicted; /* this rank's buffer */
   int64_t batches;

@@ -19,11 +19,11 @@
 
 static int rank, size;
 
-#define CONFIG                                                                                \
-  "{\"nb_params\": 2, \"l_bounds\": [0, -1], \"u_bounds\": [1, 1], \"nb_sims\": 120,"        \
-  " \"seed\": 3, \"breeder\": {\"async_training\": false, \"min_reservoir_entries\": 8,"     \
-  " \"min_train_steps\": 5, \"start_breed_ratio\": 0.5, \"end_breed_ratio\": 0.5},"          \
-  " \"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10,"                      \
+#define CONFIG                                                                           \
+  "{\"nb_params\": 2, \"l_bounds\": [0, -1], \"u_bounds\": [1, 1], \"nb_sims\": 120,"    \
+  " \"seed\": 3, \"breeder\": {\"async_training\": false, \"min_reservoir_entries\": 8," \
+  " \"min_train_steps\": 5, \"start_breed_ratio\": 0.5, \"end_breed_ratio\": 0.5},"      \
+  " \"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10,"                  \
   " \"n_train_steps_per_epoch\": 2}, \"data\": {\"batch_size\": 8, \"buffer_size\": 200}}"
 
 /* The increments rank r reports for its simulations in generation g:
@@ -170,7 +170,8 @@ static void test_never_blocks(void) {
   static double vals[N];
   for (int i = 0; i < N; i++) ids[i] = i % 120, ts[i] = i, vals[i] = 0.5 + 0.001 * (i % 7);
   if (rank != size - 1)
-    for (int k = 0; k < 10; k++) CHECK(ogas_mpi_record_increments(m, ids, ts, vals, N, k) == OGAS_OK);
+    for (int k = 0; k < 10; k++)
+      CHECK(ogas_mpi_record_increments(m, ids, ts, vals, N, k) == OGAS_OK);
   MPI_Barrier(MPI_COMM_WORLD);
   CHECK(ogas_mpi_record_increments(m, NULL, NULL, NULL, 1, 0) == OGAS_EINVAL);
   CHECK(ogas_mpi_flush(m) == OGAS_OK);

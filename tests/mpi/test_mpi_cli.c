@@ -46,7 +46,8 @@ static int run(const char *name, double limit, double *seconds, const char *cons
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
-    int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666), fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666),
+        fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (fo < 0 || fe < 0 || chdir(dir)) _exit(126);
     dup2(fo, 1), dup2(fe, 2);
     setpgid(0, 0);
@@ -124,8 +125,8 @@ static void test_concurrent(void) {
     char out[32], name[32];
     snprintf(out, sizeof out, "conc%s", n[i]);
     snprintf(name, sizeof name, "conc%s", n[i]);
-    const char *argv[] = {MPIEXEC(n[i]), OGAS_CLI_PATH, "run", "conc.json", "--sampler", "ogas",
-                          "--out", out, "--quiet", NULL};
+    const char *argv[] = {MPIEXEC(n[i]), OGAS_CLI_PATH, "run", "conc.json", "--sampler",
+                          "ogas",        "--out",       out,   "--quiet",   NULL};
     double s = 0;
     int rc = run(name, 60, &s, argv);
     char errname[48];
@@ -154,11 +155,12 @@ static void test_concurrent(void) {
 static void test_diverging_sim(void) {
   write_config("diverge.json", "true",
                "\"timeout_s\": 60, \"faults\": {\"diverge_sims\": [3], \"diverge_at_step\": 2}");
-  const char *argv[] = {MPIEXEC("2"), OGAS_CLI_PATH, "run", "diverge.json", "--sampler", "breed",
-                        "--out", "div", "--quiet", NULL};
+  const char *argv[] = {MPIEXEC("2"), OGAS_CLI_PATH, "run", "diverge.json", "--sampler",
+                        "breed",      "--out",       "div", "--quiet",      NULL};
   CHECK(run("diverge", 60, NULL, argv) == 0);
   const char *err = slurp("diverge.err");
-  CHECK_MSG(err && strstr(err, "simulation 3 stopped being finite at output step 3"), "%s", err ? err : "");
+  CHECK_MSG(err && strstr(err, "simulation 3 stopped being finite at output step 3"), "%s",
+            err ? err : "");
   json_t *r = load("div/result_breed.json");
   json_t *sims = json_object_get(r, "sims");
   CHECK(json_integer_value(json_object_get(json_array_get(sims, 3), "status")) == 1);
@@ -170,12 +172,13 @@ static void test_kill_and_resume(void) {
   write_config("ck.json", "true", "\"timeout_s\": 60");
   write_config("kill.json", "true",
                "\"timeout_s\": 60, \"faults\": {\"kill_rank\": 2, \"kill_after\": 60}");
-  const char *ref[] = {MPIEXEC("4"), OGAS_CLI_PATH, "run", "ck.json", "--sampler", "ogas", "--out",
-                       "ref", "--quiet", NULL};
+  const char *ref[] = {MPIEXEC("4"), OGAS_CLI_PATH, "run", "ck.json", "--sampler",
+                       "ogas",       "--out",       "ref", "--quiet", NULL};
   CHECK(run("ref", 60, NULL, ref) == 0);
   /* Rank 2 (a simulation rank) dies after streaming 60 time steps. */
-  const char *killed[] = {MPIEXEC("4"), OGAS_CLI_PATH, "run", "kill.json", "--sampler", "ogas",
-                          "--out", "res", "--checkpoint-every", "1", "--quiet", NULL};
+  const char *killed[] = {MPIEXEC("4"),         OGAS_CLI_PATH, "run",     "kill.json",
+                          "--sampler",          "ogas",        "--out",   "res",
+                          "--checkpoint-every", "1",           "--quiet", NULL};
   double s = 0;
   int rc = run("killed", 60, &s, killed);
   CHECK_MSG(rc != 0 && rc != -1, "the killed job exited with %d", rc);
@@ -189,12 +192,13 @@ static void test_kill_and_resume(void) {
   CHECK(json_integer_value(json_object_get(man, "round")) > 0);
   json_decref(man);
   /* Resume on another number of ranks (2: shared breed rank, one simulation rank). */
-  const char *resume[] = {MPIEXEC("2"), OGAS_CLI_PATH, "run", "ck.json", "--sampler", "ogas",
-                          "--out", "res", "--resume", "--quiet", NULL};
+  const char *resume[] = {MPIEXEC("2"), OGAS_CLI_PATH, "run",      "ck.json", "--sampler", "ogas",
+                          "--out",      "res",         "--resume", "--quiet", NULL};
   CHECK_MSG(run("resume", 60, NULL, resume) == 0, "%s", slurp("resume.err"));
   json_t *a = load("ref/result_ogas.json"), *b = load("res/result_ogas.json");
   const char *ca = checksum_of(a), *cb = checksum_of(b);
-  CHECK_MSG(ca && cb && !strcmp(ca, cb), "resumed %s, uninterrupted %s", cb ? cb : "-", ca ? ca : "-");
+  CHECK_MSG(ca && cb && !strcmp(ca, cb), "resumed %s, uninterrupted %s", cb ? cb : "-",
+            ca ? ca : "-");
   json_object_del(a, "time"), json_object_del(b, "time");
   json_object_del(a, "mpi"), json_object_del(b, "mpi");
   CHECK_MSG(json_equal(a, b), "the resumed result differs from the uninterrupted one");
@@ -205,20 +209,21 @@ static void test_hang(void) {
   write_config("hang.json", "true",
                "\"timeout_s\": 2, \"faults\": {\"kill_rank\": 3, \"kill_after\": 30, "
                "\"kill_signal\": \"STOP\"}");
-  const char *argv[] = {MPIEXEC("4"), OGAS_CLI_PATH, "run", "hang.json", "--sampler", "halton",
-                        "--out", "hang", "--quiet", NULL};
+  const char *argv[] = {MPIEXEC("4"), OGAS_CLI_PATH, "run",  "hang.json", "--sampler",
+                        "halton",     "--out",       "hang", "--quiet",   NULL};
   double s = 0;
   int rc = run("hang", 60, &s, argv);
   CHECK_MSG(rc != 0 && rc != -1, "exit %d", rc);
   CHECK_MSG(s < 20, "%.1f s", s);
   const char *err = slurp("hang.err");
-  CHECK_MSG(err && strstr(err, "(mpi.timeout_s)") && strstr(err, "from rank 3 (simulation)"),
-            "%s", err ? err : "");
+  CHECK_MSG(err && strstr(err, "(mpi.timeout_s)") && strstr(err, "from rank 3 (simulation)"), "%s",
+            err ? err : "");
 }
 
 static void test_compare(void) {
-  const char *argv[] = {MPIEXEC("4"), OGAS_CLI_PATH, "compare", "ck.json", "--samplers",
-                        "uniform,ogas", "--out", "cmp", "--no-plots", "--quiet", NULL};
+  const char *argv[] = {MPIEXEC("4"), OGAS_CLI_PATH,  "compare", "ck.json",
+                        "--samplers", "uniform,ogas", "--out",   "cmp",
+                        "--no-plots", "--quiet",      NULL};
   CHECK_MSG(run("compare", 60, NULL, argv) == 0, "%s", slurp("compare.err"));
   json_t *r = load("cmp/runs/ogas-seed5/result.json");
   CHECK(json_integer_value(json_object_get(json_object_get(r, "mpi"), "ranks")) == 4);

@@ -31,22 +31,23 @@
 
 static int world_rank, world_size;
 
-#define TINY_BASE                                                                               \
-  "\"problem\": \"ks1d\", \"pde\": {\"grid\": 32, \"n_steps\": 10},"                            \
-  " \"nb_sims\": 16, \"concurrent_sims\": 3, \"seed\": 5,"                                      \
-  " \"surrogate\": {\"width\": 32, \"blocks\": 1, \"batch_size\": 16, \"lr\": 0.002},"          \
-  " \"buffer\": {\"capacity\": 200}, \"batches_per_sim\": 10, \"nn_updates\": 20,"              \
-  " \"min_finished_between_generations\": 2, \"validation\": {\"n_sims\": 4, \"seed\": 9},"     \
-  " \"breed\": {\"start_breed_ratio\": 0.5},"                                                   \
-  " \"ogas\": {\"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10,"              \
-  "   \"n_train_steps_per_epoch\": 2},"                                                         \
-  "   \"breeder\": {\"min_reservoir_entries\": 16, \"min_train_steps\": 10},"                   \
+#define TINY_BASE                                                                           \
+  "\"problem\": \"ks1d\", \"pde\": {\"grid\": 32, \"n_steps\": 10},"                        \
+  " \"nb_sims\": 16, \"concurrent_sims\": 3, \"seed\": 5,"                                  \
+  " \"surrogate\": {\"width\": 32, \"blocks\": 1, \"batch_size\": 16, \"lr\": 0.002},"      \
+  " \"buffer\": {\"capacity\": 200}, \"batches_per_sim\": 10, \"nn_updates\": 20,"          \
+  " \"min_finished_between_generations\": 2, \"validation\": {\"n_sims\": 4, \"seed\": 9}," \
+  " \"breed\": {\"start_breed_ratio\": 0.5},"                                               \
+  " \"ogas\": {\"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10,"          \
+  "   \"n_train_steps_per_epoch\": 2},"                                                     \
+  "   \"breeder\": {\"min_reservoir_entries\": 16, \"min_train_steps\": 10},"               \
   "   \"data\": {\"batch_size\": 16, \"buffer_size\": 500}}"
 
 /* The config with `deterministic` and an "mpi" section. */
 static void config(study_config *c, study_sampler_kind kind, int deterministic, const char *mpi) {
   char json[4096], err[512];
-  snprintf(json, sizeof json, "{" TINY_BASE ", \"deterministic\": %s, \"mpi\": {\"timeout_s\": 60%s%s}}",
+  snprintf(json, sizeof json,
+           "{" TINY_BASE ", \"deterministic\": %s, \"mpi\": {\"timeout_s\": 60%s%s}}",
            deterministic ? "true" : "false", mpi && *mpi ? ", " : "", mpi ? mpi : "");
   int st = study_config_parse(json, c, err, sizeof err);
   CHECK_MSG(st == OGAS_OK, "%s", err);
@@ -67,8 +68,10 @@ static study_result *run_on(int n, const study_config *c, const study_mpi_option
     st = study_mpi_run(sub, c, mo ? mo : &none, NULL, &r, err, errlen);
     MPI_Comm_free(&sub);
   }
-  if (status) *status = st;
-  else CHECK_MSG(st == OGAS_OK, "rank %d: %s", world_rank, err);
+  if (status)
+    *status = st;
+  else
+    CHECK_MSG(st == OGAS_OK, "rank %d: %s", world_rank, err);
   MPI_Barrier(MPI_COMM_WORLD);
   return r;
 }
@@ -99,9 +102,9 @@ static void test_determinism(void) {
   static const struct {
     int n;
     const char *mpi;
-  } t1[] = {{2, ""},                          /* S = 1, breed shared */
-            {3, ""},                          /* S = 1, breed own */
-            {4, ""},                          /* S = 2 */
+  } t1[] = {{2, ""},                            /* S = 1, breed shared */
+            {3, ""},                            /* S = 1, breed own */
+            {4, ""},                            /* S = 2 */
             {4, "\"breed_rank\": \"shared\""}}; /* S = 3 */
   study_sampler_kind kinds[] = {STUDY_SAMPLER_HALTON, STUDY_SAMPLER_BREED, STUDY_SAMPLER_OGAS};
   for (int k = 0; k < 3; k++) {
@@ -126,9 +129,9 @@ static void test_determinism(void) {
     static const struct {
       int n;
       const char *mpi;
-    } t2[] = {{3, "\"training_ranks\": 2, \"breed_rank\": \"shared\""},  /* S = 1 */
-              {4, "\"training_ranks\": 2, \"breed_rank\": \"shared\""},  /* S = 2 */
-              {4, "\"training_ranks\": 2"}};                             /* S = 1, breed own */
+    } t2[] = {{3, "\"training_ranks\": 2, \"breed_rank\": \"shared\""}, /* S = 1 */
+              {4, "\"training_ranks\": 2, \"breed_rank\": \"shared\""}, /* S = 2 */
+              {4, "\"training_ranks\": 2"}};                            /* S = 1, breed own */
     study_result *first = NULL;
     for (size_t i = 0; i < sizeof t2 / sizeof *t2; i++) {
       if (t2[i].n > world_size) continue;
@@ -150,9 +153,11 @@ static void test_determinism(void) {
           CHECK_MSG(worst < 1e-3, "%s: training losses of T = 2 and T = 1 differ by %.3g",
                     study_sampler_name(kinds[k]), worst);
           if (kinds[k] == STUDY_SAMPLER_HALTON)
-            CHECK(!memcmp(first->params, ref->params, (size_t)ref->nb_sims * ref->nb_params * sizeof(double)));
+            CHECK(!memcmp(first->params, ref->params,
+                          (size_t)ref->nb_sims * ref->nb_params * sizeof(double)));
         } else {
-          CHECK_MSG(same_results(first, r), "%s: T = 2 differs between layouts", study_sampler_name(kinds[k]));
+          CHECK_MSG(same_results(first, r), "%s: T = 2 differs between layouts",
+                    study_sampler_name(kinds[k]));
         }
       }
       study_result_free(r);
@@ -165,8 +170,9 @@ static void test_determinism(void) {
 }
 
 static void test_faults(void) {
-  const char *mpi = "\"redraw_failed_sims\": 3, \"faults\": {\"diverge_sims\": [2, 9], "
-                    "\"diverge_at_step\": 4, \"fail_start_sims\": [5]}";
+  const char *mpi =
+      "\"redraw_failed_sims\": 3, \"faults\": {\"diverge_sims\": [2, 9], "
+      "\"diverge_at_step\": 4, \"fail_start_sims\": [5]}";
   study_config c;
   config(&c, STUDY_SAMPLER_BREED, 1, mpi);
   char err[512] = "";
@@ -185,10 +191,12 @@ static void test_faults(void) {
   study_result_free(a), study_result_free(b);
   study_config_free(&c);
   /* Without redraws the failed ones are only marked. */
-  config(&c, STUDY_SAMPLER_HALTON, 0, "\"faults\": {\"diverge_sims\": [1], \"fail_start_sims\": [4]}");
+  config(&c, STUDY_SAMPLER_HALTON, 0,
+         "\"faults\": {\"diverge_sims\": [1], \"fail_start_sims\": [4]}");
   a = run_on(world_size, &c, NULL, NULL, err, sizeof err);
   if (world_rank == 0 && a) {
-    CHECK(a->nb_sims == 16 && a->sims_failed == 2 && a->sim_status[1] == 1 && a->sim_status[4] == 2);
+    CHECK(a->nb_sims == 16 && a->sims_failed == 2 && a->sim_status[1] == 1 &&
+          a->sim_status[4] == 2);
     CHECK(a->grad_steps == 160);
   }
   study_result_free(a);
@@ -224,9 +232,12 @@ static void test_resume(void) {
     if (world_rank == 0) {
       CHECK(full && full->n_generations >= 2);
       json_t *m = resumed ? json_object_get(resumed->extra, "mpi") : NULL;
-      json_t *from = m ? json_object_get(json_object_get(m, "checkpoints"), "resumed_from_round") : NULL;
-      CHECK_MSG(json_is_integer(from) && json_integer_value(from) > 0, "not resumed from a checkpoint");
-      CHECK_MSG(same_results(full, resumed), "%s: the resumed study differs", study_sampler_name(kinds[k]));
+      json_t *from =
+          m ? json_object_get(json_object_get(m, "checkpoints"), "resumed_from_round") : NULL;
+      CHECK_MSG(json_is_integer(from) && json_integer_value(from) > 0,
+                "not resumed from a checkpoint");
+      CHECK_MSG(same_results(full, resumed), "%s: the resumed study differs",
+                study_sampler_name(kinds[k]));
     }
     study_result_free(full), study_result_free(resumed);
     /* Another training-rank count may not resume it; a folder without one fails. */
@@ -263,12 +274,14 @@ static void test_concurrent(void) {
       study_result *r = run_on(world_size, &c, NULL, NULL, err, sizeof err);
       if (world_rank == 0 && r) {
         CHECK(r->grad_steps == 160);
-        CHECK_MSG(r->samples_streamed == 160, "streamed %llu", (unsigned long long)r->samples_streamed);
+        CHECK_MSG(r->samples_streamed == 160, "streamed %llu",
+                  (unsigned long long)r->samples_streamed);
         for (int i = 0; i < 16; i++) CHECK(r->sim_status[i] == 0);
         CHECK(isfinite(r->val_stats.mean));
         CHECK(weights_equal(r));
         json_t *roles = json_object_get(json_object_get(r->extra, "mpi"), "roles");
-        CHECK(json_integer_value(json_object_get(json_object_get(roles, "training"), "ranks")) == T);
+        CHECK(json_integer_value(json_object_get(json_object_get(roles, "training"), "ranks")) ==
+              T);
       }
       study_result_free(r);
       study_config_free(&c);

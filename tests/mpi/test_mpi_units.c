@@ -33,11 +33,13 @@ static void test_layout(void) {
     for (int r = 0; r < n; r++) {
       unsigned ro = rank_layout_roles(&l, r);
       CHECK(ro != 0);
-      train += !!(ro & ROLE_TRAINING), breed += !!(ro & ROLE_BREED), sim += !!(ro & ROLE_SIMULATION);
+      train += !!(ro & ROLE_TRAINING), breed += !!(ro & ROLE_BREED),
+          sim += !!(ro & ROLE_SIMULATION);
     }
     CHECK(train == l.n_train && breed == 1 && sim == l.n_sim && l.n_sim >= 1);
     CHECK(rank_layout_roles(&l, 0) & ROLE_TRAINING);
-    if (n >= 3) CHECK(l.breed_rank == l.n_train && rank_layout_roles(&l, l.breed_rank) == ROLE_BREED);
+    if (n >= 3)
+      CHECK(l.breed_rank == l.n_train && rank_layout_roles(&l, l.breed_rank) == ROLE_BREED);
     if (n >= 3) CHECK(l.n_train == ((n - 1) / 4 > 1 ? (n - 1) / 4 : 1));
     int64_t slots = 0;
     for (int r = 0; r < n; r++) slots += rank_layout_slots_of(&l, r);
@@ -66,7 +68,8 @@ static void test_layout(void) {
 static void test_config(void) {
   mpi_config c;
   char err[512];
-  CHECK(mpi_config_parse(NULL, &c, err, sizeof err) == OGAS_OK && c.window == 4 && c.kill_rank == -1);
+  CHECK(mpi_config_parse(NULL, &c, err, sizeof err) == OGAS_OK && c.window == 4 &&
+        c.kill_rank == -1);
   CHECK(mpi_config_parse("{\"training_ranks\": 2, \"breed_rank\": \"own\", \"window\": 2,"
                          " \"redraw_failed_sims\": 5, \"faults\": {\"diverge_sims\": [1, 7],"
                          " \"fail_start_sims\": [3], \"kill_rank\": 4, \"kill_after\": 9,"
@@ -83,7 +86,8 @@ static void test_config(void) {
   CHECK_MSG(strstr(err, "mpi.window"), "%s", err);
   CHECK(mpi_config_parse("{\"breed_rank\": \"somewhere\"}", &c, err, sizeof err) == OGAS_EINVAL);
   CHECK(mpi_config_parse("{\"timeout_s\": -1}", &c, err, sizeof err) == OGAS_EINVAL);
-  CHECK(mpi_config_parse("{\"faults\": {\"diverge_sims\": [-1]}}", &c, err, sizeof err) == OGAS_EINVAL);
+  CHECK(mpi_config_parse("{\"faults\": {\"diverge_sims\": [-1]}}", &c, err, sizeof err) ==
+        OGAS_EINVAL);
   CHECK(mpi_config_parse("[1]", &c, err, sizeof err) == OGAS_EINVAL);
 }
 
@@ -129,7 +133,8 @@ static void test_global_fifo(void) {
   CHECK(global_fifo_init(&b, CAP, S, P, 1) == OGAS_OK);
   CHECK(study_buffer_create(CAP, S, P, &ref) == OGAS_OK);
   for (int i = 0; i < PUSH; i++) {
-    float u[S] = {(float)i, i + 0.25f, i + 0.5f}, un[S] = {-u[0], -u[1], -u[2]}, z[P] = {(float)i / 100};
+    float u[S] = {(float)i, i + 0.25f, i + 0.5f}, un[S] = {-u[0], -u[1], -u[2]},
+          z[P] = {(float)i / 100};
     int owner = (i * 7) % 3 == 0; /* an irregular split between two ranks */
     study_buffer_push(ref, i, i % 5, u, un, z);
     global_fifo_push(&one, 0, i, i % 5, u, un, z);
@@ -165,7 +170,8 @@ static void test_global_fifo(void) {
   ogas_rng_seed(&q1, 1, 1), q2 = q1;
   size_t m1 = global_fifo_draw(&a, &q1, N, s_a, NULL, NULL, id_a, NULL, wa);
   size_t m2 = global_fifo_draw(&copy, &q2, N, s_b, NULL, NULL, id_b, NULL, wb);
-  CHECK(m1 == m2 && !memcmp(id_a, id_b, m1 * sizeof(int64_t)) && !memcmp(wa, wb, m1 * sizeof(int32_t)));
+  CHECK(m1 == m2 && !memcmp(id_a, id_b, m1 * sizeof(int64_t)) &&
+        !memcmp(wa, wb, m1 * sizeof(int32_t)));
   free(st);
   global_fifo_free(&one), global_fifo_free(&a), global_fifo_free(&b), global_fifo_free(&copy);
   study_buffer_free(ref);
