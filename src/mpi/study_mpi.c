@@ -271,7 +271,7 @@ static int build_result(rank_ctx *x, const study_run_options *opts, role_job *tr
   snprintf(r->sampler, sizeof r->sampler, "%s", study_sampler_name(cfg->sampler));
   r->seed = cfg->seed, r->deterministic = cfg->deterministic, r->loss = cfg->loss;
   r->nb_params = P, r->state_size = x->S, r->n_steps = x->n_steps, r->nb_sims = x->n_rows;
-  for (size_t i = 0; i < P && i < 64; i++) r->lower[i] = x->lower[i], r->upper[i] = x->upper[i];
+  r->lower = x->lower, r->upper = x->upper;
   r->params = br->params, r->is_bred = br->is_bred, r->generation = br->generation;
   r->sim_status = br->sim_status, r->sims_failed = br->sims_failed;
   r->generations = br->generations, r->generation_batch = br->generation_batch;
