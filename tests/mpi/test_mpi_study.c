@@ -102,7 +102,8 @@ static void test_determinism(void) {
   static const struct {
     int n;
     const char *mpi;
-  } t1[] = {{2, ""},                            /* S = 1, breed shared */
+  } t1[] = {{1, ""},                            /* every role on one rank, on threads */
+            {2, ""},                            /* S = 1, breed shared */
             {3, ""},                            /* S = 1, breed own */
             {4, ""},                            /* S = 2 */
             {4, "\"breed_rank\": \"shared\""}}; /* S = 3 */
