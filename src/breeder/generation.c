@@ -8,19 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "breeder/breed_ratio.h"
 #include "breeder/breeder_internal.h"
 #include "breeder/targets.h"
-
-/* R_g = linspace(start, end, K)[min(g, K - 1)], K = max(breakpoint, 2),
-   computed as numpy does (i·step + start, the endpoint exact) so that
-   floor(n·R) matches the reference breeder. */
-static double breed_ratio_at(const ogas_config_breeder *c, int64_t g) {
-  int64_t K = c->breakpoint > 2 ? c->breakpoint : 2;
-  int64_t i = g < K - 1 ? g : K - 1;
-  if (i == K - 1) return c->end_breed_ratio;
-  double step = (c->end_breed_ratio - c->start_breed_ratio) / (double)(K - 1);
-  return (double)i * step + c->start_breed_ratio;
-}
 
 static double wall_ms(void) {
   struct timespec ts;
@@ -111,7 +101,7 @@ ogas_status ogas_next_parameters(ogas_breeder *b, int64_t max_breeding_count, si
     return OGAS_OK;
   }
   int64_t g = b->generation + 1;
-  double R = breed_ratio_at(bc, g);
+  double R = breed_ratio_at(bc->start_breed_ratio, bc->end_breed_ratio, bc->breakpoint, g);
   int64_t m_obs = b->res.count;
   memcpy(b->obs_c, b->res.c, (size_t)m_obs * sizeof(float)); /* order does not matter */
   info.reservoir_entries = m_obs;

@@ -14,12 +14,7 @@
 
 #include "breeder/breeder_internal.h"
 #include "nn/blas_threads.h"
-
-static double thread_cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "util/cpu_time.h"
 
 int trainer_init(ogas_breeder *b) {
   const ogas_config *c = &b->cfg;

@@ -15,9 +15,11 @@
 #include "cli/commands.h"
 #include "nn/blas_threads.h"
 #include "ogas.h"
+#include "study/compare_plots.h"
 #include "study/plots.h"
 #include "study/report.h"
 #include "study/study.h"
+#include "util/make_dirs.h"
 
 #define DEFAULT_SAMPLERS "uniform,breed,ogas"
 #define MAX_SAMPLERS 16

@@ -13,6 +13,9 @@
 #include "ogas.h"
 #include "pde/pde.h"
 #include "study/buffer.h"
+#include "util/atomic_file.h"
+#include "util/cpu_time.h"
+#include "util/status_msg.h"
 
 /* Samples drawn from the buffer to fit the surrogate's normalisation. */
 #define STUDY_NORM_SAMPLES 512
@@ -20,12 +23,6 @@
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double thread_cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -706,11 +703,12 @@ int study_result_write_json(const study_result *r, const char *path, char *err, 
     json_array_append_new(gens, go);
   }
   json_object_set_new(o, "generations", gens);
-  int rc = json_dump_file(o, path, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
+  char *text = json_dumps(o, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
   json_decref(o);
-  if (rc) {
-    if (err && errlen) snprintf(err, errlen, "study: cannot write '%s'", path);
-    return OGAS_EIO;
-  }
+  if (!text) return status_msg(OGAS_ENOMEM, err, errlen, "study: out of memory writing '%s'", path);
+  char why[512];
+  int st = atomic_file_write(path, text, strlen(text), why, sizeof why);
+  free(text);
+  if (st) return status_msg(st, err, errlen, "study: %s", why);
   return OGAS_OK;
 }
