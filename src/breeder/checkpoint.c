@@ -809,21 +809,27 @@ static void unlock_all(ogas_breeder *b) {
 static ogas_status report(ogas_breeder *b, ogas_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static ogas_status report(ogas_breeder *b, ogas_status st, const char *fmt, ...) {
-  char msg[sizeof b->errmsg];
+  char msg[BREEDER_MSG_LEN];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  pthread_mutex_lock(&b->lock);
-  breeder_fail(b, st, "%s", msg);
-  pthread_mutex_unlock(&b->lock);
-  return st;
+  return breeder_fail(b, st, "%s", msg);
 }
 
 /* ---- saving ------------------------------------------------------------------ */
 
+static ogas_status checkpoint_state(ogas_breeder *b, const char *path);
+
 ogas_status ogas_checkpoint_state(ogas_breeder *b, const char *path) {
   if (!b) return OGAS_EINVAL;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
+  ogas_status st = checkpoint_state(b, path);
+  breeder_leave(b);
+  return st;
+}
+
+static ogas_status checkpoint_state(ogas_breeder *b, const char *path) {
   if (!path || !*path)
     return report(b, OGAS_EINVAL, "ogas_checkpoint_state: path is NULL or empty");
   /* The config never changes after creation: no lock needed. */
@@ -1011,8 +1017,17 @@ static int run_codecs(ogas_breeder *b, const ckpt_file *f, io_mode mode, restore
   return 0;
 }
 
+static ogas_status restart_from_checkpoint(ogas_breeder *b, const char *path);
+
 ogas_status ogas_restart_from_checkpoint(ogas_breeder *b, const char *path) {
   if (!b) return OGAS_EINVAL;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
+  ogas_status st = restart_from_checkpoint(b, path);
+  breeder_leave(b);
+  return st;
+}
+
+static ogas_status restart_from_checkpoint(ogas_breeder *b, const char *path) {
   if (!path || !*path)
     return report(b, OGAS_EINVAL, "ogas_restart_from_checkpoint: path is NULL or empty");
   char err[400] = "";

@@ -172,7 +172,7 @@ int64_t trainer_spend(ogas_breeder *b, int64_t max_steps) {
   int64_t done = 0;
   pthread_mutex_lock(&b->train_lock);
   pthread_mutex_lock(&b->lock);
-  while (done < max_steps) {
+  while (done < max_steps && !b->tr.stop) { /* stop: the breeder is being freed */
     int r = train_one(b);
     if (r < 0) break;
     done += r;

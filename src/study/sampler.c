@@ -316,7 +316,7 @@ static int ogas_resample(study_sampler *s, int64_t last_started, int64_t max_cou
   st = ogas_concretize_resampled_parameters(s->breeder, last_started, &g->first_id, &g->last_id);
   if (st) return fail(s, st, "ogas: %s", ogas_errmsg(s->breeder));
   g->generation = ogas_current_generation(s->breeder);
-  ogas_generation_info info;
+  ogas_generation_info info = OGAS_GENERATION_INFO_INIT;
   if (ogas_generation_info_get(s->breeder, g->generation, &info) == OGAS_OK) {
     g->breed_ratio = info.breed_ratio;
     g->n_oob_regenerated = info.n_oob_regenerated;
@@ -365,7 +365,7 @@ double study_sampler_cpu_s(study_sampler *s) {
   double t = s->cpu_s;
   pthread_mutex_unlock(&s->lock);
   if (s->breeder && s->ogas_async) {
-    ogas_stats st;
+    ogas_stats st = OGAS_STATS_INIT;
     if (ogas_get_stats(s->breeder, &st) == OGAS_OK) t += st.train_cpu_s;
   }
   return t;
