@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "breeder/space_filling.h"
 #include "ddpm/denoiser.h"
 #include "ogas.h"
 
@@ -841,6 +842,15 @@ static int check_study(parser *p, const ogas_config *c) {
         return fail(p, "%s[%zu] = \"%.60s\" repeats %s[%zu]", names_path, i, name, names_path, j);
   }
   if (c->run_dir && !*c->run_dir) return fail(p, "run_dir: expected a non-empty string (or null)");
+  /* The QMC sequences have direction numbers / primes for so many axes. */
+  size_t max_dim = c->non_breed_sampler == OGAS_CFG_SAMPLER_HALTON ? SF_HALTON_MAX_DIM
+                   : c->non_breed_sampler == OGAS_CFG_SAMPLER_SOBOL ? SF_SOBOL_MAX_DIM
+                                                                     : MAX_NB_PARAMS;
+  if (c->nb_params > max_dim)
+    return fail(p, "%s: \"%s\" draws at most %zu parameters, %s is %zu (use \"uniform\" or \"lhs\")",
+                p->layout == OGAS_CFG_LAYOUT_MELISSA ? BP "non_breed_sampler" : "non_breed_sampler",
+                ogas_config_sampler_name(c->non_breed_sampler), max_dim, p->nb_params_path,
+                c->nb_params);
   return OGAS_OK;
 }
 
