@@ -311,7 +311,7 @@ static void test_blas_threads_left_alone(void) {
 /* ---- memory --------------------------------------------------------------- */
 
 static void test_memory_refused(void) {
-  char json[1024], err[512] = "";
+  char err[512] = "";
   ogas_breeder *b = (ogas_breeder *)0x1;
   /* 2^31-1 simulations of 4096 parameters: 240 TB of tables. */
   char bounds[2][4096 * 3 + 8];
@@ -341,6 +341,7 @@ static void test_memory_refused(void) {
   if (pid == 0) {
     struct rlimit rl = {.rlim_cur = (rlim_t)1 << 30, .rlim_max = RLIM_INFINITY};
     if (setrlimit(RLIMIT_AS, &rl)) _exit(3);
+    char json[512];
     snprintf(json, sizeof json,
              "{\"nb_params\": 8, \"l_bounds\": [0,0,0,0,0,0,0,0], "
              "\"u_bounds\": [1,1,1,1,1,1,1,1], \"nb_sims\": 10000000}");
