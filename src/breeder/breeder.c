@@ -406,7 +406,9 @@ ogas_status ogas_train_sampler(ogas_breeder *b, int64_t steps) {
     /* Background: grant the steps to the background thread and wait until it
        has spent its budget (or nothing can be trained). */
     pthread_mutex_lock(&b->lock);
-    if (steps > 0) b->tr.budget_ddpm += steps;
+    /* Saturating: two calls with huge counts must not overflow. */
+    if (steps > 0) b->tr.budget_ddpm = steps > INT64_MAX - b->tr.budget_ddpm ? INT64_MAX
+                                                                             : b->tr.budget_ddpm + steps;
     pthread_cond_broadcast(&b->work_cv);
     /* A step already taken from the budget counts until it is done. */
     while (!b->tr.stop &&
