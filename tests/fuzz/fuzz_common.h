@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "breeder/breeder_internal.h"
 #include "breeder/checkpoint_format.h"
 #include "breeder/config.h"
 #include "ogas.h"
@@ -103,12 +104,11 @@ static inline int fuzz_restore_bytes(fuzz_checkpoint_ctx *x, const uint8_t *data
   ogas_status st = ogas_restart_from_checkpoint(x->b, x->input_path);
   if (st == OGAS_OK) {
     /* Accepted: the breeder must work from this state; then go back. A
-       restored training budget is spent by the next synchronous
-       next_parameters, and any budget up to INT64_MAX is a state the breeder
-       can be in (train_sampler adds to it): above a few thousand steps that
+       restored training budget (DDPM or RatioMLP) is spent by the next
+       synchronous next_parameters, and a budget up to INT64_MAX restores
+       (train_sampler can grant that much): above a few thousand steps that
        is hours of training, so such states are only restored. */
-    ogas_stats s = OGAS_STATS_INIT;
-    int cheap = ogas_get_stats(x->b, &s) == OGAS_OK && s.budget_pending <= 10000;
+    int cheap = x->b->tr.budget_ddpm <= 10000 && x->b->tr.budget_ratio <= 10000;
     size_t n;
     if (cheap) ogas_next_parameters(x->b, 2, &n);
     int64_t ids[2] = {0, 1}, ts[2] = {0, 0};
