@@ -85,8 +85,10 @@ def test_copies_and_pickles_are_refused_clearly(breeder: ogas.OGASBreeder) -> No
 
 
 def test_close_while_another_thread_trains() -> None:
-    """Before: use after free. Run in a child so that a crash is a failure, not the end
-    of the suite."""
+    """Before: close() freed the C breeder under the other threads' calls (use after
+    free). Now it waits for them: every call in flight returns normally before close()
+    does, and later calls raise ValueError. In a child, so that a crash is a failure
+    and not the end of the suite."""
     code = textwrap.dedent(
         """
         import threading, time, numpy as np, sys
@@ -96,31 +98,42 @@ def test_close_while_another_thread_trains() -> None:
         from conftest import small_config
         for mode in (False, True):
             b = ogas.OGASBreeder(**small_config(breeder={"async_training": mode}))
-            seen = []
+            ids = np.arange(64)
+            for _ in range(4):
+                b.record_increments(ids, None, np.random.random(64))
+            finished, errors = [], []
+            started = threading.Barrier(4)
             def work():
-                ids = np.arange(64)
+                started.wait()
                 try:
-                    while True:
-                        b.record_increments(ids, None, np.random.random(64))
-                        b.train_sampler(200)
-                        b.get_parameters(3)
+                    b.train_sampler(3000)  # long: close() comes while it runs
+                    finished.append(time.perf_counter())
+                    b.get_parameters(3)
                 except ValueError as e:
-                    seen.append(str(e))
+                    errors.append(str(e))
             threads = [threading.Thread(target=work) for _ in range(3)]
             for t in threads:
                 t.start()
-            time.sleep(0.3)
+            started.wait()
+            time.sleep(0.05)
             b.close()
+            closed = time.perf_counter()
             for t in threads:
-                t.join(30)
-            assert all("closed" in s for s in seen) and len(seen) == 3, seen
+                t.join(60)
+            assert len(finished) == 3, (finished, errors)
+            assert all(f <= closed for f in finished), "close() returned before a call in flight"
+            assert all("closed" in e for e in errors), errors
+            try:
+                b.get_parameters(0)
+                raise AssertionError("a call after close() went through")
+            except ValueError:
+                pass
         print("ok")
         """
     )
-    env = dict(os.environ)
     r = subprocess.run(
         [sys.executable, "-c", code, str(REPO / "python"), str(Path(__file__).resolve().parent)],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True, text=True, timeout=300,
     )
     assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
 
