@@ -148,8 +148,18 @@ int main(void) {
     CHECK_MSG(strstr(err, "nb_sims") && strstr(err, "string"), "%s", err);
     CHECK(study_config_parse("{\"nb_sims\": 4}", &c, err, sizeof err) == OGAS_EINVAL);
     CHECK_MSG(strstr(err, "problem"), "%s", err);
-    CHECK(study_config_parse("{\"problem\": \"ks2d\", \"nb_sims\": 4}", &c, err, sizeof err) ==
+    CHECK(study_config_parse("{\"problem\": \"ks3d\", \"nb_sims\": 4}", &c, err, sizeof err) ==
           OGAS_EINVAL);
+    CHECK_MSG(strstr(err, "ks3d") && strstr(err, "kolmogorov2d"), "%s", err);
+    CHECK(study_config_parse(
+              "{\"problem\": \"ks2d\", \"nb_sims\": 4, \"pde\": {\"warmup_steps\": -2}}", &c, err,
+              sizeof err) == OGAS_EINVAL);
+    CHECK_MSG(strstr(err, "pde.warmup_steps"), "%s", err);
+    CHECK(study_config_parse(
+              "{\"problem\": \"ks2d\", \"nb_sims\": 4, \"pde\": {\"warmup_steps\": -1}}", &c, err,
+              sizeof err) == OGAS_OK);
+    CHECK(c.pde.warmup_steps == -1);
+    study_config_free(&c);
     CHECK(study_config_parse("{\"problem\": \"ks1d\", \"nb_sims\": 4, \"sampler\": \"grid\"}", &c,
                              err, sizeof err) == OGAS_EINVAL);
     CHECK(study_config_parse("{\"problem\": \"ks1d\",\n \"nb_sims\": 4,}", &c, err, sizeof err) ==

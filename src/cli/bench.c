@@ -189,7 +189,10 @@ static int bench_ddpm(int argc, char **argv) {
 
 int cmd_bench(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "ddpm")) return bench_ddpm(argc - 1, argv + 1);
-  fprintf(argc >= 2 && strcmp(argv[1], "--help") ? stderr : stdout,
-          "usage: ogas bench ddpm [--help | options]   DDPM training and sampling speed\n");
+  if (argc >= 2 && !strcmp(argv[1], "pde")) return cmd_bench_pde(argc - 1, argv + 1);
+  fprintf(
+      argc >= 2 && strcmp(argv[1], "--help") ? stderr : stdout,
+      "usage: ogas bench ddpm [--help | options]   DDPM training and sampling speed\n"
+      "       ogas bench pde [--help | options]    cost of one simulation of each PDE problem\n");
   return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
 }

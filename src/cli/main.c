@@ -18,7 +18,7 @@ static const command commands[] = {
     {"plot", cmd_plot, "draw the breeder's plots of a run folder (generations.jsonl)"},
     {"synth", cmd_synth, "drive the breeder on a synthetic difficulty landscape"},
     {"inspect", cmd_inspect, "check a breeder checkpoint file and print what it holds"},
-    {"bench", cmd_bench, "benchmarks (ogas bench ddpm --help)"},
+    {"bench", cmd_bench, "benchmarks (ogas bench ddpm --help, ogas bench pde --help)"},
 };
 
 static void usage(FILE *f) {

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const pde_problem *const registry[] = {
-    &pde_problem_ks1d, &pde_problem_burgers1d, &pde_problem_grayscott2d,
-    &pde_problem_heat2d};
+static const pde_problem *const registry[] = {&pde_problem_ks1d,        &pde_problem_burgers1d,
+                                              &pde_problem_grayscott2d, &pde_problem_heat2d,
+                                              &pde_problem_ks2d,        &pde_problem_kolmogorov2d};
 enum { REGISTRY_SIZE = sizeof registry / sizeof registry[0] };
 
 /* The one piece of process-wide state: FFTW's planner is global and not
@@ -53,6 +53,7 @@ size_t pde_state_size(const pde_problem *p) {
 }
 size_t pde_default_n_steps(const pde_problem *p) { return p->default_n_steps; }
 double pde_default_dt_output(const pde_problem *p) { return p->default_dt_output; }
+size_t pde_default_warmup_steps(const pde_problem *p) { return p->default_warmup_steps; }
 
 static int resolve_options(const pde_problem *p, const pde_options *opt,
                            pde_resolved_options *r, char *err, size_t errlen) {
@@ -62,6 +63,9 @@ static int resolve_options(const pde_problem *p, const pde_options *opt,
   r->n_steps = opt->n_steps ? opt->n_steps : p->default_n_steps;
   r->substeps = opt->substeps ? opt->substeps : p->default_substeps;
   r->dt_output = opt->dt_output != 0 ? opt->dt_output : p->default_dt_output;
+  r->warmup_steps = opt->warmup_steps > 0    ? (size_t)opt->warmup_steps
+                    : opt->warmup_steps == 0 ? p->default_warmup_steps
+                                             : 0;
   r->allow_outside_box = opt->allow_outside_box != 0;
   if (r->grid < p->min_grid || r->grid > p->max_grid ||
       (p->grid_must_be_even && r->grid % 2))
@@ -73,6 +77,9 @@ static int resolve_options(const pde_problem *p, const pde_options *opt,
     return status_msg(PDE_EINVAL, err, errlen,
                      "%s: option dt_output = %g must be positive and finite",
                      p->name, r->dt_output);
+  if (r->warmup_steps > 1000000)
+    return status_msg(PDE_EINVAL, err, errlen, "%s: option warmup_steps = %zu is above 1000000",
+                      p->name, r->warmup_steps);
   if (r->substeps > 1000000)
     return status_msg(PDE_EINVAL, err, errlen,
                      "%s: option substeps = %zu is above 1000000", p->name,
@@ -121,6 +128,19 @@ int pde_sim_create(const pde_problem *p, const double *params,
   if (!s->state_buf) {
     pde_sim_free(s);
     return status_msg(PDE_ENOMEM, err, errlen, "%s: out of memory", p->name);
+  }
+  for (size_t i = 0; i < r.warmup_steps && status == PDE_OK; i++) status = p->advance(s);
+  if (status == PDE_OK && r.warmup_steps) {
+    p->read_state(s, s->state_buf);
+    for (size_t i = 0; i < s->state_size; i++)
+      if (!isfinite(s->state_buf[i])) status = PDE_ERANGE;
+  }
+  if (status != PDE_OK) {
+    pde_sim_free(s);
+    return status_msg(status, err, errlen,
+                      "%s: the solution stopped being finite during the "
+                      "%zu warmup steps",
+                      p->name, r.warmup_steps);
   }
   *out = s;
   return PDE_OK;

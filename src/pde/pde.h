@@ -16,6 +16,8 @@
  *   burgers1d    viscous Burgers, periodic, MUSCL finite volume + SSP-RK3
  *   grayscott2d  Gray–Scott reaction–diffusion, periodic, ETDRK4 spectral
  *   heat2d       heat equation on the unit square, Dirichlet, exact in time
+ *   ks2d         Kuramoto–Sivashinsky 2D, periodic, ETDRK4 pseudo-spectral
+ *   kolmogorov2d Navier–Stokes 2D vorticity, Kolmogorov forcing, ETDRK4
  *
  * Threads: problems are immutable and shareable; a pde_sim is used by one
  * thread at a time, and different sims may be created, stepped and freed
@@ -48,12 +50,18 @@ typedef struct {
                         Schemes with a stability-limited step (burgers1d)
                         take at least this many; heat2d is exact in time
                         and ignores it. */
+  long warmup_steps; /* output intervals run inside pde_sim_create before
+                        the first state is handed out (a trajectory then
+                        starts past the initial transient, as the published
+                        2-D scenarios do); 0 = problem default, negative =
+                        none. Time and step count start after the warmup. */
   int allow_outside_box; /* nonzero: accept parameters outside the sampling
                             box as long as they are physically valid (e.g.
-                            F = k = 0 for Gray–Scott); used by tests */
+                            L = 2 for ks1d); used by tests */
 } pde_options;
 
-/* Problem lookup: "ks1d", "burgers1d", "grayscott2d", "heat2d".
+/* Problem lookup: "ks1d", "burgers1d", "grayscott2d", "heat2d", "ks2d",
+ * "kolmogorov2d".
  * NULL if the name is unknown. */
 const pde_problem *pde_find(const char *name);
 /* Enumerate the built-in problems: i in [0, pde_count()). */
@@ -74,11 +82,12 @@ size_t pde_state_size(const pde_problem *p);
 void pde_shape(const pde_problem *p, size_t grid, size_t *channels, size_t *ny, size_t *nx);
 size_t pde_default_n_steps(const pde_problem *p);
 double pde_default_dt_output(const pde_problem *p);
+size_t pde_default_warmup_steps(const pde_problem *p);
 
 /* Start a simulation at the initial condition given by params
  * (nb_params values). On error *out is NULL, err (if errlen > 0) names the
- * offending parameter or option, and the status is PDE_EINVAL or
- * PDE_ENOMEM. */
+ * offending parameter or option, and the status is PDE_EINVAL, PDE_ENOMEM
+ * or PDE_ERANGE (the warmup left a non-finite state). */
 int pde_sim_create(const pde_problem *p, const double *params,
                    const pde_options *opt, pde_sim **out, char *err,
                    size_t errlen);

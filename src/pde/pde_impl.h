@@ -21,7 +21,7 @@
 
 /* Options after defaults are filled in: every field is concrete. */
 typedef struct {
-  size_t grid, n_steps, substeps;
+  size_t grid, n_steps, substeps, warmup_steps;
   double dt_output;
   int allow_outside_box;
 } pde_resolved_options;
@@ -40,7 +40,7 @@ struct pde_problem {
   size_t nb_params;
   const double *lower, *upper;
   const char *const *param_names;
-  size_t default_grid, default_n_steps, default_substeps;
+  size_t default_grid, default_n_steps, default_substeps, default_warmup_steps;
   double default_dt_output;
   size_t min_grid, max_grid;
   int grid_must_be_even;
@@ -66,6 +66,8 @@ extern const pde_problem pde_problem_ks1d;
 extern const pde_problem pde_problem_burgers1d;
 extern const pde_problem pde_problem_grayscott2d;
 extern const pde_problem pde_problem_heat2d;
+extern const pde_problem pde_problem_ks2d;
+extern const pde_problem pde_problem_kolmogorov2d;
 
 void pde_fftw_lock(void);
 void pde_fftw_unlock(void);

@@ -230,12 +230,16 @@ int compare_draw_plots(const compare_report *rep, const char *out_dir, plot_set 
      picture of where the loss is), else the first sampler's. */
   const study_result *ref = rep->samplers[rep->uniform >= 0 ? rep->uniform : 0].runs[0];
   const pde_problem *p = pde_find(ref->problem);
-  const char *names[64];
   size_t P = ref->nb_params;
-  for (size_t k = 0; k < P && k < 64; k++) names[k] = p ? pde_param_name(p, k) : NULL;
-  plot_param_rows rows = {.n_rows = (size_t)ref->nb_sims, .nb_params = P, .params = ref->params,
-                          .is_bred = ref->is_bred, .generation = ref->generation,
-                          .train_loss = ref->sim_train_loss, .names = P <= 64 ? names : NULL};
+  const char **names = malloc((P ? P : 1) * sizeof *names); /* labels only: NULL is fine */
+  for (size_t k = 0; names && k < P; k++) names[k] = p ? pde_param_name(p, k) : NULL;
+  plot_param_rows rows = {.n_rows = (size_t)ref->nb_sims,
+                          .nb_params = P,
+                          .params = ref->params,
+                          .is_bred = ref->is_bred,
+                          .generation = ref->generation,
+                          .train_loss = ref->sim_train_loss,
+                          .names = names};
   int px, py;
   plot_pick_params(&rows, rep->param_x, rep->param_y, &px, &py);
   for (size_t i = 0; !st && i < rep->n_samplers; i++) {
@@ -249,5 +253,6 @@ int compare_draw_plots(const compare_report *rep, const char *out_dir, plot_set 
              rep->samplers[i].name, (unsigned long long)r->seed);
     st = plot_params_per_generation(ps, name, title, &rows, px, py, err, errlen);
   }
+  free(names);
   return st;
 }

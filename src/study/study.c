@@ -495,7 +495,7 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
   snprintf(r->sampler, sizeof r->sampler, "%s", study_sampler_name(cfg->sampler));
   r->seed = cfg->seed, r->deterministic = cfg->deterministic, r->loss = cfg->loss;
   r->nb_params = P, r->state_size = S, r->n_steps = s.n_steps, r->nb_sims = cfg->nb_sims;
-  for (size_t i = 0; i < P && i < 64; i++) r->lower[i] = s.lower[i], r->upper[i] = s.upper[i];
+  r->lower = s.lower, r->upper = s.upper;
   r->params = calloc(N * P, sizeof(double));
   r->is_bred = calloc(N, sizeof(int));
   r->generation = calloc(N, sizeof(int64_t));
@@ -676,7 +676,7 @@ int study_result_write_json(const study_result *r, const char *path, char *err, 
   json_object_set_new(o, "state_size", json_integer((json_int_t)r->state_size));
   json_object_set_new(o, "n_steps", json_integer((json_int_t)r->n_steps));
   json_t *lo = json_array(), *hi = json_array();
-  for (size_t i = 0; i < r->nb_params && i < 64; i++) {
+  for (size_t i = 0; i < r->nb_params; i++) {
     json_array_append_new(lo, num(r->lower[i]));
     json_array_append_new(hi, num(r->upper[i]));
   }

@@ -71,7 +71,7 @@ typedef struct {
   study_loss_kind loss;
   size_t nb_params, state_size, n_steps;
   int64_t nb_sims;
-  double lower[64], upper[64]; /* the box (first 64 parameters) */
+  const double *lower, *upper; /* the box, nb_params each: the problem's (static) */
 
   /* Per simulation id (nb_sims rows). */
   double *params;       /* nb_sims x nb_params: what each simulation ran with */

@@ -212,22 +212,29 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
   TRY(check_keys(x, root, "", top, sizeof top / sizeof *top));
   const char *s = NULL;
   json_t *sec;
-  if (!json_object_get(root, "problem")) return bad(x, "problem: required (ks1d, burgers1d, grayscott2d, heat2d)");
+  if (!json_object_get(root, "problem"))
+    return bad(x, "problem: required (ks1d, burgers1d, grayscott2d, heat2d, ks2d, kolmogorov2d)");
   TRY(get_str(x, root, "", "problem", &s));
   const pde_problem *p = pde_find(s);
-  if (!p) return bad(x, "problem: unknown problem '%s' (ks1d, burgers1d, grayscott2d, heat2d)", s);
+  if (!p)
+    return bad(
+        x,
+        "problem: unknown problem '%s' (ks1d, burgers1d, grayscott2d, heat2d, ks2d, kolmogorov2d)",
+        s);
   snprintf(c->problem, sizeof c->problem, "%s", s);
 
   TRY(get_section(x, root, "pde", &sec));
   if (sec) {
-    static const char *const keys[] = {"grid", "n_steps", "dt_output", "substeps"};
-    TRY(check_keys(x, sec, "pde", keys, 4));
-    int64_t grid = 0, n_steps = 0, substeps = 0;
+    static const char *const keys[] = {"grid", "n_steps", "dt_output", "substeps", "warmup_steps"};
+    TRY(check_keys(x, sec, "pde", keys, 5));
+    int64_t grid = 0, n_steps = 0, substeps = 0, warmup = 0;
     double dt = 0;
     TRY(get_int(x, sec, "pde", "grid", 0, 1 << 16, &grid));
     TRY(get_int(x, sec, "pde", "n_steps", 0, 1000000, &n_steps));
     TRY(get_int(x, sec, "pde", "substeps", 0, 100000000, &substeps));
     TRY(get_num(x, sec, "pde", "dt_output", 0, 1e30, 0, 0, &dt));
+    TRY(get_int(x, sec, "pde", "warmup_steps", -1, 1000000, &warmup));
+    c->pde.warmup_steps = (long)warmup;
     c->pde.grid = (size_t)grid, c->pde.n_steps = (size_t)n_steps;
     c->pde.substeps = (size_t)substeps, c->pde.dt_output = dt;
   }

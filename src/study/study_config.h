@@ -3,7 +3,8 @@
  * {
  *   "problem": "ks1d",                      built-in PDE (pde.h)       required
  *   "pde": {"grid": 64, "n_steps": 40,      pde_options; 0 = problem default
- *           "dt_output": 0, "substeps": 0},
+ *           "dt_output": 0, "substeps": 0,
+ *           "warmup_steps": 0},              -1 = none (0: the problem's, e.g. ks2d 200)
  *   "nb_sims": 120,                         simulation budget          required
  *   "concurrent_sims": 2,                   simulations running at once (2)
  *   "seed": 0,                              every stream of the study (0)
