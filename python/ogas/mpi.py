@@ -39,7 +39,7 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from . import _config, _lib
-from .breeder import Stats, _as_float64, _as_int64, _from_struct, _index
+from .breeder import Stats, _as_float64, _as_int64, _from_struct, _index, _sized
 from .errors import OGASValueError, error_for_status
 
 __all__ = ["MPIBreeder", "mpi_library_path"]
@@ -280,6 +280,6 @@ class MPIBreeder:
 
     def get_stats(self) -> Stats:
         """Collective: the breeder's counters on every rank."""
-        st = _lib.StatsStruct()
+        st = _sized(_lib.StatsStruct)
         self._check(self._lib.ogas_mpi_get_stats(self._live(), ctypes.byref(st)))
         return _from_struct(Stats, st)

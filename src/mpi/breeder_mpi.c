@@ -753,8 +753,7 @@ ogas_status ogas_mpi_restart_from_checkpoint(ogas_mpi *m, const char *path) {
 ogas_status ogas_mpi_get_stats(ogas_mpi *m, ogas_stats *out) {
   if (!m) return OGAS_EINVAL;
   collective_flush(m);
-  ogas_stats s;
-  memset(&s, 0, sizeof s);
+  ogas_stats s = OGAS_STATS_INIT;
   reply r;
   memset(&r, 0, sizeof r);
   if (m->rank == m->breed && !take_latched(m, &r))
@@ -762,7 +761,12 @@ ogas_status ogas_mpi_get_stats(ogas_mpi *m, ogas_stats *out) {
   ogas_status st = collective_reply(m, &r);
   if (!st) {
     MPI_Bcast(&s, (int)sizeof s, MPI_BYTE, m->breed, m->comm);
-    if (out) *out = s;
+    if (out) {
+      /* As ogas_get_stats: at most the caller's struct_size bytes. */
+      size_t n = out->struct_size < sizeof s ? out->struct_size : sizeof s;
+      memcpy(out, &s, n);
+      out->struct_size = n;
+    }
   }
   return st;
 }

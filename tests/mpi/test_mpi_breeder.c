@@ -112,7 +112,7 @@ static void test_ordered_equals_one_process(const char *dir) {
   CHECK_MSG(n_bred > 0, "nothing was bred: the comparison above says little");
 
   /* Statistics on every rank. */
-  ogas_stats s, rs;
+  ogas_stats s = OGAS_STATS_INIT, rs = OGAS_STATS_INIT;
   CHECK(ogas_mpi_get_stats(m, &s) == OGAS_OK);
   CHECK(ogas_get_stats(ref, &rs) == OGAS_OK);
   CHECK(s.values_accepted == rs.values_accepted && s.values_accepted == 2 * 3 * 30);
@@ -175,7 +175,7 @@ static void test_never_blocks(void) {
   MPI_Barrier(MPI_COMM_WORLD);
   CHECK(ogas_mpi_record_increments(m, NULL, NULL, NULL, 1, 0) == OGAS_EINVAL);
   CHECK(ogas_mpi_flush(m) == OGAS_OK);
-  ogas_stats s;
+  ogas_stats s = OGAS_STATS_INIT;
   CHECK(ogas_mpi_get_stats(m, &s) == OGAS_OK);
   CHECK_MSG(s.values_accepted == (int64_t)(size - 1) * 10 * N, "accepted %lld",
             (long long)s.values_accepted);
