@@ -31,7 +31,10 @@ test: test-deps
 
 # Sanitizer builds (CI runs both): the whole suite under ASan+UBSan, and the
 # tests that run threads under TSan (the statistical tests would take minutes
-# there and start no threads of their own).
+# there and start no threads of their own). Both build with MPI when it is
+# found: the MPI tests run under them with suppressions for Open MPI's own
+# reports only (tests/mpi/lsan.supp, tests/mpi/tsan.supp); under TSan the
+# study over ranks runs on 2 ranks, where roles share a rank on threads.
 asan:
 	@$(MAKE) --no-print-directory test BUILD=build-asan \
 	  CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DOGAS_SANITIZE=address,undefined -DOGAS_WERROR=ON"
@@ -39,7 +42,7 @@ tsan:
 	@$(MAKE) --no-print-directory test BUILD=build-tsan TESTS='$(THREADED_TESTS)' \
 	  CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DOGAS_SANITIZE=thread -DOGAS_WERROR=ON"
 
-THREADED_TESTS = threads|checkpoint|test_pde$$|study_buffer|study_run
+THREADED_TESTS = threads|contract|telemetry|checkpoint|test_pde$$|study_buffer|study_run|mpi_study_n2
 
 bench: build
 	@bench/compare_ddpm.sh $(BUILD)

@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
       fprintf(stderr, "soak: checkpoint: %s\n", ogas_errmsg(b));
       return 1;
     }
-    ogas_stats s;
+    ogas_stats s = OGAS_STATS_INIT;
     ogas_get_stats(b, &s);
     double rss = rss_mb();
     if (full_at < 0 && s.reservoir_entries >= 2000) full_at = call, rss_full = rss;
@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
       printf("%10ld %6ld %10lld %10lld %9.1f\n", call, g, (long long)s.reservoir_entries,
              (long long)s.ddpm_steps, rss);
   }
-  ogas_stats s;
+  ogas_stats s = OGAS_STATS_INIT;
   ogas_get_stats(b, &s);
   double rss_end = rss_mb();
   printf("\nstart %.1f MB; reservoir full after %ld calls at %.1f MB; max afterwards %.1f MB; "

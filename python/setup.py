@@ -16,7 +16,7 @@ readme = Path(__file__).with_name("README.md")
 
 setup(
     name="ogas",
-    version="0.1.0",
+    version="0.2.0",
     description="Online Generative Active Sampling: Python binding of the libogas breeder",
     long_description=readme.read_text(encoding="utf-8") if readme.exists() else "",
     long_description_content_type="text/markdown",

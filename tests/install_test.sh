@@ -14,4 +14,13 @@ cc -std=c17 -Wall -Werror "$src/examples/c/minimal_server.c" $(pkg-config --cfla
   $(pkg-config --libs --static ogas) -o "$prefix/minimal_server"
 LD_LIBRARY_PATH="$(dirname "$(find "$prefix" -name "libogas.so" | head -1)")" "$prefix/minimal_server" | tee "$prefix/out.txt"
 grep -q "generation 3" "$prefix/out.txt"
+# The MPI build also installs ogas_mpi.h: build and run the MPI example on 2 ranks.
+if [ -f "$prefix/include/ogas_mpi.h" ]; then
+  mpicc -std=c17 -Wall -Werror "$src/examples/mpi/mpi_server.c" $(pkg-config --cflags ogas_mpi) \
+    $(pkg-config --libs --static ogas_mpi) -o "$prefix/mpi_server"
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    LD_LIBRARY_PATH="$(dirname "$(find "$prefix" -name "libogas.so" | head -1)")" \
+    mpiexec -n 2 "$prefix/mpi_server" | tee "$prefix/mpi_out.txt"
+  grep -q "sims 300..399 on 2 ranks" "$prefix/mpi_out.txt"
+fi
 echo "install test: 1 passed, 0 failed"

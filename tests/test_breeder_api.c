@@ -79,7 +79,7 @@ static void test_table_and_ranges(void) {
     CHECK(first == 5 + g && last == 5 + g);
   }
   /* Nothing trained yet: every child non-bred, with the reason reported. */
-  ogas_generation_info info;
+  ogas_generation_info info = OGAS_GENERATION_INFO_INIT;
   CHECK(ogas_generation_info_get(b, 2, &info) == OGAS_OK);
   CHECK(info.n_bred == 0 && info.n_non_bred == 1);
   CHECK(ogas_generation_info_get(b, 5, &info) == OGAS_ERANGE);
@@ -119,7 +119,7 @@ static void test_rejected_values(void) {
   int64_t ids[6] = {0, 1, 2, 3, 99, -1}, ts[6] = {0};
   double v[6] = {0.5, NAN, INFINITY, -1.0, 0.2, 0.3};
   CHECK(ogas_record_increments(b, ids, ts, v, 6, 0) == OGAS_OK);
-  ogas_stats s;
+  ogas_stats s = OGAS_STATS_INIT;
   CHECK(ogas_get_stats(b, &s) == OGAS_OK);
   CHECK(s.values_accepted == 1);
   CHECK(s.rejected_nonfinite == 2 && s.rejected_negative == 1 && s.rejected_unknown_id == 2);
@@ -158,7 +158,7 @@ static void test_oob(int attempts) {
     CHECK(ogas_next_parameters(b, 100, &staged) == OGAS_OK);
     CHECK(ogas_concretize_resampled_parameters(b, 9 + 100 * g, &first, &last) == OGAS_OK);
   }
-  ogas_generation_info info;
+  ogas_generation_info info = OGAS_GENERATION_INFO_INIT;
   CHECK(ogas_generation_info_get(b, 3, &info) == OGAS_OK);
   CHECK(info.n_bred == 70 && info.n_non_bred == 30);
   if (attempts == 0) {

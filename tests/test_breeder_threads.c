@@ -32,7 +32,7 @@ static void *recorder(void *arg) {
 
 static void *reader(void *arg) {
   double x[4];
-  ogas_stats s;
+  ogas_stats s = OGAS_STATS_INIT;
   for (int c = 0; c < 3000; c++) {
     int bred;
     if (ogas_get_parameters(b, c % NB_SIMS, x, &bred) != OGAS_OK) __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
@@ -70,7 +70,7 @@ int main(void) {
   pthread_create(&th[RECORDERS + 1], NULL, generator, NULL);
   for (int i = 0; i < RECORDERS + 2; i++) pthread_join(th[i], NULL);
   CHECK(ogas_train_sampler(b, 0) == OGAS_OK); /* waits for the backlog */
-  ogas_stats s;
+  ogas_stats s = OGAS_STATS_INIT;
   CHECK(ogas_get_stats(b, &s) == OGAS_OK);
   printf("threads: %lld values accepted, %lld DDPM steps, %lld ratio steps, generation %lld\n",
          (long long)s.values_accepted, (long long)s.ddpm_steps, (long long)s.ratio_steps,

@@ -38,10 +38,10 @@ static void reference_run(uint64_t *hash) {
     CHECK(ckt_generation(r, g, B) == OGAS_OK);
     hash[g] = ckt_table_hash(r);
   }
-  ogas_stats s;
+  ogas_stats s = OGAS_STATS_INIT;
   ogas_get_stats(r, &s);
   CHECK_MSG(s.ddpm_steps > 20, "only %lld DDPM steps", (long long)s.ddpm_steps);
-  ogas_generation_info info;
+  ogas_generation_info info = OGAS_GENERATION_INFO_INIT;
   CHECK(ogas_generation_info_get(r, GENS, &info) == OGAS_OK);
   CHECK_MSG(info.n_bred > 0, "the last generation bred nothing: %s", info.not_bred_reason);
   ogas_breeder_free(r);
@@ -75,14 +75,14 @@ static void test_bit_identical_restart(const uint64_t *ref, int stop_phase) {
                 w ? "restarted" : "original", (long long)g, stop_phase);
     }
   }
-  ogas_stats sa, sb;
+  ogas_stats sa = OGAS_STATS_INIT, sb = OGAS_STATS_INIT;
   ogas_get_stats(a, &sa);
   ogas_get_stats(b, &sb);
   CHECK(sa.ddpm_steps == sb.ddpm_steps && sa.ratio_steps == sb.ratio_steps);
   CHECK(sa.values_accepted == sb.values_accepted && sa.reservoir_entries == sb.reservoir_entries);
   CHECK(memcmp(&sa.ddpm_loss, &sb.ddpm_loss, sizeof sa.ddpm_loss) == 0);
   for (int64_t g = 1; g <= GENS; g++) {
-    ogas_generation_info ia, ib;
+    ogas_generation_info ia = OGAS_GENERATION_INFO_INIT, ib = OGAS_GENERATION_INFO_INIT;
     CHECK(ogas_generation_info_get(a, g, &ia) == OGAS_OK);
     CHECK(ogas_generation_info_get(b, g, &ib) == OGAS_OK);
     CHECK(ia.n_bred == ib.n_bred && ia.n_clipped == ib.n_clipped && ia.ddpm_steps == ib.ddpm_steps);
@@ -229,7 +229,18 @@ static void test_async(void) {
   CHECK(ogas_restart_from_checkpoint(a, path_a) == OGAS_OK);
   ogas_breeder *s = ckt_make(D, NB_SIMS, 0, "", "");
   CHECK_MSG(ogas_restart_from_checkpoint(s, path_a) == OGAS_OK, "%s", ogas_errmsg(s));
-  CHECK(ckt_generation(s, GENS + 1, 1) == OGAS_OK);
+  /* Go on from wherever the checkpoint caught the driver (possibly with
+     children staged): one more value, generation and concretize after the
+     highest id submitted. */
+  ogas_stats ss = OGAS_STATS_INIT;
+  CHECK(ogas_get_stats(s, &ss) == OGAS_OK);
+  int64_t next_id = ss.highest_submitted_id + 1, ts = 0, lo, hi;
+  double v = 0.5;
+  size_t staged;
+  CHECK(ogas_record_increments(s, &next_id, &ts, &v, 1, 0) == OGAS_OK);
+  CHECK(ogas_next_parameters(s, 1, &staged) == OGAS_OK && staged >= 1);
+  CHECK_MSG(ogas_concretize_resampled_parameters(s, next_id, &lo, &hi) == OGAS_OK, "%s",
+            ogas_errmsg(s));
   ogas_breeder_free(s);
   CHECK(ogas_train_sampler(a, 5) == OGAS_OK);
   size_t n;

@@ -16,6 +16,7 @@
 #include "read_text.h"
 #include "run_cli.h"
 #include "study/plots.h"
+#include "temp_dir.h"
 
 static const char *tiny =
     "{\"problem\": \"ks1d\", \"pde\": {\"grid\": 32, \"n_steps\": 10},\n"
@@ -210,6 +211,54 @@ int main(void) {
     CHECK(b && json_is_null(json_object_get(json_object_get(b, "ratio"), "max")));
     CHECK(json_array_size(json_object_get(root, "plots")) == 0);
     json_decref(root);
+  }
+
+  /* --out reused: another comparison is refused (its results stay), --force
+     replaces it and leaves nothing of it behind (before: results.json and
+     report.md were overwritten and the old plots and runs stayed beside
+     them); the same comparison again is replaced without --force. */
+  {
+    char tmp[512], reuse[700];
+    CHECK(temp_dir_make(tmp, sizeof tmp, "compare_reuse") == 0);
+    snprintf(reuse, sizeof reuse, "%s/out", tmp);
+    const char *first[] = {"compare", cfg, "--samplers", "uniform,breed", "--out", reuse,
+                           "--deterministic", "--quiet", "--no-plots", NULL};
+    CHECK(run_cli(first, out, err) == 0);
+    snprintf(path, sizeof path, "%s/plots/params_breed.gp", reuse);
+    CHECK(file_size(path) > 0);
+    const char *other[] = {"compare", cfg, "--samplers", "halton", "--out", reuse,
+                           "--deterministic", "--quiet", "--no-plots", NULL};
+    CHECK(run_cli(other, out, err) == 1);
+    char *e = read_text(err);
+    CHECK_MSG(e && strstr(e, "another comparison") && strstr(e, "uniform,breed") &&
+                  strstr(e, "--force"),
+              "%s", e ? e : "");
+    free(e);
+    snprintf(path, sizeof path, "%s/results.json", reuse);
+    char *kept = read_text(path);
+    CHECK(kept && strstr(kept, "\"breed\""));
+    free(kept);
+    const char *forced[] = {"compare", cfg, "--samplers", "halton", "--out", reuse, "--force",
+                            "--deterministic", "--quiet", "--no-plots", NULL};
+    CHECK(run_cli(forced, out, err) == 0);
+    static const char *const gone[] = {"plots/params_breed.gp", "plots/params_breed.dat",
+                                       "plots/breed_ratio.gp", "runs/breed-seed3",
+                                       "runs/uniform-seed3"};
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++) {
+      snprintf(path, sizeof path, "%s/%s", reuse, gone[i]);
+      CHECK_MSG(file_size(path) < 0, "%s of the previous comparison is still there", gone[i]);
+    }
+    snprintf(path, sizeof path, "%s/results.json", reuse);
+    json_error_t je;
+    json_t *now = json_load_file(path, 0, &je);
+    json_t *list = json_object_get(now, "samplers");
+    CHECK(json_array_size(list) == 1 &&
+          !strcmp(json_string_value(json_object_get(json_array_get(list, 0), "sampler")), "halton"));
+    json_decref(now);
+    CHECK(run_cli(forced + 0, out, err) == 0); /* the same comparison: replaced */
+    snprintf(path, sizeof path, "%s/runs/halton-seed3/result.json", reuse);
+    CHECK(file_size(path) > 0);
+    temp_dir_remove(tmp);
   }
 
   /* Usage errors. */

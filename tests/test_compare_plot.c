@@ -17,6 +17,7 @@
 #include "run_cli.h"
 #include "ogas.h"
 #include "study/plots.h"
+#include "util/make_dirs.h"
 
 static long file_size(const char *path) {
   struct stat st;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "breeder/breed_ratio.h"
 #include "check.h"
 #include "ogas.h"
 #include "study/sampler.h"
@@ -133,6 +134,32 @@ int main(void) {
       near += x[0] < 0.35 && x[1] < 0.35;
     }
     CHECK_MSG(near > 0.8 * 800, "%d of 800 children near the high-loss corner", near);
+    study_sampler_free(s);
+  }
+
+  /* Breed follows the breeder's own schedule to the last bit: with
+     start 0, end 0.7, breakpoint 7, R_3 = 3 (0.7/6) = 0.35 exactly as numpy
+     computes it (Breed's former copy, 0.7·3/6, gave 0.34999999999999992),
+     so 20 children have floor(20 R_3) = 7 bred, not 6. */
+  {
+    study_sampler_config c = base_config(STUDY_SAMPLER_BREED);
+    c.nb_sims = 200;
+    c.breed.start_breed_ratio = 0.0, c.breed.end_breed_ratio = 0.7, c.breed.breakpoint = 7;
+    study_sampler *s = NULL;
+    char err[256];
+    CHECK(study_sampler_create(&c, &s, err, sizeof err) == OGAS_OK);
+    for (int64_t id = 0; id < 40; id++) {
+      int64_t t = 0;
+      double val = 1.0 + (double)id;
+      study_sampler_record(s, &id, &t, &val, 1, id);
+      study_sampler_finished(s, id);
+    }
+    study_generation g;
+    for (int64_t gen = 1; gen <= 3; gen++) {
+      CHECK(study_sampler_resample(s, 39 + 20 * (gen - 1), 20, &g) == OGAS_OK);
+      CHECK(g.breed_ratio == breed_ratio_at(0.0, 0.7, 7, gen));
+    }
+    CHECK(g.breed_ratio == 0.35 && g.n_bred == 7 && g.n_non_bred == 13);
     study_sampler_free(s);
   }
 

@@ -19,15 +19,14 @@ breeder calls are the reference's: draw(sim_id) when a simulation starts,
 record_increments(sim_ids, time_steps, losses, batch_idx) after every batch,
 next_parameters / concretize_resampled_parameters at generation breaks.
 
-The simulations are run by libogas's own solver through ctypes (pde_* symbols
-of libogas.so, an internal API used here only to have realistic data; any
-solver would do). Needs Debian's python3-torch and python3-numpy.
+The simulations are run by a NumPy port of libogas's burgers1d scheme (the
+library exports its breeder API only; any solver would do). Needs Debian's
+python3-torch and python3-numpy.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import sys
 import time
 from dataclasses import dataclass
@@ -41,78 +40,72 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
 import ogas  # noqa: E402
 
 # ---------------------------------------------------------------------------
-# The solver: libogas's burgers1d through ctypes (see src/pde/pde.h).
-
-
-class PdeOptions(ctypes.Structure):
-    _fields_ = [
-        ("grid", ctypes.c_size_t),
-        ("n_steps", ctypes.c_size_t),
-        ("dt_output", ctypes.c_double),
-        ("substeps", ctypes.c_size_t),
-        ("allow_outside_box", ctypes.c_int),
-    ]
+# The solver: viscous Burgers, the same scheme as libogas's built-in
+# burgers1d (src/pde/burgers1d.c), in NumPy: the library exports its breeder
+# API only, and any solver would do.
 
 
 class Solver:
-    """One built-in PDE problem of libogas; simulate(params) returns a trajectory."""
+    """u_t + (u^2/2)_x = nu u_xx, periodic on [0, 2 pi), N finite-volume cells:
+    MUSCL with the monotonised-central limiter, the exact Godunov flux, a
+    centred viscous flux, SSP-RK3 with dt = 0.4 / (max|u|/dx + 2 nu/dx^2),
+    output every 0.05. Parameters a1 b1 a2 b2 in [-1, 1] (u0 = sum_m a_m
+    cos(m x) + b_m sin(m x), exact cell averages) and log10 nu in
+    [log10 0.002, -1]. simulate(params) returns a trajectory."""
 
-    def __init__(self, name: str, n_steps: int, grid: int = 0) -> None:
-        lib = ctypes.CDLL(ogas.library_path())
-        for sym in ("pde_find", "pde_sim_create", "pde_sim_step", "pde_sim_state", "pde_sim_free"):
-            if not hasattr(lib, sym):
-                raise SystemExit(f"online_server: {ogas.library_path()} does not export {sym}; "
-                                 "this example needs the built-in solvers")
-        lib.pde_find.restype = ctypes.c_void_p
-        lib.pde_find.argtypes = [ctypes.c_char_p]
-        lib.pde_nb_params.restype = ctypes.c_size_t
-        lib.pde_nb_params.argtypes = [ctypes.c_void_p]
-        for f in (lib.pde_lower, lib.pde_upper):
-            f.restype = ctypes.POINTER(ctypes.c_double)
-            f.argtypes = [ctypes.c_void_p]
-        lib.pde_param_name.restype = ctypes.c_char_p
-        lib.pde_param_name.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-        lib.pde_sim_create.restype = ctypes.c_int
-        lib.pde_sim_create.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(PdeOptions),
-                                       ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p, ctypes.c_size_t]
-        lib.pde_sim_step.restype = ctypes.c_int
-        lib.pde_sim_step.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-        lib.pde_sim_state.restype = None
-        lib.pde_sim_state.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-        lib.pde_sim_state_size.restype = ctypes.c_size_t
-        lib.pde_sim_state_size.argtypes = [ctypes.c_void_p]
-        lib.pde_sim_free.restype = None
-        lib.pde_sim_free.argtypes = [ctypes.c_void_p]
-        self.lib = lib
-        self.problem = lib.pde_find(name.encode())
-        if not self.problem:
-            raise SystemExit(f"online_server: unknown problem {name}")
-        self.nb_params = int(lib.pde_nb_params(self.problem))
-        self.lower = np.array(lib.pde_lower(self.problem)[: self.nb_params])
-        self.upper = np.array(lib.pde_upper(self.problem)[: self.nb_params])
-        self.names = [lib.pde_param_name(self.problem, i).decode() for i in range(self.nb_params)]
-        self.opt = PdeOptions(grid=grid, n_steps=n_steps)
-        self.n_steps = n_steps
+    names = ["a1", "b1", "a2", "b2", "log10_nu"]
+    nb_params = 5
+    lower = np.array([-1.0, -1.0, -1.0, -1.0, np.log10(0.002)])
+    upper = np.array([1.0, 1.0, 1.0, 1.0, -1.0])
+
+    def __init__(self, n_steps: int, grid: int = 128, dt_output: float = 0.05) -> None:
+        self.n_steps, self.n, self.dt_output = n_steps, grid, dt_output
+        self.dx = 2 * np.pi / grid
+        x0 = np.arange(grid) * self.dx
+        self._x0, self._x1 = x0, x0 + self.dx
+
+    def _rate(self, u: np.ndarray, nu: np.ndarray) -> np.ndarray:
+        """-(F_{j+1/2} - F_{j-1/2}) / dx for every row of u (sims x cells)."""
+        right = np.roll(u, -1, axis=-1) - u
+        left = np.roll(right, 1, axis=-1)
+        slope = np.where(left * right <= 0, 0.0,
+                         np.sign(left) * np.minimum(2 * np.abs(left),
+                                                    np.minimum(2 * np.abs(right), 0.5 * np.abs(left + right))))
+        ul, ur = u + 0.5 * slope, np.roll(u - 0.5 * slope, -1, axis=-1)  # the two sides of face j+1/2
+        fl, fr = 0.5 * ul * ul, 0.5 * ur * ur
+        rarefaction = np.where((ul <= 0) & (ur >= 0), 0.0, np.minimum(fl, fr))
+        flux = np.where(ul <= ur, rarefaction, np.maximum(fl, fr)) - nu * right / self.dx
+        return -(flux - np.roll(flux, 1, axis=-1)) / self.dx
+
+    def simulate_many(self, params: Sequence[np.ndarray]) -> List[np.ndarray]:
+        """One (n_steps + 1, grid) float32 trajectory per parameter vector, advanced
+        together (every row takes the smallest stable step of the batch)."""
+        p = np.asarray(params, dtype=np.float64).reshape(-1, self.nb_params)
+        nu = (10.0 ** p[:, 4])[:, None]
+        u = np.zeros((len(p), self.n))
+        for m in (1, 2):
+            a, b = p[:, 2 * (m - 1), None], p[:, 2 * (m - 1) + 1, None]
+            u += (a * (np.sin(m * self._x1) - np.sin(m * self._x0))
+                  + b * (np.cos(m * self._x0) - np.cos(m * self._x1))) / (m * self.dx)
+        traj = np.empty((len(p), self.n_steps + 1, self.n), dtype=np.float32)
+        traj[:, 0] = u
+        for t in range(1, self.n_steps + 1):
+            umax = np.max(np.abs(u), axis=1, keepdims=True)
+            if not np.all(np.isfinite(umax)):
+                raise RuntimeError(f"a simulation diverged at step {t}")
+            dt_max = float(np.min(0.4 / (umax / self.dx + 2 * nu / self.dx**2)))
+            substeps = max(1, int(np.ceil(self.dt_output / dt_max)))
+            dt = self.dt_output / substeps
+            for _ in range(substeps):  # Shu-Osher SSP-RK3
+                u1 = u + dt * self._rate(u, nu)
+                u2 = 0.75 * u + 0.25 * (u1 + dt * self._rate(u1, nu))
+                u = u / 3.0 + 2.0 / 3.0 * (u2 + dt * self._rate(u2, nu))
+            traj[:, t] = u
+        return list(traj)
 
     def simulate(self, params: np.ndarray) -> np.ndarray:
-        """(n_steps + 1, state_size) float32 trajectory from the initial condition."""
-        p = np.ascontiguousarray(params, dtype=np.float64)
-        sim = ctypes.c_void_p()
-        err = ctypes.create_string_buffer(256)
-        st = self.lib.pde_sim_create(self.problem, p.ctypes.data, ctypes.byref(self.opt), ctypes.byref(sim),
-                                     err, 256)
-        if st:
-            raise RuntimeError(err.value.decode())
-        try:
-            size = int(self.lib.pde_sim_state_size(sim))
-            traj = np.empty((self.n_steps + 1, size), dtype=np.float32)
-            self.lib.pde_sim_state(sim, traj[0].ctypes.data)
-            for t in range(1, self.n_steps + 1):
-                if self.lib.pde_sim_step(sim, traj[t].ctypes.data):
-                    raise RuntimeError(f"simulation diverged at step {t} for {params}")
-        finally:
-            self.lib.pde_sim_free(sim)
-        return traj
+        """(n_steps + 1, grid) float32 trajectory from the initial condition."""
+        return self.simulate_many([params])[0]
 
 
 # ---------------------------------------------------------------------------
@@ -239,9 +232,8 @@ def train_online(name: str, solver: Solver, sampler, s: Settings, floor: float) 
         # A round of clients: each takes its parameters when it starts, streams its steps.
         ids = range(first, min(first + s.sims_per_round, s.nb_sims))
         ts = time.perf_counter()
-        for sim_id in ids:
-            x = np.asarray(sampler.draw(sim_id), dtype=np.float64)
-            traj = solver.simulate(x)
+        xs = [np.asarray(sampler.draw(sim_id), dtype=np.float64) for sim_id in ids]
+        for sim_id, x, traj in zip(ids, xs, solver.simulate_many(xs)):
             z = (2 * (x - lo) / (hi - lo) - 1).astype(np.float32)
             if buf is None:
                 buf = Buffer(s.buffer_capacity, traj.shape[1], solver.nb_params)
@@ -322,7 +314,7 @@ def main() -> int:
         args.sims, args.generation_size, args.steps, args.batches_per_sim, args.validation = 120, 40, 10, 2, 20
     torch.set_num_threads(1)  # leave the other core to the ogas trainer thread
 
-    solver = Solver("burgers1d", n_steps=args.steps)
+    solver = Solver(n_steps=args.steps)
     s = Settings(nb_sims=args.sims, generation_size=args.generation_size, sims_per_round=20,
                  batches_per_sim=args.batches_per_sim, batch_size=64, buffer_capacity=20000,
                  n_steps=args.steps, seed=args.seed, lr=1e-3)
@@ -332,7 +324,7 @@ def main() -> int:
     # One validation set for both: uniform draws with their own seed.
     vrng = np.random.default_rng(10_000 + args.seed)
     vx = solver.lower + vrng.random((args.validation, solver.nb_params)) * (solver.upper - solver.lower)
-    vtraj = [solver.simulate(x) for x in vx]
+    vtraj = solver.simulate_many(vx)
     vz = (2 * (vx - solver.lower) / (solver.upper - solver.lower) - 1).astype(np.float32)
     floor = 0.01 * float(np.sqrt(np.mean([np.sum(t.astype(np.float64) ** 2, axis=1).mean() for t in vtraj])))
 

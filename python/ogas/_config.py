@@ -8,11 +8,14 @@ The C library owns every rule about keys, types and ranges
 * takes out the keys that only the Python layer uses (``checkpoint_path``,
   ``dtype``, ``config``) and translates the reference breeder's
   ``non_breed_sampler_t``;
+* takes out the reference breeder's own keys that ogas does not implement
+  (REFERENCE_ONLY_PATHS) and lists them as ignored, so that they neither fail
+  nor loosen the checks of the other keys;
 * chooses the layout: the native layout (strict: an unknown key is an error)
   unless the arguments come from the reference breeder's world — a Melissa
-  study mapping, an ExperimentConfig object, or keys that only the reference
-  breeder has — in which case they are sent in the Melissa study layout, where
-  the library ignores the keys it does not use and lists them;
+  study mapping or an ExperimentConfig object — in which case they are sent
+  in the Melissa study layout, where the library ignores the keys it does not
+  use and lists them;
 * writes JSON that jansson reads exactly (NumPy scalars and arrays become
   numbers and lists, seeds above 2**63-1 become digit strings).
 """
@@ -25,7 +28,7 @@ import json
 import math
 import os
 import re
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -45,14 +48,13 @@ NATIVE_STUDY_KEYS = (
 )
 SECTIONS = ("breeder", "model", "data")
 
-# Key paths that only the reference (Python) breeder has; their presence means
-# the arguments are a reference breeder's settings. The library decides what
-# is ignored (src/breeder/config.c, REFERENCE_ONLY_KEYS); this list only
-# detects the situation and must stay a subset of that one.
+# Key paths that only the reference (Python) breeder has and ogas does not
+# implement: taken out of native-layout keyword arguments and listed as
+# ignored (the library's own list, for the Melissa layout, is
+# REFERENCE_ONLY_KEYS in src/breeder/config.c; keep the two equal).
+# breeder.activate_breed is not here: ogas implements it.
 REFERENCE_ONLY_PATHS = (
     "log_extra",
-    "non_breed_sampling_strategy",
-    "breeder.activate_breed",
     "breeder.ratio_mlp_dropout",
     "breeder.nb_candidates",
     "breeder.loss_sampling_power",
@@ -76,6 +78,7 @@ class BuiltConfig:
     checkpoint_path: str
     dtype: np.dtype
     run_dir: Optional[str]
+    ignored: List[str] = dataclasses.field(default_factory=list)  # keys taken out here
 
 
 def _to_plain(obj: Any, path: str) -> Any:
@@ -117,6 +120,18 @@ def _merge(base: Dict[str, Any], over: Mapping[str, Any]) -> Dict[str, Any]:
         else:
             out[k] = v
     return out
+
+
+def _pop_path(cfg: Dict[str, Any], path: str) -> bool:
+    """Remove the key at a dotted path; whether it was there."""
+    *parents, last = path.split(".")
+    node: Any = cfg
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict) and last in node:
+        del node[last]
+        return True
+    return False
 
 
 def _has_path(cfg: Mapping[str, Any], path: str) -> bool:
@@ -219,7 +234,12 @@ def build(kwargs: Mapping[str, Any]) -> BuiltConfig:
     cfg = _merge(cfg, _to_plain(kw, ""))
 
     melissa = "study_options" in cfg or "active_sampling_config" in cfg
-    lenient = melissa or reference_obj is not None or any(_has_path(cfg, p) for p in REFERENCE_ONLY_PATHS)
+    lenient = melissa or reference_obj is not None
+    ignored: List[str] = []
+    if not lenient:
+        ignored = [p for p in REFERENCE_ONLY_PATHS if _pop_path(cfg, p)]
+        if "non_breed_sampling_strategy" in cfg:  # the reference DefaultBreeder's spelling
+            cfg.setdefault("non_breed_sampler", _sampler_from_reference(cfg.pop("non_breed_sampling_strategy")))
     if sampler_t is not None:
         name = _sampler_from_reference(sampler_t)
         if melissa:
@@ -240,6 +260,7 @@ def build(kwargs: Mapping[str, Any]) -> BuiltConfig:
         checkpoint_path=default_checkpoint_path(checkpoint_path, run_dir),
         dtype=dtype,
         run_dir=run_dir,
+        ignored=ignored,
     )
 
 

@@ -8,9 +8,10 @@ The shared library is looked up, in this order:
    (``<repo>/build/libogas.so``, then ``<repo>/build-*/libogas.so``);
 4. ``ctypes.util.find_library("ogas")`` (an installed ``libogas.so``).
 
-Symbols that a given build may not have yet (checkpointing, the list of
-ignored configuration keys) are bound lazily: :func:`has_symbol` tells whether
-they are there, and calling a missing one raises ``NotImplementedError``.
+The library must be the version this package was written for: its
+``ogas_version()`` must have the same MAJOR.MINOR as :data:`ABI_VERSION`
+(the layouts of the structs it fills, checked again through their
+``struct_size`` field on every call), else loading raises ``OSError``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Callable, List, Optional
 
 __all__ = [
+    "ABI_VERSION",
     "GenerationInfoStruct",
     "StatsStruct",
     "find_library",
@@ -31,6 +33,9 @@ __all__ = [
     "library",
     "library_path",
 ]
+
+# MAJOR.MINOR of the libogas API this package mirrors (include/ogas.h).
+ABI_VERSION = "0.2"
 
 # ogas_status values (include/ogas.h).
 OGAS_OK = 0
@@ -51,6 +56,7 @@ class GenerationInfoStruct(ctypes.Structure):
     """Mirror of ``ogas_generation_info`` (field order and types as in ogas.h)."""
 
     _fields_ = [
+        ("struct_size", ctypes.c_size_t),
         ("generation", ctypes.c_int64),
         ("breed_ratio", ctypes.c_double),
         ("n_children", ctypes.c_int64),
@@ -76,6 +82,7 @@ class StatsStruct(ctypes.Structure):
     """Mirror of ``ogas_stats`` (field order and types as in ogas.h)."""
 
     _fields_ = [
+        ("struct_size", ctypes.c_size_t),
         ("values_accepted", ctypes.c_int64),
         ("rejected_nonfinite", ctypes.c_int64),
         ("rejected_negative", ctypes.c_int64),
@@ -88,6 +95,8 @@ class StatsStruct(ctypes.Structure):
         ("ratio_loss", ctypes.c_double),
         ("train_cpu_s", ctypes.c_double),
         ("n_staged", ctypes.c_int64),
+        ("highest_submitted_id", ctypes.c_int64),
+        ("telemetry_failures", ctypes.c_int64),
     ]
 
 
@@ -97,6 +106,7 @@ _st = ctypes.c_int  # ogas_status is a C enum: int-sized
 # name: (restype, argtypes). Pointers to caller buffers are mostly passed as
 # plain addresses (c_void_p, from ndarray.ctypes.data).
 _PROTOTYPES = {
+    "ogas_version": (ctypes.c_char_p, []),
     "ogas_status_name": (ctypes.c_char_p, [_st]),
     "ogas_breeder_create": (_st, [ctypes.c_char_p, ctypes.POINTER(_vp), ctypes.c_char_p, ctypes.c_size_t]),
     "ogas_breeder_create_from_file": (
@@ -119,24 +129,15 @@ _PROTOTYPES = {
     "ogas_generation_info_get": (_st, [_vp, ctypes.c_int64, ctypes.POINTER(GenerationInfoStruct)]),
     "ogas_get_stats": (_st, [_vp, ctypes.POINTER(StatsStruct)]),
     "ogas_get_parameter_table": (_st, [_vp, _vp, _vp]),
+    "ogas_telemetry_status": (_st, [_vp, ctypes.c_char_p, ctypes.c_size_t]),
     "ogas_checkpoint_state": (_st, [_vp, ctypes.c_char_p]),
     "ogas_restart_from_checkpoint": (_st, [_vp, ctypes.c_char_p]),
     "ogas_config_ignored_count": (ctypes.c_size_t, [_vp]),
     "ogas_config_ignored_key": (ctypes.c_char_p, [_vp, ctypes.c_size_t]),
 }
 
-# Symbols every build has; the others are optional (newer API).
-_REQUIRED = [
-    name
-    for name in _PROTOTYPES
-    if name
-    not in (
-        "ogas_checkpoint_state",
-        "ogas_restart_from_checkpoint",
-        "ogas_config_ignored_count",
-        "ogas_config_ignored_key",
-    )
-]
+# Every symbol is required: the version check below rules out older builds.
+_REQUIRED = list(_PROTOTYPES)
 
 _lock = threading.Lock()
 _lib: Optional[ctypes.CDLL] = None
@@ -195,6 +196,16 @@ def library() -> ctypes.CDLL:
         if _lib is None:
             path = find_library()
             lib = ctypes.CDLL(path)
+            if not hasattr(lib, "ogas_version"):
+                raise OSError(
+                    f"ogas: {path} has no ogas_version(): a libogas older than {ABI_VERSION}, "
+                    f"or not libogas; this package needs {ABI_VERSION}.x"
+                )
+            lib.ogas_version.restype = ctypes.c_char_p
+            lib.ogas_version.argtypes = []
+            version = lib.ogas_version().decode("ascii", "replace")
+            if version.split(".")[:2] != ABI_VERSION.split("."):
+                raise OSError(f"ogas: {path} is libogas {version}; this package needs {ABI_VERSION}.x")
             missing = [n for n in _REQUIRED if not hasattr(lib, n)]
             if missing:
                 raise OSError(f"ogas: {path} lacks {', '.join(missing)}: not a libogas build")

@@ -6,10 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "breeder/breeder_internal.h"
 #include "nn/blas_threads.h"
 #include "util/status_msg.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+const char *ogas_version(void) {
+  return STR(OGAS_VERSION_MAJOR) "." STR(OGAS_VERSION_MINOR) "." STR(OGAS_VERSION_PATCH);
+}
 
 const char *ogas_status_name(ogas_status s) {
   static const char *names[] = {"OGAS_OK",      "OGAS_EINVAL",   "OGAS_ENOMEM", "OGAS_EIO",
@@ -17,12 +26,66 @@ const char *ogas_status_name(ogas_status s) {
   return (unsigned)s < sizeof names / sizeof *names ? names[s] : "OGAS_UNKNOWN";
 }
 
+/* The calling thread's last message and the breeder it is about: a thread
+   reads its own call's message whatever other threads do meanwhile. */
+static _Thread_local struct {
+  const ogas_breeder *b;
+  char msg[BREEDER_MSG_LEN];
+} last_message;
+
 ogas_status breeder_fail(ogas_breeder *b, ogas_status st, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(b->errmsg, sizeof b->errmsg, fmt, ap);
+  vsnprintf(last_message.msg, sizeof last_message.msg, fmt, ap);
   va_end(ap);
+  last_message.b = b;
   return st;
+}
+
+int breeder_enter(ogas_breeder *b) {
+  pthread_mutex_lock(&b->entry_lock);
+  int open = !b->closing;
+  if (open) b->calls_in_flight++;
+  pthread_mutex_unlock(&b->entry_lock);
+  if (!open) breeder_fail(b, OGAS_ESTATE, "the breeder is being freed (ogas_breeder_free)");
+  return open;
+}
+
+void breeder_leave(ogas_breeder *b) {
+  pthread_mutex_lock(&b->entry_lock);
+  if (--b->calls_in_flight == 0 && b->closing) pthread_cond_broadcast(&b->entry_cv);
+  pthread_mutex_unlock(&b->entry_lock);
+}
+
+/* Bytes of the tables nb_sims and nb_params call for (SIZE_MAX on
+   overflow): per simulation the table, staging, generation buffers and
+   difficulty signal, 28 d + 42 bytes; per reservoir entry 4 d + 13. */
+static size_t table_bytes(const ogas_config *c) {
+  size_t d = c->nb_params, per_sim, per_entry, a, b2, total;
+  if (__builtin_mul_overflow(d, (size_t)28, &per_sim) ||
+      __builtin_add_overflow(per_sim, (size_t)42, &per_sim) ||
+      __builtin_mul_overflow(per_sim, (size_t)c->nb_sims, &a))
+    return SIZE_MAX;
+  if (__builtin_mul_overflow(d, (size_t)4, &per_entry) ||
+      __builtin_add_overflow(per_entry, (size_t)13, &per_entry) ||
+      __builtin_mul_overflow(per_entry, (size_t)c->data.buffer_size, &b2) ||
+      __builtin_add_overflow(a, b2, &total))
+    return SIZE_MAX;
+  return total;
+}
+
+/* The memory a process can have: the machine's RAM, or less under a
+   ulimit -v / -d. *what says which bound it is. */
+static size_t memory_limit(const char **what) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  size_t limit = pages > 0 && page > 0 ? (size_t)pages * (size_t)page : SIZE_MAX;
+  *what = "this machine's memory";
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < limit)
+    limit = (size_t)rl.rlim_cur, *what = "the process's address-space limit (ulimit -v)";
+  if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < limit)
+    limit = (size_t)rl.rlim_cur, *what = "the process's data limit (ulimit -d)";
+  return limit;
 }
 
 static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char *errbuf,
@@ -68,12 +131,18 @@ static void to_unit_box(const ogas_breeder *b, const double *x, float *z) {
    training do no setup work. Takes ownership of *cfg. */
 static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char *errbuf,
                                       size_t errlen) {
-  if (cfg->model.n_blocks > DENOISER_MAX_BLOCKS) {
-    long long n_blocks = (long long)cfg->model.n_blocks;
+  const char *bound;
+  size_t need = table_bytes(cfg), limit = memory_limit(&bound);
+  if (need > limit) {
+    status_msg(0, errbuf, errlen,
+               "config: nb_sims: %lld simulations of %zu parameters (with data.buffer_size "
+               "%lld) need %.3g GB for the breeder's tables (%zu bytes per simulation), more "
+               "than %s (%.3g GB)",
+               (long long)cfg->nb_sims, cfg->nb_params, (long long)cfg->data.buffer_size,
+               need == SIZE_MAX ? INFINITY : (double)need / 1e9, 28 * cfg->nb_params + 42, bound,
+               (double)limit / 1e9);
     ogas_config_free(cfg);
-    return status_msg(OGAS_EINVAL, errbuf, errlen,
-                      "config: model.n_blocks: at most %d blocks are supported, got %lld",
-                      DENOISER_MAX_BLOCKS, n_blocks);
+    return OGAS_ENOMEM;
   }
   ogas_breeder *b = calloc(1, sizeof *b);
   if (!b) {
@@ -85,12 +154,16 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
   b->d = cfg->nb_params;
   b->nb_sims = cfg->nb_sims;
   b->highest_known_id = b->logged_upto = -1;
+  b->fd_children = b->fd_gens = -1;
   pthread_mutex_init(&b->gen_lock, NULL);
   pthread_mutex_init(&b->train_lock, NULL);
+  pthread_mutex_init(&b->log_lock, NULL);
   pthread_mutex_init(&b->lock, NULL);
   pthread_mutex_init(&b->snap_lock, NULL);
+  pthread_mutex_init(&b->entry_lock, NULL);
   pthread_cond_init(&b->work_cv, NULL);
   pthread_cond_init(&b->idle_cv, NULL);
+  pthread_cond_init(&b->entry_cv, NULL);
 
   size_t N = (size_t)b->nb_sims, d = b->d;
   int64_t cap = b->cfg.data.buffer_size;
@@ -151,7 +224,13 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
       double l = b->cfg.l_bounds[k], u = b->cfg.u_bounds[k];
       b->table[i * d + k] = l + b->unit[i * d + k] * (u - l);
     }
-  blas_set_threads((int)b->cfg.model.blas_threads);
+  ogas_status tst = telemetry_open(b, errbuf, errlen);
+  if (tst != OGAS_OK) {
+    ogas_breeder_free(b);
+    return tst;
+  }
+  /* Only on request: OpenBLAS's thread count is the whole process's. */
+  if (b->cfg.model.blas_threads > 0) blas_set_threads((int)b->cfg.model.blas_threads);
   if (b->cfg.breeder.async_training && trainer_start(b)) {
     status_msg(0, errbuf, errlen, "cannot start the background training thread");
     ogas_breeder_free(b);
@@ -163,8 +242,27 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
 
 void ogas_breeder_free(ogas_breeder *b) {
   if (!b) return;
+  /* New calls are refused from here on; training loops and waits see stop
+     and return; then the calls already inside are waited for. */
+  pthread_mutex_lock(&b->entry_lock);
+  b->closing = 1;
+  pthread_mutex_unlock(&b->entry_lock);
+  pthread_mutex_lock(&b->lock);
+  b->tr.stop = 1;
+  pthread_cond_broadcast(&b->work_cv);
+  pthread_cond_broadcast(&b->idle_cv);
+  pthread_mutex_unlock(&b->lock);
+  pthread_mutex_lock(&b->entry_lock);
+  while (b->calls_in_flight > 0) pthread_cond_wait(&b->entry_cv, &b->entry_lock);
+  pthread_mutex_unlock(&b->entry_lock);
   trainer_stop(b);
-  if (b->table) telemetry_log_children(b, b->highest_known_id); /* best effort */
+  if (b->table) {
+    pthread_mutex_lock(&b->lock);
+    telemetry_log_children(b, b->highest_known_id); /* best effort */
+    pthread_mutex_unlock(&b->lock);
+  }
+  telemetry_close(b);
+  if (last_message.b == b) last_message.b = NULL;
   trainer_free(b);
   ddpm_sampler_free(b->sampler);
   sf_free(b->sf);
@@ -178,20 +276,39 @@ void ogas_breeder_free(ogas_breeder *b) {
   ogas_config_free(&b->cfg);
   pthread_mutex_destroy(&b->gen_lock);
   pthread_mutex_destroy(&b->train_lock);
+  pthread_mutex_destroy(&b->log_lock);
   pthread_mutex_destroy(&b->lock);
   pthread_mutex_destroy(&b->snap_lock);
+  pthread_mutex_destroy(&b->entry_lock);
   pthread_cond_destroy(&b->work_cv);
   pthread_cond_destroy(&b->idle_cv);
+  pthread_cond_destroy(&b->entry_cv);
   free(b);
 }
 
-const char *ogas_errmsg(const ogas_breeder *b) { return b ? b->errmsg : "breeder is NULL"; }
+const char *ogas_errmsg(const ogas_breeder *b) {
+  if (!b) return "breeder is NULL";
+  return last_message.b == b ? last_message.msg : "";
+}
 
-size_t ogas_nb_params(const ogas_breeder *b) { return b ? b->d : 0; }
-int64_t ogas_nb_sims(const ogas_breeder *b) { return b ? b->nb_sims : 0; }
+/* d and nb_sims never change after creation. */
+size_t ogas_nb_params(const ogas_breeder *b) {
+  if (!b || !breeder_enter((ogas_breeder *)b)) return 0;
+  size_t d = b->d;
+  breeder_leave((ogas_breeder *)b);
+  return d;
+}
+
+int64_t ogas_nb_sims(const ogas_breeder *b) {
+  if (!b || !breeder_enter((ogas_breeder *)b)) return 0;
+  int64_t n = b->nb_sims;
+  breeder_leave((ogas_breeder *)b);
+  return n;
+}
 
 ogas_status ogas_get_parameters(ogas_breeder *b, int64_t sim_id, double *out, int *is_bred) {
   if (!b) return OGAS_EINVAL;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
   pthread_mutex_lock(&b->lock);
   ogas_status st = OGAS_OK;
   if (!out) st = breeder_fail(b, OGAS_EINVAL, "ogas_get_parameters: out is NULL");
@@ -203,22 +320,17 @@ ogas_status ogas_get_parameters(ogas_breeder *b, int64_t sim_id, double *out, in
     if (is_bred) *is_bred = b->is_bred[sim_id];
   }
   pthread_mutex_unlock(&b->lock);
+  breeder_leave(b);
   return st;
 }
 
-ogas_status ogas_record_increments(ogas_breeder *b, const int64_t *sim_ids,
-                                   const int64_t *time_steps, const double *values, size_t n,
-                                   int64_t batch_idx) {
-  if (!b) return OGAS_EINVAL;
-  (void)time_steps; /* the score is per simulation; time steps are accepted for API parity */
-  (void)batch_idx;
-  pthread_mutex_lock(&b->lock);
-  if (n > 0 && (!sim_ids || !values)) {
-    ogas_status st = breeder_fail(b, OGAS_EINVAL, "ogas_record_increments: sim_ids and values "
-                                                  "must not be NULL when n > 0");
-    pthread_mutex_unlock(&b->lock);
-    return st;
-  }
+/* Under `lock`: fold the values in, push the reservoir entries, grant the
+   training budget. */
+static ogas_status record_locked(ogas_breeder *b, const int64_t *sim_ids, const double *values,
+                                 size_t n) {
+  if (n > 0 && (!sim_ids || !values))
+    return breeder_fail(b, OGAS_EINVAL, "ogas_record_increments: sim_ids and values "
+                                        "must not be NULL when n > 0");
   int64_t call = ++b->record_calls;
   call_summary summary;
   call_summary_begin(&summary);
@@ -237,6 +349,8 @@ ogas_status ogas_record_increments(ogas_breeder *b, const int64_t *sim_ids,
     } else {
       signal_add_value(&b->signal, id, v);
       call_summary_add(&summary, v);
+      /* Ids are submitted in order: a value for id says every id up to it
+         has been submitted (ogas.h, Conventions). */
       if (id > b->highest_known_id) b->highest_known_id = id;
       b->values_accepted++;
       continue;
@@ -257,117 +371,193 @@ ogas_status ogas_record_increments(ogas_breeder *b, const int64_t *sim_ids,
     reservoir_push(&b->res, zb, c, id, b->is_bred[id]);
   }
   trainer_grant(b);
-  ogas_status st = OGAS_OK;
   if (rejected)
     breeder_fail(b, OGAS_OK,
                  "ogas_record_increments: %lld of %zu values rejected (first: sim %lld, value %g)",
                  (long long)rejected, n, (long long)first_bad_id, first_bad_value);
+  return OGAS_OK;
+}
+
+ogas_status ogas_record_increments(ogas_breeder *b, const int64_t *sim_ids,
+                                   const int64_t *time_steps, const double *values, size_t n,
+                                   int64_t batch_idx) {
+  if (!b) return OGAS_EINVAL;
+  (void)time_steps; /* the score is per simulation; time steps are accepted for API parity */
+  (void)batch_idx;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
+  pthread_mutex_lock(&b->lock);
+  ogas_status st = record_locked(b, sim_ids, values, n);
   pthread_mutex_unlock(&b->lock);
+  breeder_leave(b);
   return st;
 }
 
 ogas_status ogas_train_sampler(ogas_breeder *b, int64_t steps) {
   if (!b) return OGAS_EINVAL;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
+  ogas_status st = OGAS_OK;
   if (!b->cfg.breeder.async_training) {
     pthread_mutex_lock(&b->lock);
     int64_t want = steps > 0 ? steps : b->tr.budget_ddpm;
     if (steps > 0 && b->tr.budget_ddpm < steps) b->tr.budget_ddpm = steps;
     pthread_mutex_unlock(&b->lock);
     trainer_spend(b, want);
-    return OGAS_OK;
+  } else {
+    /* Background: grant the steps to the background thread and wait until it
+       has spent its budget (or nothing can be trained). */
+    pthread_mutex_lock(&b->lock);
+    /* Saturating: two calls with huge counts must not overflow. */
+    if (steps > 0) b->tr.budget_ddpm = steps > INT64_MAX - b->tr.budget_ddpm ? INT64_MAX
+                                                                             : b->tr.budget_ddpm + steps;
+    pthread_cond_broadcast(&b->work_cv);
+    /* A step already taken from the budget counts until it is done. */
+    while (!b->tr.stop &&
+           (b->tr.in_flight ||
+            (b->tr.budget_ddpm > 0 && b->res.count > 0 &&
+             (!b->cfg.breeder.train_only_with_non_breed_samples || b->res.n_non_bred > 0))))
+      pthread_cond_wait(&b->idle_cv, &b->lock);
+    pthread_mutex_unlock(&b->lock);
   }
-  /* Async: grant the steps to the background thread and wait until it has
-     spent its budget (or nothing can be trained). */
   pthread_mutex_lock(&b->lock);
-  if (steps > 0) b->tr.budget_ddpm += steps;
-  pthread_cond_broadcast(&b->work_cv);
-  /* A step already taken from the budget counts until it is done. */
-  while (!b->tr.stop &&
-         (b->tr.in_flight ||
-          (b->tr.budget_ddpm > 0 && b->res.count > 0 &&
-           (!b->cfg.breeder.train_only_with_non_breed_samples || b->res.n_non_bred > 0))))
-    pthread_cond_wait(&b->idle_cv, &b->lock);
+  if (b->tr.stop)
+    st = breeder_fail(b, OGAS_ESTATE, "ogas_train_sampler: the breeder is being freed");
   pthread_mutex_unlock(&b->lock);
-  return OGAS_OK;
+  breeder_leave(b);
+  return st;
+}
+
+const char *breeder_submitted_because(const ogas_breeder *b) {
+  int64_t id = b->highest_known_id;
+  return id >= 0 && b->signal.n_values[id] > 0 ? "a value was reported for it"
+                                                : "an earlier concretize covered it";
 }
 
 ogas_status ogas_concretize_resampled_parameters(ogas_breeder *b, int64_t last_submitted_sim_id,
                                                  int64_t *first_id, int64_t *last_id) {
   if (!b) return OGAS_EINVAL;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
   pthread_mutex_lock(&b->lock);
   ogas_status st = OGAS_OK;
+  int64_t first = last_submitted_sim_id + 1;
+  int64_t room = b->nb_sims - first;
+  int64_t n = b->n_staged < room ? b->n_staged : room;
   if (last_submitted_sim_id < -1 || last_submitted_sim_id >= b->nb_sims) {
     st = breeder_fail(b, OGAS_ERANGE,
                       "ogas_concretize_resampled_parameters: last_submitted_sim_id %lld is "
                       "outside -1..%lld",
                       (long long)last_submitted_sim_id, (long long)(b->nb_sims - 1));
-    pthread_mutex_unlock(&b->lock);
-    return st;
+  } else if (n > 0 && first <= b->highest_known_id) {
+    /* Those rows ran (or are running) with their current parameters, and
+       their scores describe them: rewriting them would make both lie. */
+    st = breeder_fail(b, OGAS_ESTATE,
+                      "ogas_concretize_resampled_parameters: last_submitted_sim_id %lld, but "
+                      "sim %lld is already submitted (%s); the %lld staged children would "
+                      "overwrite ids %lld..%lld: nothing changed (pass the last id submitted)",
+                      (long long)last_submitted_sim_id, (long long)b->highest_known_id,
+                      breeder_submitted_because(b), (long long)b->n_staged, (long long)first,
+                      (long long)b->highest_known_id);
+  } else {
+    for (int64_t i = 0; i < n; i++) {
+      memcpy(b->table + (size_t)(first + i) * b->d, b->staged + (size_t)i * b->d,
+             b->d * sizeof(double));
+      b->is_bred[first + i] = b->staged_bred[i];
+      b->row_generation[first + i] = (int32_t)b->generation;
+    }
+    if (last_submitted_sim_id > b->highest_known_id) b->highest_known_id = last_submitted_sim_id;
+    b->n_staged = 0;
+    if (first_id) *first_id = n > 0 ? first : -1;
+    if (last_id) *last_id = n > 0 ? first + n - 1 : -1;
+    telemetry_log_children(b, last_submitted_sim_id);
   }
-  int64_t first = last_submitted_sim_id + 1;
-  int64_t room = b->nb_sims - first;
-  int64_t n = b->n_staged < room ? b->n_staged : room;
-  for (int64_t i = 0; i < n; i++) {
-    memcpy(b->table + (size_t)(first + i) * b->d, b->staged + (size_t)i * b->d,
-           b->d * sizeof(double));
-    b->is_bred[first + i] = b->staged_bred[i];
-    b->row_generation[first + i] = (int32_t)b->generation;
-  }
-  if (last_submitted_sim_id > b->highest_known_id) b->highest_known_id = last_submitted_sim_id;
-  b->n_staged = 0;
-  if (first_id) *first_id = n > 0 ? first : -1;
-  if (last_id) *last_id = n > 0 ? first + n - 1 : -1;
-  st = telemetry_log_children(b, last_submitted_sim_id);
   pthread_mutex_unlock(&b->lock);
+  if (st == OGAS_OK) telemetry_flush(b);
+  breeder_leave(b);
   return st;
 }
 
+/* The config never changes after creation. */
 size_t ogas_config_ignored_count(const ogas_breeder *b) {
-  return b ? ogas_config_n_ignored(&b->cfg) : 0;
+  if (!b || !breeder_enter((ogas_breeder *)b)) return 0;
+  size_t n = ogas_config_n_ignored(&b->cfg);
+  breeder_leave((ogas_breeder *)b);
+  return n;
 }
 
 const char *ogas_config_ignored_key(const ogas_breeder *b, size_t i) {
-  return b ? ogas_config_ignored(&b->cfg, i) : NULL;
+  if (!b || !breeder_enter((ogas_breeder *)b)) return NULL;
+  const char *k = ogas_config_ignored(&b->cfg, i);
+  breeder_leave((ogas_breeder *)b);
+  return k;
 }
 
 int64_t ogas_current_generation(const ogas_breeder *b) {
-  if (!b) return 0;
-  pthread_mutex_lock((pthread_mutex_t *)&b->lock);
+  ogas_breeder *m = (ogas_breeder *)b;
+  if (!b || !breeder_enter(m)) return 0;
+  pthread_mutex_lock(&m->lock);
   int64_t g = b->generation;
-  pthread_mutex_unlock((pthread_mutex_t *)&b->lock);
+  pthread_mutex_unlock(&m->lock);
+  breeder_leave(m);
   return g;
 }
 
 double ogas_breed_ratio(const ogas_breeder *b) {
-  if (!b) return 0.0;
-  pthread_mutex_lock((pthread_mutex_t *)&b->lock);
+  ogas_breeder *m = (ogas_breeder *)b;
+  if (!b || !breeder_enter(m)) return 0.0;
+  pthread_mutex_lock(&m->lock);
   double r = b->breed_ratio;
-  pthread_mutex_unlock((pthread_mutex_t *)&b->lock);
+  pthread_mutex_unlock(&m->lock);
+  breeder_leave(m);
   return r;
+}
+
+/* Copy `full` (of the library's size) into the caller's struct of
+   *struct_size bytes: the common prefix, and the bytes filled back into
+   struct_size (the struct's first member). */
+static ogas_status fill_sized(ogas_breeder *b, void *out, const void *full, size_t full_size,
+                              const char *fn) {
+  size_t want;
+  memcpy(&want, out, sizeof want);
+  if (want < sizeof(size_t) + sizeof(int64_t))
+    return breeder_fail(b, OGAS_EINVAL,
+                        "%s: out->struct_size is %zu; set it to sizeof the struct "
+                        "(%zu in this library, ogas %s)",
+                        fn, want, full_size, ogas_version());
+  size_t n = want < full_size ? want : full_size;
+  memcpy(out, full, n);
+  memcpy(out, &n, sizeof n);
+  return OGAS_OK;
 }
 
 ogas_status ogas_generation_info_get(ogas_breeder *b, int64_t generation,
                                      ogas_generation_info *out) {
   if (!b) return OGAS_EINVAL;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
   pthread_mutex_lock(&b->lock);
   ogas_status st = OGAS_OK;
   if (!out) st = breeder_fail(b, OGAS_EINVAL, "ogas_generation_info_get: out is NULL");
   else if (generation < 1 || generation > b->n_gens)
     st = breeder_fail(b, OGAS_ERANGE, "ogas_generation_info_get: generation %lld is outside 1..%lld",
                       (long long)generation, (long long)b->n_gens);
-  else *out = b->gens[generation - 1];
+  else {
+    ogas_generation_info info = b->gens[generation - 1];
+    info.struct_size = sizeof info;
+    st = fill_sized(b, out, &info, sizeof info, "ogas_generation_info_get");
+  }
   pthread_mutex_unlock(&b->lock);
+  breeder_leave(b);
   return st;
 }
 
 ogas_status ogas_get_stats(ogas_breeder *b, ogas_stats *out) {
   if (!b) return OGAS_EINVAL;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
   pthread_mutex_lock(&b->lock);
   ogas_status st = OGAS_OK;
   if (!out) {
     st = breeder_fail(b, OGAS_EINVAL, "ogas_get_stats: out is NULL");
   } else {
-    *out = (ogas_stats){
+    ogas_stats s = {
+        .struct_size = sizeof s,
         .values_accepted = b->values_accepted,
         .rejected_nonfinite = b->rejected_nonfinite,
         .rejected_negative = b->rejected_negative,
@@ -380,18 +570,39 @@ ogas_status ogas_get_stats(ogas_breeder *b, ogas_stats *out) {
         .ratio_loss = b->tr.ratio_loss,
         .train_cpu_s = b->tr.cpu_s,
         .n_staged = b->n_staged,
+        .highest_submitted_id = b->highest_known_id,
+        .telemetry_failures = b->telemetry_failures,
     };
+    st = fill_sized(b, out, &s, sizeof s, "ogas_get_stats");
   }
   pthread_mutex_unlock(&b->lock);
+  breeder_leave(b);
+  return st;
+}
+
+ogas_status ogas_telemetry_status(ogas_breeder *b, char *errbuf, size_t errlen) {
+  if (!b) return OGAS_EINVAL;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
+  pthread_mutex_lock(&b->lock);
+  ogas_status st = OGAS_OK;
+  if (b->telemetry_failures)
+    st = status_msg(OGAS_EIO, errbuf, errlen, "%lld telemetry write(s) failed; the first: %s",
+                    (long long)b->telemetry_failures, b->telemetry_error);
+  else if (errbuf && errlen)
+    errbuf[0] = '\0';
+  pthread_mutex_unlock(&b->lock);
+  breeder_leave(b);
   return st;
 }
 
 ogas_status ogas_get_parameter_table(ogas_breeder *b, double *params, int *is_bred) {
   if (!b) return OGAS_EINVAL;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
   pthread_mutex_lock(&b->lock);
   if (params) memcpy(params, b->table, (size_t)b->nb_sims * b->d * sizeof(double));
   if (is_bred)
     for (int64_t i = 0; i < b->nb_sims; i++) is_bred[i] = b->is_bred[i];
   pthread_mutex_unlock(&b->lock);
+  breeder_leave(b);
   return OGAS_OK;
 }

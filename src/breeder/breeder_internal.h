@@ -5,11 +5,19 @@
  * Locks, always taken in this order, never the other way round:
  *   gen_lock   serialises generation (next_parameters) and owns its buffers;
  *   train_lock serialises training steps and owns the models;
- *   lock       guards the table, staging, signal, reservoir, counters, budget;
+ *   log_lock   serialises the writes of telemetry text to run_dir (taken with
+ *              no lock above held: file I/O never runs under them);
+ *   lock       guards the table, staging, signal, reservoir, counters, budget,
+ *              and the telemetry text waiting to be written;
  *   snap_lock  guards the published EMA snapshot that generation samples from.
+ * entry_lock, outside this order, only counts the calls inside the breeder
+ * (breeder_enter / breeder_leave) so that ogas_breeder_free can wait for them.
  * Training copies a minibatch under `lock`, computes without it, and
  * publishes with trylock, so a training step never waits for generation and
- * generation never waits for a training step. */
+ * generation never waits for a training step.
+ *
+ * Messages (breeder_fail) go to a thread-local buffer, not to the breeder:
+ * each thread reads its own call's message. */
 #ifndef OGAS_BREEDER_INTERNAL_H
 #define OGAS_BREEDER_INTERNAL_H
 
@@ -47,14 +55,28 @@ typedef struct {
   pthread_t thread;
 } trainer_state;
 
+/* Text waiting to be appended to one run_dir file. */
+typedef struct {
+  char *text;
+  size_t len, cap;
+} log_text;
+
+/* Longest message of one call. */
+#define BREEDER_MSG_LEN 512
+
 struct ogas_breeder {
   ogas_config cfg;
   size_t d;
   int64_t nb_sims;
-  pthread_mutex_t gen_lock, train_lock, lock, snap_lock;
+  pthread_mutex_t gen_lock, train_lock, log_lock, lock, snap_lock;
   pthread_cond_t work_cv; /* budget granted or stop requested */
   pthread_cond_t idle_cv; /* budget spent (or nothing trainable) */
-  char errmsg[512];
+
+  /* calls in flight [entry_lock] */
+  pthread_mutex_t entry_lock;
+  pthread_cond_t entry_cv; /* the last call in flight has left */
+  int64_t calls_in_flight;
+  int closing;             /* ogas_breeder_free has begun */
 
   /* parameter table [lock] */
   double *table;          /* nb_sims x d, physical units */
@@ -103,12 +125,25 @@ struct ogas_breeder {
   /* telemetry [lock] */
   ogas_generation_info *gens;
   int64_t n_gens, cap_gens;
+  log_text pending_children, pending_gens; /* formatted, not yet written */
+  int64_t telemetry_failures;
+  char telemetry_error[BREEDER_MSG_LEN];   /* the first failure */
+  /* run_dir files [log_lock]; -1 without a run_dir */
+  int fd_children, fd_gens;
+  log_text spare_children, spare_gens;     /* buffers swapped with the pending ones */
 };
 
-/* Set the breeder's message and return st (call with `lock` held or from a
-   thread that owns the breeder exclusively). */
+/* Set the calling thread's message for b and return st. */
 ogas_status breeder_fail(ogas_breeder *b, ogas_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Every public call on a breeder runs between these: enter returns 0 (and
+   sets the message) when ogas_breeder_free has begun, and the call must then
+   return OGAS_ESTATE without touching anything else. */
+int breeder_enter(ogas_breeder *b);
+void breeder_leave(ogas_breeder *b);
+/* Why the highest submitted id counts as submitted, for messages ([lock]). */
+const char *breeder_submitted_because(const ogas_breeder *b);
 
 /* trainer.c */
 int trainer_init(ogas_breeder *b);
@@ -124,8 +159,23 @@ int64_t trainer_spend(ogas_breeder *b, int64_t max_steps);
    when generation holds the snapshot). Call with train_lock held. */
 int trainer_publish(ogas_breeder *b, int blocking);
 
-/* telemetry.c ([lock] held) */
-ogas_status telemetry_append(ogas_breeder *b, const ogas_generation_info *info);
-ogas_status telemetry_log_children(ogas_breeder *b, int64_t upto);
+/* telemetry.c */
+/* At creation: create run_dir, open its files for appending (regular files
+   only), write the children.csv header. OGAS_EIO with err naming the path. */
+ogas_status telemetry_open(ogas_breeder *b, char *err, size_t errlen);
+/* Write what is pending and close the files (free). */
+void telemetry_close(ogas_breeder *b);
+/* [lock] held: room for one more generation record (OGAS_ENOMEM, with the
+   message set), so that telemetry_append cannot fail once a generation is
+   staged. */
+ogas_status telemetry_reserve(ogas_breeder *b);
+/* [lock] held, after telemetry_reserve: keep the record for
+   ogas_generation_info_get and format its JSON line for run_dir. */
+void telemetry_append(ogas_breeder *b, const ogas_generation_info *info);
+/* [lock] held: format the children.csv rows of the ids up to `upto`. */
+void telemetry_log_children(ogas_breeder *b, int64_t upto);
+/* No breeder lock held: append the formatted text to the files. Failures
+   are counted (ogas_stats.telemetry_failures), never returned. */
+void telemetry_flush(ogas_breeder *b);
 
 #endif

@@ -4,10 +4,12 @@
  *
  * Saving copies the state into memory with every lock held in the documented
  * order (the background trainer is asked to pause first, so it stops between
- * two steps), releases the locks, then writes the file atomically: a
- * temporary file in the same folder, write, fsync, rename over the target,
- * fsync of the folder. A crash at any moment leaves either the previous file
- * or the new one, never a mix.
+ * two steps), releases the locks, then writes the file atomically
+ * (util/atomic_file.h: a temporary file in the same folder, write, fsync,
+ * rename over the target, fsync of the folder). A crash at any moment leaves
+ * either the previous file or the new one, never a mix. The path must name a
+ * regular file, nothing, or a symbolic link to a regular file (whose target
+ * is then replaced); anything else is refused.
  *
  * Restoring is all-or-nothing: the whole file is read and its CRCs checked,
  * the config it holds is compared with the running breeder's, the sampler
@@ -33,6 +35,7 @@
 #include "breeder/breeder_internal.h"
 #include "breeder/checkpoint_format.h"
 #include "breeder/crc32.h"
+#include "util/atomic_file.h"
 
 /* ---- little-endian encoding ---------------------------------------------- */
 
@@ -806,89 +809,27 @@ static void unlock_all(ogas_breeder *b) {
 static ogas_status report(ogas_breeder *b, ogas_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static ogas_status report(ogas_breeder *b, ogas_status st, const char *fmt, ...) {
-  char msg[sizeof b->errmsg];
+  char msg[BREEDER_MSG_LEN];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  pthread_mutex_lock(&b->lock);
-  breeder_fail(b, st, "%s", msg);
-  pthread_mutex_unlock(&b->lock);
-  return st;
+  return breeder_fail(b, st, "%s", msg);
 }
 
 /* ---- saving ------------------------------------------------------------------ */
 
-/* Write all of buf, retrying short writes and EINTR. */
-static int write_all(int fd, const uint8_t *buf, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, buf, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      if (w == 0) errno = EIO;
-      return -1;
-    }
-    buf += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
-/* Durably replace path with buf: temporary file, fsync, rename, fsync of the
-   folder. On failure the temporary file is removed and path is unchanged. */
-static ogas_status write_atomically(const char *path, const uint8_t *buf, size_t n, char *err,
-                                    size_t errlen) {
-  size_t len = strlen(path);
-  char *tmp = malloc(len + 16);
-  char *dir = malloc(len + 2);
-  if (!tmp || !dir) {
-    free(tmp), free(dir);
-    set_msg(err, errlen, "out of memory");
-    return OGAS_ENOMEM;
-  }
-  snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
-  memcpy(dir, path, len + 1);
-  char *slash = strrchr(dir, '/');
-  if (!slash) strcpy(dir, ".");
-  else if (slash == dir) dir[1] = '\0';
-  else *slash = '\0';
-
-  ogas_status st = OGAS_OK;
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    set_msg(err, errlen, "cannot create a temporary file beside '%s': %s", path, strerror(errno));
-    free(tmp), free(dir);
-    return OGAS_EIO;
-  }
-  const char *step = NULL;
-  if (fchmod(fd, 0644)) step = "chmod";
-  else if (write_all(fd, buf, n)) step = "write";
-  else if (fsync(fd)) step = "fsync";
-  int saved = errno;
-  if (close(fd) && !step) step = "close", saved = errno;
-  if (!step && rename(tmp, path)) step = "rename", saved = errno;
-  if (step) {
-    set_msg(err, errlen, "cannot write '%s' (%s: %s); the previous file is unchanged", path, step,
-            strerror(saved));
-    unlink(tmp);
-    st = OGAS_EIO;
-  } else {
-    /* The rename is durable once the folder is synced. Some file systems
-       cannot fsync a folder (EINVAL): nothing more can be done there. */
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || (fsync(dfd) && errno != EINVAL && errno != ENOTSUP)) {
-      set_msg(err, errlen, "'%s' is written but its folder '%s' cannot be synced: %s", path, dir,
-              strerror(errno));
-      st = OGAS_EIO;
-    }
-    if (dfd >= 0) close(dfd);
-  }
-  free(tmp), free(dir);
-  return st;
-}
+static ogas_status checkpoint_state(ogas_breeder *b, const char *path);
 
 ogas_status ogas_checkpoint_state(ogas_breeder *b, const char *path) {
   if (!b) return OGAS_EINVAL;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
+  ogas_status st = checkpoint_state(b, path);
+  breeder_leave(b);
+  return st;
+}
+
+static ogas_status checkpoint_state(ogas_breeder *b, const char *path) {
   if (!path || !*path)
     return report(b, OGAS_EINVAL, "ogas_checkpoint_state: path is NULL or empty");
   /* The config never changes after creation: no lock needed. */
@@ -941,7 +882,7 @@ ogas_status ogas_checkpoint_state(ogas_breeder *b, const char *path) {
   put_u32(buf + 28, crc32_update(0, buf, 28));
 
   char err[400];
-  ogas_status st = write_atomically(path, buf, total, err, sizeof err);
+  ogas_status st = (ogas_status)atomic_file_write(path, buf, total, err, sizeof err);
   free(buf);
   if (st != OGAS_OK) return report(b, st, "ogas_checkpoint_state: %s", err);
   return OGAS_OK;
@@ -1076,8 +1017,17 @@ static int run_codecs(ogas_breeder *b, const ckpt_file *f, io_mode mode, restore
   return 0;
 }
 
+static ogas_status restart_from_checkpoint(ogas_breeder *b, const char *path);
+
 ogas_status ogas_restart_from_checkpoint(ogas_breeder *b, const char *path) {
   if (!b) return OGAS_EINVAL;
+  if (!breeder_enter(b)) return OGAS_ESTATE;
+  ogas_status st = restart_from_checkpoint(b, path);
+  breeder_leave(b);
+  return st;
+}
+
+static ogas_status restart_from_checkpoint(ogas_breeder *b, const char *path) {
   if (!path || !*path)
     return report(b, OGAS_EINVAL, "ogas_restart_from_checkpoint: path is NULL or empty");
   char err[400] = "";

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "breeder/space_filling.h"
+#include "ddpm/denoiser.h"
 #include "ogas.h"
 
 /* Enums are written through their offset as plain ints. */
@@ -96,11 +98,12 @@ static const field_spec FIELDS[] = {
     {BREEDER(max_mlp_steps_per_collect), KIND_INT, .def = 10, INT_MIN_(0)},
     {BREEDER(max_epoch_per_epoch), KIND_INT, .def = 4, INT_MIN_(1)},
     {BREEDER(async_training), KIND_BOOL, .def = 1},
+    {BREEDER(activate_breed), KIND_BOOL, .def = 1},
     {BREEDER(min_reservoir_entries), KIND_INT, .def = 128, INT_MIN_(1)},
     {BREEDER(min_train_steps), KIND_INT, .def = 300, INT_MIN_(0)},
 
     {MODEL(model_dim), KIND_INT, .def = 128, INT_IN(8, 65536), .even = true},
-    {MODEL(n_blocks), KIND_INT, .def = 3, INT_IN(1, 1024)},
+    {MODEL(n_blocks), KIND_INT, .def = 3, INT_IN(1, DENOISER_MAX_BLOCKS)},
     {MODEL(timesteps), KIND_INT, .def = 100, INT_IN(2, 10000)},
     {MODEL(noise_schedule), KIND_ENUM, .def = OGAS_CFG_SCHEDULE_COSINE, .choices = SCHEDULE_NAMES},
     {MODEL(beta_start), KIND_REAL, .def = 1e-4, GT(0), LT(1)},
@@ -116,7 +119,7 @@ static const field_spec FIELDS[] = {
     {MODEL(sampler), KIND_ENUM, .def = OGAS_CFG_DDPM_SAMPLER_DDPM, .choices = DDPM_SAMPLER_NAMES},
     {MODEL(ddim_steps), KIND_INT, .def = 20, INT_IN(1, 10000)},
     {MODEL(n_train_steps_per_epoch), KIND_INT, .def = 10, INT_MIN_(0)},
-    {MODEL(blas_threads), KIND_INT, .def = 1, INT_IN(1, 1024)},
+    {MODEL(blas_threads), KIND_INT, .def = 0, INT_IN(0, 1024)},
 
     {DATA(buffer_size), KIND_INT, .def = 6000, INT_MIN_(1)},
     {DATA(batch_size), KIND_INT, .def = 128, INT_MIN_(1)},
@@ -166,7 +169,7 @@ static const key_home STUDY_HOMES[] = {
 /* Keys of the reference (Python) breeder that ogas does not implement, as
    paths below breed_params: quietly ignored in the Melissa layout. */
 static const char *const REFERENCE_ONLY_KEYS[] = {
-    "log_extra",                 "breeder.activate_breed",     "breeder.ratio_mlp_dropout",
+    "log_extra",                 "breeder.ratio_mlp_dropout",
     "breeder.nb_candidates",     "breeder.loss_sampling_power", "breeder.use_kmeans_selection",
     "breeder.use_batch_priors",  "model.name",                 "data.use_timesteps",
 };
@@ -839,6 +842,15 @@ static int check_study(parser *p, const ogas_config *c) {
         return fail(p, "%s[%zu] = \"%.60s\" repeats %s[%zu]", names_path, i, name, names_path, j);
   }
   if (c->run_dir && !*c->run_dir) return fail(p, "run_dir: expected a non-empty string (or null)");
+  /* The QMC sequences have direction numbers / primes for so many axes. */
+  size_t max_dim = c->non_breed_sampler == OGAS_CFG_SAMPLER_HALTON ? SF_HALTON_MAX_DIM
+                   : c->non_breed_sampler == OGAS_CFG_SAMPLER_SOBOL ? SF_SOBOL_MAX_DIM
+                                                                     : MAX_NB_PARAMS;
+  if (c->nb_params > max_dim)
+    return fail(p, "%s: \"%s\" draws at most %zu parameters, %s is %zu (use \"uniform\" or \"lhs\")",
+                p->layout == OGAS_CFG_LAYOUT_MELISSA ? BP "non_breed_sampler" : "non_breed_sampler",
+                ogas_config_sampler_name(c->non_breed_sampler), max_dim, p->nb_params_path,
+                c->nb_params);
   return OGAS_OK;
 }
 
@@ -1170,6 +1182,10 @@ int ogas_config_parse(const char *json_text, ogas_config *out, char *err, size_t
   parser p;
   init_parser(&p, out, OGAS_CFG_LAYOUT_NATIVE, err, errlen);
   if (!json_text) return fail(&p, "no JSON text given");
+  /* The same bound as for a file: jansson's tree of a text this size takes
+     several times its bytes. */
+  if (strnlen(json_text, (size_t)MAX_FILE_BYTES + 1) > MAX_FILE_BYTES)
+    return fail(&p, "the text is larger than %u MiB", MAX_FILE_BYTES >> 20);
 
   char *strict = NULL;
   int line = 0, col = 0;

@@ -70,6 +70,7 @@ typedef struct {
   int64_t max_mlp_steps_per_collect;     /* >= 0 */
   int64_t max_epoch_per_epoch;           /* backlog cap, in grants; >= 1 */
   bool async_training;
+  bool activate_breed;                   /* false: every child is non-bred */
   int64_t min_reservoir_entries;         /* >= 1, <= data.buffer_size */
   int64_t min_train_steps;               /* >= 0 */
 } ogas_config_breeder;
@@ -91,7 +92,7 @@ typedef struct {
   ogas_cfg_ddpm_sampler sampler;
   int64_t ddim_steps;                    /* 1..timesteps (checked for ddim) */
   int64_t n_train_steps_per_epoch;       /* steps granted per record call */
-  int64_t blas_threads;                  /* 1..1024 */
+  int64_t blas_threads;                  /* 0 (leave OpenBLAS alone) or 1..1024 */
 } ogas_config_model;
 
 /* "data" section: difficulty signal and reservoir. */

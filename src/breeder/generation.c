@@ -8,19 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "breeder/breed_ratio.h"
 #include "breeder/breeder_internal.h"
 #include "breeder/targets.h"
-
-/* R_g = linspace(start, end, K)[min(g, K - 1)], K = max(breakpoint, 2),
-   computed as numpy does (i·step + start, the endpoint exact) so that
-   floor(n·R) matches the reference breeder. */
-static double breed_ratio_at(const ogas_config_breeder *c, int64_t g) {
-  int64_t K = c->breakpoint > 2 ? c->breakpoint : 2;
-  int64_t i = g < K - 1 ? g : K - 1;
-  if (i == K - 1) return c->end_breed_ratio;
-  double step = (c->end_breed_ratio - c->start_breed_ratio) / (double)(K - 1);
-  return (double)i * step + c->start_breed_ratio;
-}
 
 static double wall_ms(void) {
   struct timespec ts;
@@ -78,20 +68,48 @@ static void breed(ogas_breeder *b, int64_t n_bred, int64_t *n_regen, int64_t *n_
   }
 }
 
+/* Rows a generation of max_breeding_count would have ([lock] held). */
+static int64_t children_wanted(const ogas_breeder *b, int64_t max_breeding_count) {
+  int64_t remaining = b->nb_sims - 1 - b->highest_known_id;
+  return max_breeding_count < 0 || max_breeding_count > remaining ? remaining : max_breeding_count;
+}
+
+static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, size_t *n_staged);
+
 ogas_status ogas_next_parameters(ogas_breeder *b, int64_t max_breeding_count, size_t *n_staged) {
   if (!b) return OGAS_EINVAL;
   if (n_staged) *n_staged = 0;
-  if (max_breeding_count < -1) {
-    pthread_mutex_lock(&b->lock);
-    ogas_status st = breeder_fail(b, OGAS_EINVAL,
-                                  "ogas_next_parameters: max_breeding_count must be -1 (all "
-                                  "remaining rows) or >= 0, got %lld",
-                                  (long long)max_breeding_count);
-    pthread_mutex_unlock(&b->lock);
-    return st;
-  }
+  if (!breeder_enter(b)) return OGAS_ESTATE;
+  ogas_status st = next_parameters(b, max_breeding_count, n_staged);
+  telemetry_flush(b); /* file I/O after every lock is released */
+  breeder_leave(b);
+  return st;
+}
+
+static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, size_t *n_staged) {
+  if (max_breeding_count < -1)
+    return breeder_fail(b, OGAS_EINVAL,
+                        "ogas_next_parameters: max_breeding_count must be -1 (all remaining "
+                        "rows) or >= 0, got %lld",
+                        (long long)max_breeding_count);
   double t0 = wall_ms();
   pthread_mutex_lock(&b->gen_lock);
+  /* A generation staged and not concretized is returned as it is: drawing
+     again would discard it and advance the schedule and the telemetry. */
+  pthread_mutex_lock(&b->lock);
+  if (b->n_staged > 0) {
+    int64_t staged = b->n_staged, wanted = children_wanted(b, max_breeding_count);
+    if (wanted != staged)
+      breeder_fail(b, OGAS_OK,
+                   "ogas_next_parameters: generation %lld (%lld children) is still staged and "
+                   "is returned as it is; concretize it before staging %lld",
+                   (long long)b->generation, (long long)staged, (long long)wanted);
+    pthread_mutex_unlock(&b->lock);
+    pthread_mutex_unlock(&b->gen_lock);
+    if (n_staged) *n_staged = (size_t)staged;
+    return OGAS_OK;
+  }
+  pthread_mutex_unlock(&b->lock);
   if (!b->cfg.breeder.async_training) trainer_spend(b, INT64_MAX); /* sync: spend the budget */
 
   const ogas_config_breeder *bc = &b->cfg.breeder;
@@ -100,18 +118,26 @@ ogas_status ogas_next_parameters(ogas_breeder *b, int64_t max_breeding_count, si
   memset(&info, 0, sizeof info);
 
   pthread_mutex_lock(&b->lock);
-  int64_t remaining = b->nb_sims - 1 - b->highest_known_id;
-  int64_t n = max_breeding_count < 0 || max_breeding_count > remaining ? remaining
-                                                                         : max_breeding_count;
+  int64_t n = children_wanted(b, max_breeding_count);
+  if (n > 0 && telemetry_reserve(b) != OGAS_OK) { /* before anything changes */
+    pthread_mutex_unlock(&b->lock);
+    pthread_mutex_unlock(&b->gen_lock);
+    return OGAS_ENOMEM;
+  }
   if (n <= 0) {
-    b->n_staged = 0;
-    breeder_fail(b, OGAS_OK, "ogas_next_parameters: no unsubmitted rows left (budget used up)");
+    if (b->highest_known_id >= b->nb_sims - 1)
+      breeder_fail(b, OGAS_OK,
+                   "ogas_next_parameters: no unsubmitted rows left: sim %lld, the last id, is "
+                   "submitted (%s; ids are submitted in order, so every row is)",
+                   (long long)b->highest_known_id, breeder_submitted_because(b));
+    else
+      breeder_fail(b, OGAS_OK, "ogas_next_parameters: max_breeding_count is 0: nothing staged");
     pthread_mutex_unlock(&b->lock);
     pthread_mutex_unlock(&b->gen_lock);
     return OGAS_OK;
   }
   int64_t g = b->generation + 1;
-  double R = breed_ratio_at(bc, g);
+  double R = breed_ratio_at(bc->start_breed_ratio, bc->end_breed_ratio, bc->breakpoint, g);
   int64_t m_obs = b->res.count;
   memcpy(b->obs_c, b->res.c, (size_t)m_obs * sizeof(float)); /* order does not matter */
   info.reservoir_entries = m_obs;
@@ -127,7 +153,11 @@ ogas_status ogas_next_parameters(ogas_breeder *b, int64_t max_breeding_count, si
   int64_t trained = b->snapshot_steps;
   pthread_mutex_unlock(&b->snap_lock);
   int64_t n_bred = (int64_t)floor((double)n * R);
-  if (n_bred > 0 && m_obs < bc->min_reservoir_entries) {
+  if (n_bred > 0 && !bc->activate_breed) {
+    snprintf(info.not_bred_reason, sizeof info.not_bred_reason,
+             "breeding is off (breeder.activate_breed is false)");
+    n_bred = 0;
+  } else if (n_bred > 0 && m_obs < bc->min_reservoir_entries) {
     snprintf(info.not_bred_reason, sizeof info.not_bred_reason,
              "reservoir has %lld entries, breeding needs %lld (breeder.min_reservoir_entries)",
              (long long)m_obs, (long long)bc->min_reservoir_entries);
@@ -153,14 +183,10 @@ ogas_status ogas_next_parameters(ogas_breeder *b, int64_t max_breeding_count, si
   int64_t n_plain = n - n_bred;
   int sfst = sf_next(b->sf, (size_t)n_plain, b->unit);
   if (sfst != OGAS_OK) {
-    pthread_mutex_lock(&b->lock);
-    ogas_status st = breeder_fail(b, (ogas_status)sfst,
-                                  "ogas_next_parameters: the non-breed sampler cannot draw %lld "
-                                  "more points",
-                                  (long long)n_plain);
-    pthread_mutex_unlock(&b->lock);
     pthread_mutex_unlock(&b->gen_lock);
-    return st;
+    return breeder_fail(b, (ogas_status)sfst,
+                        "ogas_next_parameters: the non-breed sampler cannot draw %lld more points",
+                        (long long)n_plain);
   }
   /* Shuffle: order[i] < n_bred is a bred child, otherwise a plain one. */
   for (int64_t i = 0; i < n; i++) b->order[i] = i;
@@ -192,9 +218,9 @@ ogas_status ogas_next_parameters(ogas_breeder *b, int64_t max_breeding_count, si
   b->last_gen_ddpm_steps = info.ddpm_steps;
   b->last_gen_cpu_s = b->tr.cpu_s;
   info.generate_ms = wall_ms() - t0;
-  ogas_status st = telemetry_append(b, &info);
+  telemetry_append(b, &info);
   pthread_mutex_unlock(&b->lock);
   pthread_mutex_unlock(&b->gen_lock);
   if (n_staged) *n_staged = (size_t)n;
-  return st;
+  return OGAS_OK;
 }

@@ -3,94 +3,249 @@
  * one JSON object per line to RUN_DIR/generations.jsonl. With a run_dir the
  * submitted simulations are also logged to RUN_DIR/children.csv
  * (sim_id, generation, is_bred, status, train_loss, <parameter names>), the
- * format `ogas plot` reads. */
+ * format `ogas plot` reads.
+ *
+ * Telemetry never changes the status of a core call, and never does file
+ * I/O under the breeder's locks: the folder and both files are opened at
+ * creation (where a failure is an error of ogas_breeder_create); afterwards
+ * the lines are formatted under `lock` into pending text and written by
+ * telemetry_flush once the call has released its locks. log_lock orders the
+ * writers: a flush swaps out all the text pending at that moment, so lines
+ * reach the files in the order they were formatted. A failed write is
+ * counted and its message kept (ogas_telemetry_status). */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "breeder/breeder_internal.h"
+#include "util/status_msg.h"
 
-static void json_number(FILE *f, const char *key, double v, const char *sep) {
-  if (isfinite(v)) fprintf(f, "\"%s\": %.9g%s", key, v, sep);
-  else fprintf(f, "\"%s\": null%s", key, sep);
+/* [lock] held. The first failure's message is kept. */
+static void count_failure(ogas_breeder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void count_failure(ogas_breeder *b, const char *fmt, ...) {
+  if (b->telemetry_failures++ == 0) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->telemetry_error, sizeof b->telemetry_error, fmt, ap);
+    va_end(ap);
+  }
 }
 
-static FILE *open_in_run_dir(ogas_breeder *b, const char *name, char *path, size_t pathlen) {
-  if (mkdir(b->cfg.run_dir, 0777) && errno != EEXIST) {
-    breeder_fail(b, OGAS_EIO, "telemetry: cannot create run_dir '%s': %s", b->cfg.run_dir,
-                 strerror(errno));
-    return NULL;
+/* Append printf output to t ([lock] held); -1 when out of memory. */
+static int text_printf(log_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int text_printf(log_text *t, const char *fmt, ...) {
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = t->cap - t->len;
+    int k = vsnprintf(t->text ? t->text + t->len : NULL, t->text ? room : 0, fmt, ap);
+    va_end(ap);
+    if (k < 0) return -1;
+    if ((size_t)k < room && t->text) {
+      t->len += (size_t)k;
+      return 0;
+    }
+    size_t cap = t->cap ? t->cap : 4096;
+    while (cap - t->len <= (size_t)k) cap *= 2;
+    char *grown = realloc(t->text, cap);
+    if (!grown) return -1;
+    t->text = grown, t->cap = cap;
   }
-  snprintf(path, pathlen, "%s/%s", b->cfg.run_dir, name);
-  FILE *f = fopen(path, "a");
-  if (!f) breeder_fail(b, OGAS_EIO, "telemetry: cannot open '%s': %s", path, strerror(errno));
-  return f;
+}
+
+static int json_number(log_text *t, const char *key, double v, const char *sep) {
+  return isfinite(v) ? text_printf(t, "\"%s\": %.9g%s", key, v, sep)
+                     : text_printf(t, "\"%s\": null%s", key, sep);
+}
+
+/* Open RUN_DIR/name for appending: a regular file (created if missing); -1
+   with err. O_NONBLOCK: a FIFO planted there must not hang creation. */
+static int open_log(const ogas_breeder *b, const char *name, char *err, size_t errlen) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", b->cfg.run_dir, name);
+  struct stat sb;
+  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+    status_msg(0, err, errlen, "config: run_dir: '%s' is not a regular file", path);
+    return -1;
+  }
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    status_msg(0, err, errlen, "config: run_dir: cannot open '%s' for appending: %s", path,
+               strerror(errno));
+    return -1;
+  }
+  if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+    status_msg(0, err, errlen, "config: run_dir: '%s' is not a regular file", path);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* Write all of n bytes; 0 or -1 with errno. */
+static int write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      if (w == 0) errno = EIO;
+      return -1;
+    }
+    p += w, n -= (size_t)w;
+  }
+  return 0;
+}
+
+ogas_status telemetry_open(ogas_breeder *b, char *err, size_t errlen) {
+  b->fd_children = b->fd_gens = -1;
+  if (!b->cfg.run_dir) return OGAS_OK;
+  if (mkdir(b->cfg.run_dir, 0777) && errno != EEXIST)
+    return status_msg(OGAS_EIO, err, errlen, "config: run_dir: cannot create '%s': %s",
+                      b->cfg.run_dir, strerror(errno));
+  b->fd_gens = open_log(b, "generations.jsonl", err, errlen);
+  if (b->fd_gens >= 0) b->fd_children = open_log(b, "children.csv", err, errlen);
+  if (b->fd_children < 0) {
+    if (b->fd_gens >= 0) close(b->fd_gens);
+    b->fd_gens = -1;
+    return OGAS_EIO;
+  }
+  struct stat sb;
+  if (fstat(b->fd_children, &sb) == 0 && sb.st_size == 0) {
+    log_text h = {0};
+    int bad = text_printf(&h, "sim_id,generation,is_bred,status,train_loss");
+    for (size_t k = 0; k < b->d && !bad; k++) bad = text_printf(&h, ",%s", b->cfg.parameter_names[k]);
+    if (!bad) bad = text_printf(&h, "\n");
+    int e = bad ? ENOMEM : (write_all(b->fd_children, h.text, h.len) ? errno : 0);
+    free(h.text);
+    if (e) {
+      telemetry_close(b);
+      return status_msg(e == ENOMEM ? OGAS_ENOMEM : OGAS_EIO, err, errlen,
+                        "config: run_dir: cannot write to '%s/children.csv': %s", b->cfg.run_dir,
+                        strerror(e));
+    }
+  }
+  return OGAS_OK;
+}
+
+void telemetry_close(ogas_breeder *b) {
+  telemetry_flush(b);
+  if (b->fd_children >= 0) close(b->fd_children);
+  if (b->fd_gens >= 0) close(b->fd_gens);
+  b->fd_children = b->fd_gens = -1;
+  free(b->pending_children.text), free(b->pending_gens.text);
+  free(b->spare_children.text), free(b->spare_gens.text);
+  memset(&b->pending_children, 0, sizeof b->pending_children);
+  memset(&b->pending_gens, 0, sizeof b->pending_gens);
+  memset(&b->spare_children, 0, sizeof b->spare_children);
+  memset(&b->spare_gens, 0, sizeof b->spare_gens);
 }
 
 /* [lock] held. Rows up to `upto` have been submitted: their parameters are
    final, so they are logged once each. train_loss is the simulation's score
    so far (empty before any value). */
-ogas_status telemetry_log_children(ogas_breeder *b, int64_t upto) {
-  if (!b->cfg.run_dir || upto <= b->logged_upto) return OGAS_OK;
-  char path[4096];
-  FILE *f = open_in_run_dir(b, "children.csv", path, sizeof path);
-  if (!f) return OGAS_EIO;
-  if (ftell(f) == 0) {
-    fputs("sim_id,generation,is_bred,status,train_loss", f);
-    for (size_t k = 0; k < b->d; k++) fprintf(f, ",%s", b->cfg.parameter_names[k]);
-    fputc('\n', f);
+void telemetry_log_children(ogas_breeder *b, int64_t upto) {
+  if (b->fd_children < 0 || upto <= b->logged_upto) return;
+  log_text *t = &b->pending_children;
+  size_t mark = t->len;
+  int bad = 0;
+  for (int64_t id = b->logged_upto + 1; id <= upto && !bad; id++) {
+    bad = text_printf(t, "%lld,%d,%d,submitted,", (long long)id, (int)b->row_generation[id],
+                      b->is_bred[id]);
+    if (!bad && b->signal.n_values[id]) bad = text_printf(t, "%.9g", b->signal.score[id]);
+    for (size_t k = 0; k < b->d && !bad; k++)
+      bad = text_printf(t, ",%.17g", b->table[(size_t)id * b->d + k]);
+    if (!bad) bad = text_printf(t, "\n");
   }
-  for (int64_t id = b->logged_upto + 1; id <= upto; id++) {
-    fprintf(f, "%lld,%d,%d,submitted,", (long long)id, (int)b->row_generation[id], b->is_bred[id]);
-    if (b->signal.n_values[id]) fprintf(f, "%.9g", b->signal.score[id]);
-    for (size_t k = 0; k < b->d; k++) fprintf(f, ",%.17g", b->table[(size_t)id * b->d + k]);
-    fputc('\n', f);
+  if (bad) {
+    t->len = mark; /* whole rows only */
+    count_failure(b, "telemetry: out of memory formatting children.csv rows %lld..%lld",
+                  (long long)(b->logged_upto + 1), (long long)upto);
   }
   b->logged_upto = upto;
-  int bad = ferror(f);
-  if (fclose(f) || bad) return breeder_fail(b, OGAS_EIO, "telemetry: write to '%s' failed", path);
+}
+
+ogas_status telemetry_reserve(ogas_breeder *b) {
+  if (b->n_gens < b->cap_gens) return OGAS_OK;
+  int64_t cap = b->cap_gens ? 2 * b->cap_gens : 16;
+  ogas_generation_info *g = realloc(b->gens, (size_t)cap * sizeof *g);
+  if (!g)
+    return breeder_fail(b, OGAS_ENOMEM, "ogas_next_parameters: out of memory for the telemetry "
+                                        "of generation %lld", (long long)(b->n_gens + 1));
+  b->gens = g;
+  b->cap_gens = cap;
   return OGAS_OK;
 }
 
-/* [lock] held. */
-ogas_status telemetry_append(ogas_breeder *b, const ogas_generation_info *info) {
-  if (b->n_gens == b->cap_gens) {
-    int64_t cap = b->cap_gens ? 2 * b->cap_gens : 16;
-    ogas_generation_info *g = realloc(b->gens, (size_t)cap * sizeof *g);
-    if (!g) return breeder_fail(b, OGAS_ENOMEM, "telemetry: out of memory");
-    b->gens = g;
-    b->cap_gens = cap;
-  }
+void telemetry_append(ogas_breeder *b, const ogas_generation_info *info) {
   b->gens[b->n_gens++] = *info;
-  if (!b->cfg.run_dir) return OGAS_OK;
-  char path[4096];
-  FILE *f = open_in_run_dir(b, "generations.jsonl", path, sizeof path);
-  if (!f) return OGAS_EIO;
-  fprintf(f, "{\"generation\": %lld, ", (long long)info->generation);
-  json_number(f, "breed_ratio", info->breed_ratio, ", ");
-  fprintf(f,
-          "\"n_children\": %lld, \"n_bred\": %lld, \"n_non_bred\": %lld, "
-          "\"n_oob_regenerated\": %lld, \"n_clipped\": %lld, ",
-          (long long)info->n_children, (long long)info->n_bred, (long long)info->n_non_bred,
-          (long long)info->n_oob_regenerated, (long long)info->n_clipped);
-  json_number(f, "target_mean", info->target_mean, ", ");
-  fprintf(f, "\"ddpm_steps\": %lld, \"ddpm_steps_since_last\": %lld, \"ratio_steps\": %lld, ",
-          (long long)info->ddpm_steps, (long long)info->ddpm_steps_since_last,
-          (long long)info->ratio_steps);
-  json_number(f, "train_cpu_s_since_last", info->train_cpu_s_since_last, ", ");
-  json_number(f, "ddpm_loss", info->ddpm_loss, ", ");
-  json_number(f, "ratio_loss", info->ratio_loss, ", ");
-  fprintf(f, "\"reservoir_entries\": %lld, \"values_rejected\": %lld, ",
-          (long long)info->reservoir_entries, (long long)info->values_rejected);
-  json_number(f, "generate_ms", info->generate_ms, ", ");
-  fprintf(f, "\"not_bred_reason\": \"");
-  for (const char *p = info->not_bred_reason; *p; p++) fputc(*p == '"' ? '\'' : *p, f);
-  fprintf(f, "\"}\n");
-  int bad = ferror(f);
-  if (fclose(f) || bad)
-    return breeder_fail(b, OGAS_EIO, "telemetry: write to '%s' failed", path);
-  return OGAS_OK;
+  if (b->fd_gens < 0) return;
+  log_text *t = &b->pending_gens;
+  size_t mark = t->len;
+  int bad = text_printf(t, "{\"generation\": %lld, ", (long long)info->generation);
+  bad = bad || json_number(t, "breed_ratio", info->breed_ratio, ", ");
+  bad = bad || text_printf(t,
+                           "\"n_children\": %lld, \"n_bred\": %lld, \"n_non_bred\": %lld, "
+                           "\"n_oob_regenerated\": %lld, \"n_clipped\": %lld, ",
+                           (long long)info->n_children, (long long)info->n_bred,
+                           (long long)info->n_non_bred, (long long)info->n_oob_regenerated,
+                           (long long)info->n_clipped);
+  bad = bad || json_number(t, "target_mean", info->target_mean, ", ");
+  bad = bad || text_printf(t,
+                           "\"ddpm_steps\": %lld, \"ddpm_steps_since_last\": %lld, "
+                           "\"ratio_steps\": %lld, ",
+                           (long long)info->ddpm_steps, (long long)info->ddpm_steps_since_last,
+                           (long long)info->ratio_steps);
+  bad = bad || json_number(t, "train_cpu_s_since_last", info->train_cpu_s_since_last, ", ");
+  bad = bad || json_number(t, "ddpm_loss", info->ddpm_loss, ", ");
+  bad = bad || json_number(t, "ratio_loss", info->ratio_loss, ", ");
+  bad = bad || text_printf(t, "\"reservoir_entries\": %lld, \"values_rejected\": %lld, ",
+                           (long long)info->reservoir_entries, (long long)info->values_rejected);
+  bad = bad || json_number(t, "generate_ms", info->generate_ms, ", ");
+  bad = bad || text_printf(t, "\"not_bred_reason\": \"");
+  for (const char *p = info->not_bred_reason; *p && !bad; p++)
+    bad = text_printf(t, "%c", *p == '"' || *p == '\\' ? '\'' : *p);
+  bad = bad || text_printf(t, "\"}\n");
+  if (bad) {
+    t->len = mark;
+    count_failure(b, "telemetry: out of memory formatting generation %lld",
+                  (long long)info->generation);
+  }
+}
+
+/* Write one pending text to its file ([log_lock] held, not `lock`); the
+   error number of a failed write, else 0. */
+static int write_text(int fd, log_text *t) {
+  int e = 0;
+  if (fd >= 0 && t->len && write_all(fd, t->text, t->len)) e = errno;
+  t->len = 0;
+  return e;
+}
+
+void telemetry_flush(ogas_breeder *b) {
+  if (b->fd_children < 0 && b->fd_gens < 0) return;
+  pthread_mutex_lock(&b->log_lock);
+  pthread_mutex_lock(&b->lock);
+  log_text children = b->pending_children, gens = b->pending_gens;
+  b->pending_children = b->spare_children, b->pending_gens = b->spare_gens;
+  pthread_mutex_unlock(&b->lock);
+  int e_children = write_text(b->fd_children, &children);
+  int e_gens = write_text(b->fd_gens, &gens);
+  b->spare_children = children, b->spare_gens = gens; /* emptied, capacity kept */
+  if (e_children || e_gens) {
+    pthread_mutex_lock(&b->lock);
+    if (e_children)
+      count_failure(b, "telemetry: write to '%s/children.csv' failed: %s", b->cfg.run_dir,
+                    strerror(e_children));
+    if (e_gens)
+      count_failure(b, "telemetry: write to '%s/generations.jsonl' failed: %s", b->cfg.run_dir,
+                    strerror(e_gens));
+    pthread_mutex_unlock(&b->lock);
+  }
+  pthread_mutex_unlock(&b->log_lock);
 }

@@ -14,12 +14,7 @@
 
 #include "breeder/breeder_internal.h"
 #include "nn/blas_threads.h"
-
-static double thread_cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "util/cpu_time.h"
 
 int trainer_init(ogas_breeder *b) {
   const ogas_config *c = &b->cfg;
@@ -177,7 +172,7 @@ int64_t trainer_spend(ogas_breeder *b, int64_t max_steps) {
   int64_t done = 0;
   pthread_mutex_lock(&b->train_lock);
   pthread_mutex_lock(&b->lock);
-  while (done < max_steps) {
+  while (done < max_steps && !b->tr.stop) { /* stop: the breeder is being freed */
     int r = train_one(b);
     if (r < 0) break;
     done += r;

@@ -2,12 +2,14 @@
  * gradient steps and seeds, judged on one shared validation set; prints the
  * table of statistics and ratios and writes results.json, report.md, the
  * plots and one folder per study (src/study/report.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,15 +17,18 @@
 #include "cli/commands.h"
 #include "nn/blas_threads.h"
 #include "ogas.h"
+#include "study/compare_plots.h"
 #include "study/plots.h"
 #include "study/report.h"
 #include "study/study.h"
+#include "cli/study_runner.h"
+#include "util/make_dirs.h"
 
 #define DEFAULT_SAMPLERS "uniform,breed,ogas"
 #define MAX_SAMPLERS 16
 
 static const char *compare_usage =
-    "usage: ogas compare CONFIG [--samplers LIST] [--seeds N] [--out DIR]\n"
+    "usage: ogas compare CONFIG [--samplers LIST] [--seeds N] [--out DIR] [--force]\n"
     "                           [--deterministic] [--plot-params I,J] [--no-plots] [--quiet]\n\n"
     "Runs one online study per sampler with the config's budget: the same number of\n"
     "simulations and surrogate gradient steps and the same seeds for every sampler.\n"
@@ -39,7 +44,11 @@ static const char *compare_usage =
     "                     (default " DEFAULT_SAMPLERS "); ratios need uniform\n"
     "  --seeds N          repeat with seeds SEED, SEED+1, ... SEED+N-1 (SEED: the\n"
     "                     config's); the table shows means over the seeds (default 1)\n"
-    "  --out DIR          output folder (default out/CONFIG-NAME, created)\n"
+    "  --out DIR          output folder (default out/CONFIG-NAME, created). A folder\n"
+    "                     holding the results of the same comparison (config path,\n"
+    "                     samplers, seeds) is replaced: its files are removed first;\n"
+    "                     one holding another comparison is refused\n"
+    "  --force            replace a folder holding another comparison\n"
     "  --deterministic    lockstep simulation and training on one thread: reproducible\n"
     "                     bit for bit, slower\n"
     "  --plot-params I,J  parameters drawn in the per-generation scatter plots\n"
@@ -94,6 +103,110 @@ static void progress(void *ctx, const study_progress *p) {
           ps->run, ps->n_runs, ps->sampler, ps->seed, 100.0 * frac, (long long)p->sims_finished,
           (long long)p->nb_sims, (long long)p->batches_done, (long long)p->batches_total,
           p->elapsed_s);
+}
+
+/* ---- a previous comparison in the output folder -------------------------- */
+
+/* rm -r of a folder ogas wrote (links are removed, never followed). */
+static void remove_tree(const char *path) {
+  struct stat sb;
+  if (lstat(path, &sb)) return;
+  if (!S_ISDIR(sb.st_mode)) {
+    unlink(path);
+    return;
+  }
+  DIR *d = opendir(path);
+  for (struct dirent *e; d && (e = readdir(d));) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    char sub[4600];
+    if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) < sizeof sub) remove_tree(sub);
+  }
+  if (d) closedir(d);
+  rmdir(path);
+}
+
+/* Whether a name from results.json is a plain file name (no folder part). */
+static int plain_name(const char *s, const char *suffix) {
+  size_t n = s ? strlen(s) : 0, k = strlen(suffix);
+  return n > k && !strchr(s, '/') && !strcmp(s + n - k, suffix) && s[0] != '.';
+}
+
+/* OUT/results.json of an earlier comparison: when it compared the same
+   config path, samplers and seeds (or with force), remove everything that
+   comparison wrote (the files its results.json names, its plot data and
+   scripts, its run folders, results.json and report.md) so that nothing of
+   it stays beside the new results; otherwise refuse. 0, or 1 (refused). */
+static int clear_previous(const char *out_dir, const char *config_path, char names[][16],
+                          size_t n_samplers, long n_seeds, uint64_t seed, int force) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/results.json", out_dir);
+  json_error_t je;
+  json_t *old = json_load_file(path, 0, &je);
+  if (!old) return 0; /* nothing there, or not ours: files are replaced one by one */
+  json_t *samplers = json_object_get(old, "samplers"), *seeds = json_object_get(old, "seeds");
+  const char *old_config = json_string_value(json_object_get(old, "config_path"));
+  int same = old_config && !strcmp(old_config, config_path) && json_is_array(samplers) &&
+             json_array_size(samplers) == n_samplers &&
+             json_integer_value(json_object_get(old, "n_seeds")) == n_seeds &&
+             json_is_integer(json_array_get(seeds, 0)) &&
+             (uint64_t)json_integer_value(json_array_get(seeds, 0)) == seed;
+  char list[256] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < json_array_size(samplers); i++) {
+    const char *name = json_string_value(json_object_get(json_array_get(samplers, i), "sampler"));
+    same = same && name && i < n_samplers && !strcmp(name, names[i]);
+    if (used < sizeof list)
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? "," : "",
+                               name ? name : "?");
+  }
+  if (!same && !force) {
+    fprintf(stderr,
+            "ogas compare: '%s' holds another comparison (samplers %s, %lld seed(s), config %s); "
+            "use another --out, or --force to replace it\n",
+            out_dir, list, (long long)json_integer_value(json_object_get(old, "n_seeds")),
+            old_config ? old_config : "?");
+    json_decref(old);
+    return 1;
+  }
+  fprintf(stderr, "ogas compare: replacing the comparison in '%s' (samplers %s)\n", out_dir, list);
+  json_t *plots = json_object_get(old, "plots");
+  for (size_t i = 0; i < json_array_size(plots); i++) {
+    const char *png = json_string_value(json_array_get(plots, i));
+    if (!plain_name(png, ".png")) continue;
+    snprintf(path, sizeof path, "%s/%s", out_dir, png);
+    unlink(path);
+  }
+  /* Data and scripts, also of plots that were not drawn, and their PNGs. */
+  snprintf(path, sizeof path, "%s/plots", out_dir);
+  DIR *d = opendir(path);
+  for (struct dirent *e; d && (e = readdir(d));) {
+    int gp = plain_name(e->d_name, ".gp");
+    if (!gp && !plain_name(e->d_name, ".dat") && strcmp(e->d_name, "gnuplot.log")) continue;
+    char file[4700];
+    snprintf(file, sizeof file, "%s/plots/%s", out_dir, e->d_name);
+    unlink(file);
+    if (gp) {
+      snprintf(file, sizeof file, "%s/%.*s.png", out_dir, (int)(strlen(e->d_name) - 3), e->d_name);
+      unlink(file);
+    }
+  }
+  if (d) closedir(d);
+  for (size_t i = 0; i < json_array_size(samplers); i++) {
+    json_t *runs = json_object_get(json_array_get(samplers, i), "runs");
+    for (size_t k = 0; k < json_array_size(runs); k++) {
+      const char *rel = json_string_value(json_object_get(json_array_get(runs, k), "run_dir"));
+      if (!rel || strncmp(rel, "runs/", 5) || !plain_name(rel + 5, "") || strstr(rel, ".."))
+        continue;
+      snprintf(path, sizeof path, "%s/%s", out_dir, rel);
+      remove_tree(path);
+    }
+  }
+  snprintf(path, sizeof path, "%s/report.md", out_dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/results.json", out_dir);
+  unlink(path);
+  json_decref(old);
+  return 0;
 }
 
 /* ---- options -------------------------------------------------------------- */
@@ -185,7 +298,7 @@ static char *run_config_text(json_t *root, const char *sampler, uint64_t seed, i
 int cmd_compare(int argc, char **argv) {
   const char *config_path = NULL, *samplers = DEFAULT_SAMPLERS, *out_arg = NULL;
   long n_seeds = 1;
-  int deterministic = 0, quiet = 0, draw = 1, px = -1, py = -1;
+  int deterministic = 0, quiet = 0, draw = 1, px = -1, py = -1, force = 0;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
@@ -195,6 +308,8 @@ int cmd_compare(int argc, char **argv) {
       deterministic = 1;
     } else if (!strcmp(o, "--quiet")) {
       quiet = 1;
+    } else if (!strcmp(o, "--force")) {
+      force = 1;
     } else if (!strcmp(o, "--no-plots")) {
       draw = 0;
     } else if (!strcmp(o, "--samplers") || !strcmp(o, "--out")) {
@@ -258,6 +373,11 @@ int cmd_compare(int argc, char **argv) {
   if (!root || make_dirs(out_dir)) {
     if (!root) fprintf(stderr, "ogas compare: %s: %s\n", config_path, je.text);
     else fprintf(stderr, "ogas compare: cannot create '%s': %s\n", out_dir, strerror(errno));
+    json_decref(root);
+    study_config_free(&cfg);
+    return 1;
+  }
+  if (clear_previous(out_dir, config_path, names, n_samplers, n_seeds, cfg.seed, force)) {
     json_decref(root);
     study_config_free(&cfg);
     return 1;
@@ -337,7 +457,7 @@ int cmd_compare(int argc, char **argv) {
                                 .progress_ctx = &pst,
                                 .progress_every = total / 200 > 0 ? total / 200 : 1};
       study_result *r = NULL;
-      int st = study_run(&rc_cfg, &opts, &r, err, sizeof err);
+      int st = cli_run_study(&rc_cfg, NULL, &opts, &r, err, sizeof err);
       study_config_free(&rc_cfg);
       if (!quiet && pst.tty) fputs("\r\033[K", stderr);
       if (st) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/study_runner.h"
 #include "ogas.h"
 
 typedef struct {
@@ -40,7 +41,12 @@ int main(int argc, char **argv) {
     return 0;
   }
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], commands[i].name)) {
+      /* The studies of run and compare may spread over MPI ranks. */
+      if (commands[i].run == cmd_run || commands[i].run == cmd_compare)
+        return cli_mpi_main(commands[i].run, argc - 1, argv + 1);
+      return commands[i].run(argc - 1, argv + 1);
+    }
   fprintf(stderr, "ogas: unknown command '%s'\n\n", argv[1]);
   usage(stderr);
   return 2;

@@ -10,11 +10,13 @@
 #include "cli/commands.h"
 #include "nn/blas_threads.h"
 #include "ogas.h"
+#include "cli/study_runner.h"
 #include "study/study.h"
 
 static const char *run_usage =
     "usage: ogas run CONFIG [--sampler NAME] [--seed N] [--out DIR] [--deterministic]\n"
-    "                       [--quiet]\n\n"
+    "                       [--checkpoint-every K] [--resume] [--quiet]\n"
+    "       mpirun -n N ogas run CONFIG ...   (the study over N ranks: docs/cluster.md)\n\n"
     "Runs one online study: simulations of a built-in PDE problem stream their time\n"
     "steps into a bounded buffer while a one-step surrogate (residual MLP, periodic\n"
     "conv1d or Fourier neural operator, per the config) trains from it; the\n"
@@ -31,6 +33,11 @@ static const char *run_usage =
     "                     parameters and bred flags, generations, loss curve, errors)\n"
     "  --deterministic    lockstep simulation and training on one thread:\n"
     "                     reproducible bit for bit from the seed\n"
+    "  --checkpoint-every K  save the study (surrogate, optimizer, breeder, progress)\n"
+    "                     into DIR/checkpoint every K generation breaks (deterministic\n"
+    "                     mode; needs --out and the MPI build)\n"
+    "  --resume           continue the study saved in DIR/checkpoint: the result is\n"
+    "                     the one the study would have given without stopping\n"
     "  --quiet            no progress lines on stderr\n\n"
     "example:\n"
     "  ogas run examples/ks1d.json --sampler breed --out runs/ks1d\n";
@@ -51,8 +58,8 @@ static int make_dir(const char *path) {
 
 int cmd_run(int argc, char **argv) {
   const char *config_path = NULL, *sampler = NULL, *out_dir = NULL;
-  long seed = -1;
-  int deterministic = 0, quiet = 0;
+  long seed = -1, every = 0;
+  int deterministic = 0, quiet = 0, resume = 0;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
@@ -62,6 +69,11 @@ int cmd_run(int argc, char **argv) {
       deterministic = 1;
     } else if (!strcmp(o, "--quiet")) {
       quiet = 1;
+    } else if (!strcmp(o, "--resume")) {
+      resume = 1;
+    } else if (!strcmp(o, "--checkpoint-every")) {
+      if (arg_long(o, v, 1, 2147483647L, &every)) return 2;
+      i++;
     } else if (!strcmp(o, "--sampler") || !strcmp(o, "--out")) {
       if (!v) {
         fprintf(stderr, "ogas run: %s needs a value\n", o);
@@ -99,6 +111,12 @@ int cmd_run(int argc, char **argv) {
     study_config_free(&cfg);
     return 2;
   }
+  if ((every || resume) && !out_dir) {
+    fprintf(stderr, "ogas run: --checkpoint-every and --resume need --out DIR (the checkpoint "
+                    "goes to DIR/checkpoint)\n");
+    study_config_free(&cfg);
+    return 2;
+  }
   if (seed >= 0) cfg.seed = (uint64_t)seed;
   if (deterministic) cfg.deterministic = 1;
   /* One OpenBLAS thread: the simulation threads use the other cores. */
@@ -113,8 +131,13 @@ int cmd_run(int argc, char **argv) {
           cfg.deterministic ? "deterministic" : "concurrent");
   study_run_options opts = {.progress = quiet ? NULL : progress,
                             .progress_every = total / 50 > 0 ? total / 50 : 1};
+  char ckpt_dir[4200];
+  snprintf(ckpt_dir, sizeof ckpt_dir, "%s/checkpoint", out_dir ? out_dir : ".");
+  cli_study_options mo = {.checkpoint_dir = out_dir ? ckpt_dir : NULL,
+                          .checkpoint_every = every,
+                          .resume = resume};
   study_result *r = NULL;
-  int st = study_run(&cfg, &opts, &r, err, sizeof err);
+  int st = cli_run_study(&cfg, &mo, &opts, &r, err, sizeof err);
   if (!quiet) fputc('\n', stderr);
   if (st) {
     fprintf(stderr, "ogas run: %s\n", err);

@@ -15,64 +15,8 @@
 #include <unistd.h>
 
 #include "ogas.h"
+#include "util/make_dirs.h"
 #include "util/status_msg.h"
-
-/* ---- files --------------------------------------------------------------- */
-
-int atomic_open(atomic_file *a, const char *path) {
-  a->f = NULL;
-  if (snprintf(a->path, sizeof a->path, "%s", path) >= (int)sizeof a->path) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
-  a->f = fopen(a->tmp, "w");
-  return a->f ? 0 : -1;
-}
-
-int atomic_commit(atomic_file *a) {
-  if (!a->f) return -1;
-  int bad = ferror(a->f);
-  bad |= fclose(a->f) != 0;
-  a->f = NULL;
-  if (bad || rename(a->tmp, a->path)) {
-    int e = errno ? errno : EIO;
-    remove(a->tmp);
-    errno = e;
-    return -1;
-  }
-  return 0;
-}
-
-void atomic_abort(atomic_file *a) {
-  if (!a->f) return;
-  fclose(a->f);
-  a->f = NULL;
-  remove(a->tmp);
-}
-
-int make_dirs(const char *path) {
-  char buf[4096];
-  size_t n = strlen(path);
-  if (n == 0 || n >= sizeof buf) {
-    errno = n ? ENAMETOOLONG : ENOENT;
-    return -1;
-  }
-  memcpy(buf, path, n + 1);
-  for (size_t i = 1; i <= n; i++) {
-    if (buf[i] != '/' && buf[i] != '\0') continue;
-    char c = buf[i];
-    buf[i] = '\0';
-    if (mkdir(buf, 0777) && errno != EEXIST) return -1;
-    buf[i] = c;
-  }
-  struct stat st;
-  if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
-    if (!errno) errno = ENOTDIR;
-    return -1;
-  }
-  return 0;
-}
 
 /* ---- gnuplot ------------------------------------------------------------- */
 
@@ -128,11 +72,19 @@ int plot_set_open(plot_set *ps, const char *name, const char *ext, atomic_file *
                   size_t errlen) {
   char path[4400];
   snprintf(path, sizeof path, "%s/plots/%s.%s", ps->dir, name, ext);
-  if (atomic_open(a, path)) {
-    status_msg(0, err, errlen, "plots: cannot write '%s': %s", path, strerror(errno));
+  char why[512];
+  if (atomic_file_open(a, path, why, sizeof why)) {
+    status_msg(0, err, errlen, "plots: %s", why);
     return -1;
   }
   return 0;
+}
+
+int plot_set_commit(atomic_file *a, char *err, size_t errlen) {
+  char why[512];
+  if (atomic_file_commit(a, why, sizeof why))
+    return status_msg(OGAS_EIO, err, errlen, "plots: %s", why);
+  return OGAS_OK;
 }
 
 void plot_script_preamble(FILE *f, const char *name, int width, int height) {
@@ -175,10 +127,7 @@ static int run_gnuplot(const plot_set *ps, const char *name) {
 }
 
 int plot_set_draw(plot_set *ps, const char *name, atomic_file *script, char *err, size_t errlen) {
-  if (atomic_commit(script)) {
-    status_msg(0, err, errlen, "plots: cannot write '%s': %s", script->path, strerror(errno));
-    return OGAS_EIO;
-  }
+  if (plot_set_commit(script, err, errlen)) return OGAS_EIO;
   if (!ps->draw || !ps->gnuplot[0]) return OGAS_OK;
   char png[4200];
   snprintf(png, sizeof png, "%s/%s.png", ps->dir, name);
@@ -356,10 +305,7 @@ int plot_params_per_generation(plot_set *ps, const char *name, const char *title
       n_bred_panel[k] += rows->is_bred[i] != 0;
     }
   }
-  if (atomic_commit(&dat)) {
-    status_msg(0, err, errlen, "plots: cannot write '%s': %s", dat.path, strerror(errno));
-    return OGAS_EIO;
-  }
+  if (plot_set_commit(&dat, err, errlen)) return OGAS_EIO;
   if (plot_set_open(ps, name, "gp", &gp, err, errlen)) return OGAS_EIO;
   size_t cols = 1;
   while (cols * cols < panels) cols++;
@@ -623,10 +569,7 @@ static int plot_breed_ratio(plot_set *ps, const plot_generation *g, size_t n, ch
     gp_num(dat.f, g[i].n_bred >= 0 && tot > 0 ? (double)g[i].n_bred / (double)tot : NAN);
     fputc('\n', dat.f);
   }
-  if (atomic_commit(&dat)) {
-    status_msg(0, err, errlen, "plots: cannot write '%s': %s", dat.path, strerror(errno));
-    return OGAS_EIO;
-  }
+  if (plot_set_commit(&dat, err, errlen)) return OGAS_EIO;
   if (plot_set_open(ps, "breed_ratio", "gp", &gp, err, errlen)) return OGAS_EIO;
   plot_script_preamble(gp.f, "breed_ratio", 800, 450);
   fputs("set title 'Breed ratio per generation'\n"
@@ -666,10 +609,7 @@ static int plot_generation_series(plot_set *ps, const char *name, const char *ti
     }
     fputc('\n', dat.f);
   }
-  if (atomic_commit(&dat)) {
-    status_msg(0, err, errlen, "plots: cannot write '%s': %s", dat.path, strerror(errno));
-    return OGAS_EIO;
-  }
+  if (plot_set_commit(&dat, err, errlen)) return OGAS_EIO;
   if (plot_set_open(ps, name, "gp", &gp, err, errlen)) return OGAS_EIO;
   plot_script_preamble(gp.f, name, 800, 450);
   fprintf(gp.f, "set title '%s'\nset xlabel '%s'\nset ylabel '%s'\n%sset key top right\n", title,

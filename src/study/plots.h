@@ -39,20 +39,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- files --------------------------------------------------------------- */
-
-/* A text file written under a temporary name in the same folder and renamed
-   into place by atomic_commit, so that readers never see half a file. */
-typedef struct {
-  FILE *f;
-  char path[4096], tmp[4200];
-} atomic_file;
-
-int atomic_open(atomic_file *a, const char *path);   /* 0, or -1 with errno */
-int atomic_commit(atomic_file *a);                   /* 0, or -1 (tmp removed) */
-void atomic_abort(atomic_file *a);
-/* mkdir -p; 0, or -1 with errno. */
-int make_dirs(const char *path);
+#include "util/atomic_file.h"
 
 /* ---- gnuplot ------------------------------------------------------------- */
 
@@ -74,11 +61,14 @@ typedef struct {
    and script. OGAS_EIO when the folders cannot be created. */
 int plot_set_init(plot_set *ps, const char *dir, int draw, char *err, size_t errlen);
 
-/* Open dir/plots/NAME.EXT for writing (atomically); 0 or -1 with err. */
+/* Open dir/plots/NAME.EXT for writing (util/atomic_file.h); 0 or -1 with
+   err. Commit it with plot_set_commit (data) or plot_set_draw (script). */
 int plot_set_open(plot_set *ps, const char *name, const char *ext, atomic_file *a, char *err,
                   size_t errlen);
 /* Script preamble: terminal (pngcairo if listed, else png) of width x height
    pixels, output ../NAME.png, a light grid. */
+/* Commit a data file opened by plot_set_open: OGAS_OK, or OGAS_EIO with err. */
+int plot_set_commit(atomic_file *a, char *err, size_t errlen);
 void plot_script_preamble(FILE *f, const char *name, int width, int height);
 /* Commit the script dir/plots/NAME.gp and run gnuplot on it. A failing
    gnuplot (exit status, empty PNG) counts in n_failed and fills warning;

@@ -10,6 +10,8 @@
 
 #include "ogas.h"
 #include "pde/pde.h"
+#include "util/atomic_file.h"
+#include "util/make_dirs.h"
 #include "util/status_msg.h"
 
 static void stat_set(study_stats *s, int k, double v) {
@@ -112,12 +114,12 @@ double compare_ratio(const compare_report *rep, size_t i, int k, int seed) {
 
 /* ---- the table ------------------------------------------------------------ */
 
-static const study_result *first_run(const compare_report *rep) {
+const study_result *compare_first_run(const compare_report *rep) {
   return rep->n_samplers && rep->n_seeds ? rep->samplers[0].runs[0] : NULL;
 }
 
 void compare_print_table(const compare_report *rep, FILE *f) {
-  const study_result *r0 = first_run(rep);
+  const study_result *r0 = compare_first_run(rep);
   if (rep->n_seeds > 1)
     fprintf(f, "means over %zu seeds (%llu..%llu)\n", rep->n_seeds,
             (unsigned long long)rep->base_seed,
@@ -155,10 +157,8 @@ static int write_children_csv(const study_result *r, const char *dir, char *err,
   char path[4200];
   snprintf(path, sizeof path, "%s/children.csv", dir);
   atomic_file a;
-  if (atomic_open(&a, path)) {
-    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    return OGAS_EIO;
-  }
+  int st = atomic_file_open(&a, path, err, errlen);
+  if (st) return st;
   const pde_problem *p = pde_find(r->problem);
   fputs("sim_id,generation,is_bred,status,train_loss", a.f);
   for (size_t k = 0; k < r->nb_params; k++) {
@@ -177,11 +177,7 @@ static int write_children_csv(const study_result *r, const char *dir, char *err,
       fprintf(a.f, ",%.17g", r->params[(size_t)i * r->nb_params + k]);
     fputc('\n', a.f);
   }
-  if (atomic_commit(&a)) {
-    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    return OGAS_EIO;
-  }
-  return OGAS_OK;
+  return atomic_file_commit(&a, err, errlen);
 }
 
 /* The study's breaks in the breeder's telemetry format (the keys a study
@@ -191,10 +187,8 @@ static int write_generations_jsonl(const study_result *r, const char *dir, char 
   char path[4200];
   snprintf(path, sizeof path, "%s/generations.jsonl", dir);
   atomic_file a;
-  if (atomic_open(&a, path)) {
-    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    return OGAS_EIO;
-  }
+  int st = atomic_file_open(&a, path, err, errlen);
+  if (st) return st;
   for (size_t i = 0; i < r->n_generations; i++) {
     const study_generation *g = &r->generations[i];
     json_t *o = json_object();
@@ -213,18 +207,14 @@ static int write_generations_jsonl(const study_result *r, const char *dir, char 
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
     json_decref(o);
     if (!line) {
-      atomic_abort(&a);
+      atomic_file_abort(&a);
       status_msg(0, err, errlen, "out of memory");
       return OGAS_ENOMEM;
     }
     fprintf(a.f, "%s\n", line);
     free(line);
   }
-  if (atomic_commit(&a)) {
-    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    return OGAS_EIO;
-  }
-  return OGAS_OK;
+  return atomic_file_commit(&a, err, errlen);
 }
 
 int compare_write_run_folder(const study_result *r, const char *dir, char *err, size_t errlen) {
@@ -232,16 +222,10 @@ int compare_write_run_folder(const study_result *r, const char *dir, char *err, 
     status_msg(0, err, errlen, "cannot create '%s': %s", dir, strerror(errno));
     return OGAS_EIO;
   }
-  char path[4200], tmp[4300];
+  char path[4200];
   snprintf(path, sizeof path, "%s/result.json", dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  int st = study_result_write_json(r, tmp, err, errlen);
+  int st = study_result_write_json(r, path, err, errlen);
   if (st) return st;
-  if (rename(tmp, path)) {
-    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    remove(tmp);
-    return OGAS_EIO;
-  }
   st = write_children_csv(r, dir, err, errlen);
   /* ogas: the breeder wrote its own telemetry into the folder. */
   if (!st && !strcmp(r->sampler, "breed") && r->n_generations)
@@ -259,7 +243,7 @@ static json_t *seed_json(uint64_t seed) {
 
 int compare_write_json(const compare_report *rep, const char *out_dir, const plot_set *plots,
                        char *err, size_t errlen) {
-  const study_result *r0 = first_run(rep);
+  const study_result *r0 = compare_first_run(rep);
   json_t *o = json_object();
   char version[32];
   snprintf(version, sizeof version, "%d.%d.%d", OGAS_VERSION_MAJOR, OGAS_VERSION_MINOR,
@@ -347,17 +331,14 @@ int compare_write_json(const compare_report *rep, const char *out_dir, const plo
   json_object_set_new(o, "plots", pl);
   json_object_set_new(o, "total_s", num(rep->total_s));
 
-  char path[4200], tmp[4300];
+  char path[4200];
   snprintf(path, sizeof path, "%s/results.json", out_dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  int rc = json_dump_file(o, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+  char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
   json_decref(o);
-  if (rc || rename(tmp, path)) {
-    remove(tmp);
-    status_msg(0, err, errlen, "cannot write '%s'", path);
-    return OGAS_EIO;
-  }
-  return OGAS_OK;
+  if (!text) return status_msg(OGAS_ENOMEM, err, errlen, "out of memory writing '%s'", path);
+  int st = atomic_file_write(path, text, strlen(text), err, errlen);
+  free(text);
+  return st;
 }
 
 /* ---- report.md ------------------------------------------------------------ */
@@ -373,12 +354,10 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir,
   char path[4200];
   snprintf(path, sizeof path, "%s/report.md", out_dir);
   atomic_file a;
-  if (atomic_open(&a, path)) {
-    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    return OGAS_EIO;
-  }
+  int st = atomic_file_open(&a, path, err, errlen);
+  if (st) return st;
   FILE *f = a.f;
-  const study_result *r0 = first_run(rep);
+  const study_result *r0 = compare_first_run(rep);
   fprintf(f, "# Sampler comparison: %s\n\n", rep->problem);
   fprintf(f, "Config `%s`", rep->config_path);
   if (r0) {
@@ -507,266 +486,5 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir,
               r->wall_s, r->sampler_cpu_s, r->n_generations);
     }
   fprintf(f, "\nTotal time %.1f s (validation set %.1f s).\n", rep->total_s, rep->validation_s);
-  if (atomic_commit(&a)) {
-    status_msg(0, err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    return OGAS_EIO;
-  }
-  return OGAS_OK;
-}
-
-/* ---- plots ---------------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static int commit_dat(atomic_file *a, char *err, size_t errlen) {
-  if (atomic_commit(a)) {
-    status_msg(0, err, errlen, "cannot write '%s': %s", a->path, strerror(errno));
-    return OGAS_EIO;
-  }
-  return OGAS_OK;
-}
-
-static int plot_errors(const compare_report *rep, plot_set *ps, char *err, size_t errlen) {
-  atomic_file dat, gp;
-  if (plot_set_open(ps, "errors", "dat", &dat, err, errlen)) return OGAS_EIO;
-  fputs("# one block per sampler: nRMSE (per validation simulation, every seed), "
-        "fraction <= x, fraction >= x\n",
-        dat.f);
-  for (size_t i = 0; i < rep->n_samplers; i++) {
-    const compare_sampler *c = &rep->samplers[i];
-    size_t n = 0;
-    for (size_t s = 0; s < rep->n_seeds; s++) n += c->runs[s]->n_val;
-    double *v = malloc((n ? n : 1) * sizeof *v);
-    if (!v) {
-      atomic_abort(&dat);
-      status_msg(0, err, errlen, "out of memory");
-      return OGAS_ENOMEM;
-    }
-    size_t m = 0;
-    for (size_t s = 0; s < rep->n_seeds; s++)
-      for (size_t k = 0; k < c->runs[s]->n_val; k++)
-        if (isfinite(c->runs[s]->val_nrmse[k])) v[m++] = c->runs[s]->val_nrmse[k];
-    qsort(v, m, sizeof *v, cmp_double);
-    fprintf(dat.f, "%s# %s\n", i ? "\n\n" : "", c->name);
-    for (size_t k = 0; k < m; k++)
-      fprintf(dat.f, "%.9g %.9g %.9g\n", v[k], (double)(k + 1) / (double)m,
-              (double)(m - k) / (double)m);
-    if (m == 0) fputs("NaN NaN NaN\n", dat.f);
-    free(v);
-  }
-  int st = commit_dat(&dat, err, errlen);
-  if (st) return st;
-  if (plot_set_open(ps, "errors", "gp", &gp, err, errlen)) return OGAS_EIO;
-  plot_script_preamble(gp.f, "errors", 1200, 480);
-  const study_result *r0 = first_run(rep);
-  fprintf(gp.f,
-          "set multiplot layout 1,2 title 'One-step nRMSE per validation simulation (%zu "
-          "simulations x %zu seed%s)'\n",
-          r0 ? r0->n_val : 0, rep->n_seeds, rep->n_seeds > 1 ? "s" : "");
-  fputs("set logscale x\nset xlabel 'nRMSE'\nset key bottom right\n"
-        "set title 'Distribution (ECDF)'\nset ylabel 'fraction of simulations <= x'\n"
-        "set yrange [0:1.02]\nplot ",
-        gp.f);
-  for (size_t i = 0; i < rep->n_samplers; i++)
-    fprintf(gp.f, "%s'errors.dat' index %zu using ($1 > 0 ? $1 : 1/0):2 with steps lw 2 lc rgb '%s' title '%s'",
-            i ? ", \\\n     " : "", i, plot_sampler_colour(rep->samplers[i].name, i),
-            rep->samplers[i].name);
-  fputs("\nset title 'Tail (1 - ECDF)'\nset ylabel 'fraction of simulations >= x'\n"
-        "set logscale y\nset yrange [*:1.5]\nset key bottom left\nplot ",
-        gp.f);
-  for (size_t i = 0; i < rep->n_samplers; i++)
-    fprintf(gp.f, "%s'errors.dat' index %zu using ($1 > 0 ? $1 : 1/0):3 with steps lw 2 lc rgb '%s' title '%s'",
-            i ? ", \\\n     " : "", i, plot_sampler_colour(rep->samplers[i].name, i),
-            rep->samplers[i].name);
-  fputs("\nunset multiplot\n", gp.f);
-  return plot_set_draw(ps, "errors", &gp, err, errlen);
-}
-
-static int plot_train_loss(const compare_report *rep, plot_set *ps, char *err, size_t errlen) {
-  atomic_file dat, gp;
-  if (plot_set_open(ps, "train_loss", "dat", &dat, err, errlen)) return OGAS_EIO;
-  fputs("# one block per sampler: gradient step, training loss (mean over seeds, moving "
-        "average)\n",
-        dat.f);
-  for (size_t i = 0; i < rep->n_samplers; i++) {
-    const compare_sampler *c = &rep->samplers[i];
-    int64_t steps = c->runs[0]->grad_steps;
-    for (size_t s = 1; s < rep->n_seeds; s++)
-      if (c->runs[s]->grad_steps < steps) steps = c->runs[s]->grad_steps;
-    fprintf(dat.f, "%s# %s\n", i ? "\n\n" : "", c->name);
-    int64_t win = steps / 50 > 1 ? steps / 50 : 1, every = steps / 400 > 1 ? steps / 400 : 1;
-    /* Moving average over the last `win` steps of the seed mean. */
-    double sum = 0;
-    int64_t cnt = 0, written = 0;
-    double *mean = malloc((size_t)(steps > 0 ? steps : 1) * sizeof *mean);
-    if (!mean) {
-      atomic_abort(&dat);
-      status_msg(0, err, errlen, "out of memory");
-      return OGAS_ENOMEM;
-    }
-    for (int64_t t = 0; t < steps; t++) {
-      double m = 0;
-      for (size_t s = 0; s < rep->n_seeds; s++) m += (double)c->runs[s]->train_loss[t];
-      mean[t] = m / (double)rep->n_seeds;
-      if (isfinite(mean[t])) sum += mean[t], cnt++;
-      if (t >= win && isfinite(mean[t - win])) sum -= mean[t - win], cnt--;
-      if ((t % every == 0 || t == steps - 1) && cnt > 0) {
-        fprintf(dat.f, "%lld %.9g\n", (long long)(t + 1), sum / (double)cnt);
-        written++;
-      }
-    }
-    if (!written) fputs("NaN NaN\n", dat.f);
-    free(mean);
-  }
-  int st = commit_dat(&dat, err, errlen);
-  if (st) return st;
-  if (plot_set_open(ps, "train_loss", "gp", &gp, err, errlen)) return OGAS_EIO;
-  plot_script_preamble(gp.f, "train_loss", 800, 480);
-  fputs("set title 'Surrogate training loss'\nset xlabel 'gradient step'\n"
-        "set ylabel 'training loss (normalised MSE)'\nset logscale y\nset key top right\nplot ",
-        gp.f);
-  for (size_t i = 0; i < rep->n_samplers; i++)
-    fprintf(gp.f, "%s'train_loss.dat' index %zu using 1:($2 > 0 ? $2 : 1/0) with lines lw 1.5 lc rgb '%s' title '%s'",
-            i ? ", \\\n     " : "", i, plot_sampler_colour(rep->samplers[i].name, i),
-            rep->samplers[i].name);
-  fputc('\n', gp.f);
-  return plot_set_draw(ps, "train_loss", &gp, err, errlen);
-}
-
-static int adaptive(const char *name) { return !strcmp(name, "breed") || !strcmp(name, "ogas"); }
-
-static int plot_breed_ratios(const compare_report *rep, plot_set *ps, char *err, size_t errlen) {
-  size_t n_series = 0;
-  for (size_t i = 0; i < rep->n_samplers; i++)
-    n_series += adaptive(rep->samplers[i].name) && rep->samplers[i].runs[0]->n_generations > 0;
-  if (!n_series) return OGAS_OK;
-  atomic_file dat, gp;
-  if (plot_set_open(ps, "breed_ratio", "dat", &dat, err, errlen)) return OGAS_EIO;
-  fputs("# one block per adaptive sampler (first seed): generation, breed ratio, bred share "
-        "of the rows written\n",
-        dat.f);
-  size_t block = 0;
-  for (size_t i = 0; i < rep->n_samplers; i++) {
-    const study_result *r = rep->samplers[i].runs[0];
-    if (!adaptive(rep->samplers[i].name) || !r->n_generations) continue;
-    fprintf(dat.f, "%s# %s\n", block++ ? "\n\n" : "", rep->samplers[i].name);
-    for (size_t g = 0; g < r->n_generations; g++) {
-      const study_generation *x = &r->generations[g];
-      int64_t tot = x->n_bred + x->n_non_bred;
-      fprintf(dat.f, "%lld %.9g ", (long long)x->generation, x->breed_ratio);
-      if (tot > 0) fprintf(dat.f, "%.9g\n", (double)x->n_bred / (double)tot);
-      else fputs("NaN\n", dat.f);
-    }
-  }
-  int st = commit_dat(&dat, err, errlen);
-  if (st) return st;
-  if (plot_set_open(ps, "breed_ratio", "gp", &gp, err, errlen)) return OGAS_EIO;
-  plot_script_preamble(gp.f, "breed_ratio", 800, 450);
-  fputs("set title 'Breed ratio per generation (first seed)'\nset xlabel 'generation'\n"
-        "set ylabel 'share of the generation'\nset yrange [0:1.05]\nset key top left\nplot ",
-        gp.f);
-  block = 0;
-  for (size_t i = 0; i < rep->n_samplers; i++) {
-    const study_result *r = rep->samplers[i].runs[0];
-    if (!adaptive(rep->samplers[i].name) || !r->n_generations) continue;
-    const char *col = plot_sampler_colour(rep->samplers[i].name, i);
-    fprintf(gp.f,
-            "%s'breed_ratio.dat' index %zu using 1:2 with lines lw 2 dt %zu lc rgb '%s' title "
-            "'%s: breed ratio R', \\\n     '' index %zu using 1:3 with points pt %d ps 0.9 lc rgb "
-            "'%s' title '%s: bred share'",
-            block ? ", \\\n     " : "", block, block + 1, col, rep->samplers[i].name, block,
-            block % 2 ? 7 : 6, col, rep->samplers[i].name);
-    block++;
-  }
-  fputc('\n', gp.f);
-  return plot_set_draw(ps, "breed_ratio", &gp, err, errlen);
-}
-
-static int plot_ddpm_loss(const compare_report *rep, const char *out_dir, plot_set *ps,
-                          char *err, size_t errlen) {
-  int ogas = -1;
-  for (size_t i = 0; i < rep->n_samplers; i++)
-    if (!strcmp(rep->samplers[i].name, "ogas")) ogas = (int)i;
-  if (ogas < 0) return OGAS_OK;
-  atomic_file dat, gp;
-  if (plot_set_open(ps, "ddpm_loss", "dat", &dat, err, errlen)) return OGAS_EIO;
-  fputs("# one block per seed: generation, DDPM training steps, DDPM loss (moving average)\n",
-        dat.f);
-  size_t points = 0;
-  for (size_t s = 0; s < rep->n_seeds; s++) {
-    char dir[4400];
-    snprintf(dir, sizeof dir, "%s/%s", out_dir, rep->samplers[ogas].run_dirs[s]);
-    plot_generation *g = NULL;
-    size_t n = 0;
-    char e2[256];
-    if (plot_read_generations(dir, &g, &n, e2, sizeof e2)) n = 0;
-    fprintf(dat.f, "%s# seed %llu\n", s ? "\n\n" : "",
-            (unsigned long long)rep->samplers[ogas].runs[s]->seed);
-    size_t here = 0;
-    for (size_t k = 0; k < n; k++) {
-      if (!(isfinite(g[k].ddpm_loss) && g[k].ddpm_loss > 0)) continue;
-      fprintf(dat.f, "%lld %lld %.9g\n", (long long)g[k].generation, (long long)g[k].ddpm_steps,
-              g[k].ddpm_loss);
-      here++;
-    }
-    if (!here) fputs("NaN NaN NaN\n", dat.f);
-    points += here;
-    free(g);
-  }
-  int st = commit_dat(&dat, err, errlen);
-  if (st || points == 0) return st;
-  if (plot_set_open(ps, "ddpm_loss", "gp", &gp, err, errlen)) return OGAS_EIO;
-  plot_script_preamble(gp.f, "ddpm_loss", 800, 450);
-  fputs("set title 'OGAS: DDPM training loss at each generation break'\n"
-        "set xlabel 'DDPM training steps'\nset ylabel 'DDPM loss (moving average)'\n"
-        "set logscale y\nset key top right\nplot ",
-        gp.f);
-  for (size_t s = 0; s < rep->n_seeds; s++) {
-    static const char *const cols[] = {"#cc3311", "#ee7733", "#aa3377", "#332288", "#777777"};
-    fprintf(gp.f, "%s'ddpm_loss.dat' index %zu using 2:3 with linespoints pt 7 ps 0.6 lc rgb '%s' title 'seed %llu'",
-            s ? ", \\\n     " : "", s, cols[s % 5],
-            (unsigned long long)rep->samplers[ogas].runs[s]->seed);
-  }
-  fputc('\n', gp.f);
-  return plot_set_draw(ps, "ddpm_loss", &gp, err, errlen);
-}
-
-int compare_draw_plots(const compare_report *rep, const char *out_dir, plot_set *ps, char *err,
-                       size_t errlen) {
-  int st = plot_errors(rep, ps, err, errlen);
-  if (!st) st = plot_train_loss(rep, ps, err, errlen);
-  if (!st) st = plot_breed_ratios(rep, ps, err, errlen);
-  if (!st) st = plot_ddpm_loss(rep, out_dir, ps, err, errlen);
-  /* Which two parameters: chosen on uniform's first run (the unbiased
-     picture of where the loss is), else the first sampler's. */
-  const study_result *ref = rep->samplers[rep->uniform >= 0 ? rep->uniform : 0].runs[0];
-  const pde_problem *p = pde_find(ref->problem);
-  size_t P = ref->nb_params;
-  const char **names = malloc((P ? P : 1) * sizeof *names); /* labels only: NULL is fine */
-  for (size_t k = 0; names && k < P; k++) names[k] = p ? pde_param_name(p, k) : NULL;
-  plot_param_rows rows = {.n_rows = (size_t)ref->nb_sims,
-                          .nb_params = P,
-                          .params = ref->params,
-                          .is_bred = ref->is_bred,
-                          .generation = ref->generation,
-                          .train_loss = ref->sim_train_loss,
-                          .names = names};
-  int px, py;
-  plot_pick_params(&rows, rep->param_x, rep->param_y, &px, &py);
-  for (size_t i = 0; !st && i < rep->n_samplers; i++) {
-    if (!adaptive(rep->samplers[i].name)) continue;
-    const study_result *r = rep->samplers[i].runs[0];
-    rows.n_rows = (size_t)r->nb_sims, rows.params = r->params, rows.is_bred = r->is_bred;
-    rows.generation = r->generation, rows.train_loss = r->sim_train_loss;
-    char name[64], title[128];
-    snprintf(name, sizeof name, "params_%s", rep->samplers[i].name);
-    snprintf(title, sizeof title, "%s: sampled parameters per generation (seed %llu)",
-             rep->samplers[i].name, (unsigned long long)r->seed);
-    st = plot_params_per_generation(ps, name, title, &rows, px, py, err, errlen);
-  }
-  free(names);
-  return st;
+  return atomic_file_commit(&a, err, errlen);
 }

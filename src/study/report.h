@@ -11,12 +11,13 @@
  * min and max over seeds) in results.json. Without "uniform" among the
  * samplers every ratio is NaN (printed "-", written null).
  *
- * Outputs of a comparison folder OUT:
- *   results.json   strict JSON, written atomically: setup, per sampler the
+ * Outputs of a comparison folder OUT, each written atomically
+ * (util/atomic_file.h):
+ *   results.json   strict JSON: setup, per sampler the
  *                  statistics, ratios, times and per run the seed, the
  *                  effective config and its run folder
  *   report.md      the setup, the tables and the plots as images
- *   *.png          the plots (plots.h), data and scripts in OUT/plots
+ *   *.png          the plots (compare_plots.h), data and scripts in OUT/plots
  *   runs/SAMPLER-seedS/   one folder per study: result.json (everything the
  *                  study returned), children.csv (plots.h), generations.jsonl
  *                  (the breeder's telemetry for ogas, the same keys from the
@@ -86,10 +87,7 @@ int compare_write_json(const compare_report *rep, const char *out_dir, const plo
 /* OUT/report.md. */
 int compare_write_markdown(const compare_report *rep, const char *out_dir,
                            const plot_set *plots, char *err, size_t errlen);
-/* The comparison's plots into ps (plot_set_init done): errors, train_loss,
-   params_SAMPLER (breed and ogas, first seed), breed_ratio, ddpm_loss (from
-   the ogas runs' generations.jsonl under out_dir). */
-int compare_draw_plots(const compare_report *rep, const char *out_dir, plot_set *ps, char *err,
-                       size_t errlen);
+/* The first run of the first sampler, or NULL before any is set. */
+const study_result *compare_first_run(const compare_report *rep);
 
 #endif

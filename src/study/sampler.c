@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "nn/rng.h"
 #include "ogas.h"
+#include "util/cpu_time.h"
 #include "util/status_msg.h"
 
 static const char *const sampler_names[] = {"uniform", "lhs", "halton", "sobol", "breed", "ogas"};
@@ -29,17 +29,6 @@ const char *study_sampler_name(study_sampler_kind k) {
   return (unsigned)k < sizeof sampler_names / sizeof *sampler_names ? sampler_names[k] : "unknown";
 }
 
-void study_breed_config_defaults(study_breed_config *c) {
-  c->start_breed_ratio = 0.0;
-  c->end_breed_ratio = 0.7;
-  c->breakpoint = 4;
-  c->sigma = 0.1;
-  c->shrink = 0.5;
-  c->max_oob_attempts = 10;
-  c->ema_loss_alpha = 0.3;
-  c->non_breed_sampler = SF_HALTON;
-}
-
 struct study_sampler {
   study_sampler_config cfg;
   size_t d;
@@ -53,25 +42,11 @@ struct study_sampler {
   double *table;   /* n x d */
   int *is_bred;    /* n */
   space_filling *sf;
-  /* breed */
-  ogas_rng rng;
-  double *score, *scale; /* n: loss EMA, sigma multiplier */
-  unsigned char *has_score, *finished;
-  double *cumulative;    /* n: parent-draw weights */
-  int64_t *parent_id;    /* n */
-  double *staged;        /* n x d */
-  int *staged_bred;      /* n */
-  int64_t *order;        /* n */
+  study_breed *breed; /* breed only */
   /* ogas */
   ogas_breeder *breeder;
   int ogas_async;
 };
-
-static double thread_cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int fail(study_sampler *s, int st, const char *fmt, ...) {
   va_list ap;
@@ -176,11 +151,7 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
       return OGAS_EINVAL;
     }
   const study_breed_config *bc = &cfg->breed;
-  if (cfg->kind == STUDY_SAMPLER_BREED &&
-      (!(bc->start_breed_ratio >= 0 && bc->start_breed_ratio <= 1) ||
-       !(bc->end_breed_ratio >= 0 && bc->end_breed_ratio <= 1) || bc->breakpoint < 1 ||
-       !(bc->sigma > 0) || !isfinite(bc->sigma) || !(bc->shrink > 0 && bc->shrink < 1) ||
-       bc->max_oob_attempts < 0 || !(bc->ema_loss_alpha > 0 && bc->ema_loss_alpha <= 1))) {
+  if (cfg->kind == STUDY_SAMPLER_BREED && study_breed_config_check(bc)) {
     status_msg(0, err, errlen, "breed: a setting is out of range (ratios in [0,1], breakpoint >= 1, "
                          "sigma > 0, shrink in (0,1), max_oob_attempts >= 0, ema_loss_alpha in (0,1])");
     return OGAS_EINVAL;
@@ -242,22 +213,9 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
   s->table = malloc(n * d * sizeof(double));
   s->is_bred = calloc(n, sizeof(int));
   if (!s->table || !s->is_bred) goto nomem;
-  if (cfg->kind == STUDY_SAMPLER_BREED) {
-    ogas_rng_seed(&s->rng, cfg->seed, 0xB4EEDu);
-    s->score = calloc(n, sizeof(double));
-    s->scale = malloc(n * sizeof(double));
-    s->has_score = calloc(n, 1);
-    s->finished = calloc(n, 1);
-    s->cumulative = malloc(n * sizeof(double));
-    s->parent_id = malloc(n * sizeof(int64_t));
-    s->staged = malloc(n * d * sizeof(double));
-    s->staged_bred = malloc(n * sizeof(int));
-    s->order = malloc(n * sizeof(int64_t));
-    if (!s->score || !s->scale || !s->has_score || !s->finished || !s->cumulative ||
-        !s->parent_id || !s->staged || !s->staged_bred || !s->order)
-      goto nomem;
-    for (size_t i = 0; i < n; i++) s->scale[i] = 1.0;
-  }
+  if (cfg->kind == STUDY_SAMPLER_BREED &&
+      study_breed_create(bc, d, s->n, s->lower, s->upper, cfg->seed, &s->breed))
+    goto nomem;
   st = draw_space_filling(s, n, s->table);
   if (st) {
     status_msg(0, err, errlen, "%s", s->err);
@@ -277,9 +235,8 @@ void study_sampler_free(study_sampler *s) {
   ogas_breeder_free(s->breeder);
   sf_free(s->sf);
   pthread_mutex_destroy(&s->lock);
-  free(s->lower), free(s->table), free(s->is_bred), free(s->score), free(s->scale);
-  free(s->has_score), free(s->finished), free(s->cumulative), free(s->parent_id);
-  free(s->staged), free(s->staged_bred), free(s->order);
+  study_breed_free(s->breed);
+  free(s->lower), free(s->table), free(s->is_bred);
   free(s);
 }
 
@@ -322,15 +279,8 @@ int study_sampler_record(study_sampler *s, const int64_t *sim_ids, const int64_t
     st = ogas_record_increments(s->breeder, sim_ids, time_steps, values, n, batch_idx);
     if (!st && !s->ogas_async) st = ogas_train_sampler(s->breeder, 0);
     if (st) fail(s, st, "ogas: %s", ogas_errmsg(s->breeder));
-  } else if (s->score) {
-    double a = s->cfg.breed.ema_loss_alpha;
-    for (size_t i = 0; i < n; i++) {
-      int64_t id = sim_ids[i];
-      double v = values[i];
-      if (id < 0 || id >= s->n || !isfinite(v) || v < 0) continue;
-      s->score[id] = s->has_score[id] ? a * v + (1 - a) * s->score[id] : v;
-      s->has_score[id] = 1;
-    }
+  } else if (s->breed) {
+    study_breed_record(s->breed, sim_ids, values, n);
   }
   TIMED_END(s);
   return st;
@@ -340,82 +290,21 @@ int study_sampler_finished(study_sampler *s, int64_t sim_id) {
   if (!s) return OGAS_EINVAL;
   if (sim_id < 0 || sim_id >= s->n) return OGAS_ERANGE;
   TIMED_BEGIN(s);
-  if (s->finished) s->finished[sim_id] = 1;
+  if (s->breed) study_breed_finished(s->breed, sim_id);
   TIMED_END(s);
   return OGAS_OK;
 }
 
-static double breed_ratio_at(const study_breed_config *c, int64_t g) {
-  int64_t m = c->breakpoint > 2 ? c->breakpoint : 2;
-  int64_t k = g < m - 1 ? g : m - 1;
-  return c->start_breed_ratio + (c->end_breed_ratio - c->start_breed_ratio) * (double)k / (double)(m - 1);
-}
-
-/* One bred child of a loss-proportional parent into child[d]. */
-static void breed_child(study_sampler *s, int64_t n_parents, double total, double *child,
-                        study_generation *g) {
-  const study_breed_config *c = &s->cfg.breed;
-  double u = ogas_rng_uniform(&s->rng) * total;
-  int64_t lo = 0, hi = n_parents - 1; /* first cumulative > u */
-  while (lo < hi) {
-    int64_t mid = (lo + hi) / 2;
-    if (s->cumulative[mid] > u) hi = mid;
-    else lo = mid + 1;
-  }
-  int64_t p = s->parent_id[lo];
-  const double *x = s->table + (size_t)p * s->d;
-  for (int64_t attempt = 0;; attempt++) {
-    int inside = 1;
-    for (size_t i = 0; i < s->d; i++) {
-      double sd = s->scale[p] * c->sigma * (s->upper[i] - s->lower[i]);
-      child[i] = x[i] + sd * ogas_rng_normal(&s->rng);
-      if (child[i] < s->lower[i] || child[i] > s->upper[i]) inside = 0;
-    }
-    if (inside) return;
-    s->scale[p] *= c->shrink;
-    if (attempt >= c->max_oob_attempts) break;
-    g->n_oob_regenerated++;
-  }
-  g->n_clipped++;
-  for (size_t i = 0; i < s->d; i++) child[i] = fmin(fmax(child[i], s->lower[i]), s->upper[i]);
-}
-
+/* Breed: rewrite the rows not started yet. */
 static int breed_resample(study_sampler *s, int64_t first, int64_t count, study_generation *g) {
-  size_t d = s->d;
-  g->breed_ratio = breed_ratio_at(&s->cfg.breed, g->generation);
-  /* Parents: finished simulations with a loss, weights = loss. */
-  int64_t n_parents = 0;
-  double total = 0;
-  for (int64_t i = 0; i < s->n; i++)
-    if (s->finished[i] && s->has_score[i]) {
-      total += s->score[i];
-      s->cumulative[n_parents] = total;
-      s->parent_id[n_parents++] = i;
-    }
-  int64_t n_bred = (int64_t)floor((double)count * g->breed_ratio);
-  if (n_parents == 0 || !(total > 0) || !isfinite(total)) {
-    if (n_bred > 0)
-      snprintf(g->note, sizeof g->note, "no finished simulation with a positive loss yet");
-    n_bred = 0;
-  }
-  for (int64_t k = 0; k < n_bred; k++) {
-    breed_child(s, n_parents, total, s->staged + (size_t)k * d, g);
-    s->staged_bred[k] = 1;
-  }
-  int st = draw_space_filling(s, (size_t)(count - n_bred), s->staged + (size_t)n_bred * d);
-  if (st) return st;
-  for (int64_t k = n_bred; k < count; k++) s->staged_bred[k] = 0;
-  for (int64_t k = 0; k < count; k++) s->order[k] = k;
-  ogas_rng_shuffle_i64(&s->rng, s->order, (size_t)count);
-  for (int64_t k = 0; k < count; k++) {
-    int64_t id = first + k, src = s->order[k];
-    memcpy(s->table + (size_t)id * d, s->staged + (size_t)src * d, d * sizeof(double));
-    s->is_bred[id] = s->staged_bred[src];
-    /* A new simulation starts with a fresh loss and sigma. */
-    s->has_score[id] = 0, s->score[id] = 0, s->finished[id] = 0, s->scale[id] = 1.0;
-  }
-  g->n_bred = n_bred;
-  g->n_non_bred = count - n_bred;
+  study_breed_generation bg;
+  int st = study_breed_resample(s->breed, g->generation, s->sf, s->table, s->is_bred, first, count,
+                                &bg);
+  if (st) return fail(s, st, "sampler: space-filling draw of %lld points failed", (long long)count);
+  g->breed_ratio = bg.breed_ratio;
+  g->n_bred = bg.n_bred, g->n_non_bred = bg.n_non_bred;
+  g->n_oob_regenerated = bg.n_oob_regenerated, g->n_clipped = bg.n_clipped;
+  snprintf(g->note, sizeof g->note, "%s", bg.note);
   return OGAS_OK;
 }
 
@@ -427,7 +316,7 @@ static int ogas_resample(study_sampler *s, int64_t last_started, int64_t max_cou
   st = ogas_concretize_resampled_parameters(s->breeder, last_started, &g->first_id, &g->last_id);
   if (st) return fail(s, st, "ogas: %s", ogas_errmsg(s->breeder));
   g->generation = ogas_current_generation(s->breeder);
-  ogas_generation_info info;
+  ogas_generation_info info = OGAS_GENERATION_INFO_INIT;
   if (ogas_generation_info_get(s->breeder, g->generation, &info) == OGAS_OK) {
     g->breed_ratio = info.breed_ratio;
     g->n_oob_regenerated = info.n_oob_regenerated;
@@ -476,7 +365,7 @@ double study_sampler_cpu_s(study_sampler *s) {
   double t = s->cpu_s;
   pthread_mutex_unlock(&s->lock);
   if (s->breeder && s->ogas_async) {
-    ogas_stats st;
+    ogas_stats st = OGAS_STATS_INIT;
     if (ogas_get_stats(s->breeder, &st) == OGAS_OK) t += st.train_cpu_s;
   }
   return t;

@@ -5,19 +5,9 @@
  *       breeder/space_filling.h mapped to the box; the table of nb_sims rows
  *       is drawn at creation and a generation break changes nothing (QMC
  *       sequences are best left whole).
- *   breed   the Breed/AMIS baseline (the predecessor of OGAS). At creation
- *       the table is space-filling. At a generation break, the n rows not yet
- *       started are replaced: floor(n R_g) children are bred, the rest come
- *       from the space-filling sequence (continued), and the list is shuffled.
- *       R_g follows OGAS's schedule (linspace(start, end, max(breakpoint, 2))
- *       at min(g, max(breakpoint,2) - 1), g = 1 for the first break). A bred
- *       child picks a parent among the finished simulations with probability
- *       proportional to its loss (the exponential moving average of the
- *       values reported for it, alpha = ema_loss_alpha) and is the parent plus
- *       N(0, diag(sigma_p^2)), sigma_p = scale_p · sigma · (u - l). A child
- *       outside the box halves its parent's scale_p (× shrink, for good: a
- *       parent near a wall keeps proposing closer) and is drawn again, up to
- *       max_oob_attempts times; then it is clipped to the box.
+ *   breed   the Breed/AMIS baseline (study/breed.h): at a generation break
+ *       the rows not yet started are replaced by bred and space-filling
+ *       children.
  *   ogas    libogas (include/ogas.h): the breeder's JSON config is the study's
  *       "ogas" section plus nb_params, l_bounds, u_bounds, parameter_names,
  *       nb_sims and seed from the study; values go to ogas_record_increments;
@@ -39,6 +29,7 @@
 #include <stdint.h>
 
 #include "breeder/space_filling.h"
+#include "study/breed.h"
 
 typedef enum {
   STUDY_SAMPLER_UNIFORM,
@@ -53,18 +44,6 @@ typedef enum {
 /* 0 on success, -1 for an unknown name. */
 int study_sampler_parse(const char *name, study_sampler_kind *out);
 const char *study_sampler_name(study_sampler_kind k);
-
-typedef struct {
-  double start_breed_ratio, end_breed_ratio; /* [0, 1]; defaults 0.0, 0.7 */
-  int64_t breakpoint;                        /* >= 1; default 4 */
-  double sigma;                              /* fraction of the box width; 0.1 */
-  double shrink;                             /* (0, 1); 0.5 */
-  int64_t max_oob_attempts;                  /* >= 0; 10 */
-  double ema_loss_alpha;                     /* (0, 1]; 0.3 */
-  sf_kind non_breed_sampler;                 /* halton */
-} study_breed_config;
-
-void study_breed_config_defaults(study_breed_config *c);
 
 typedef struct {
   study_sampler_kind kind;

@@ -13,6 +13,9 @@
 #include "ogas.h"
 #include "pde/pde.h"
 #include "study/buffer.h"
+#include "util/atomic_file.h"
+#include "util/cpu_time.h"
+#include "util/status_msg.h"
 
 /* Samples drawn from the buffer to fit the surrogate's normalisation. */
 #define STUDY_NORM_SAMPLES 512
@@ -20,12 +23,6 @@
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double thread_cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -357,13 +354,43 @@ static void *sim_worker(void *arg) {
   return NULL;
 }
 
+/* A simulation thread's stack: the solvers keep their arrays on the heap,
+   and hundreds of threads with the default 8 MiB would use up an
+   address-space limit (ulimit -v) that BLAS needs next. */
+#define SIM_STACK_BYTES ((size_t)2 << 20)
+/* Room left for the BLAS work buffers of training and of the breeder's
+   background trainer once the threads run (OpenBLAS takes 128 MiB per
+   concurrent call, and when it cannot it retries forever instead of
+   failing). */
+#define BLAS_HEADROOM_BYTES ((size_t)2 * (128 << 20) + ((size_t)16 << 20))
+
 static int run_concurrent(study *s, worker *workers, int n_workers) {
   pthread_t tid[1024];
   int started = 0;
-  for (int k = 0; k < n_workers; k++)
-    if (!pthread_create(&tid[k], NULL, sim_worker, &workers[k])) started++;
-    else break;
-  if (!started) study_fail(s, OGAS_ENOMEM, "study: cannot start a simulation thread");
+  pthread_attr_t attr;
+  int have_attr = pthread_attr_init(&attr) == 0;
+  if (have_attr) pthread_attr_setstacksize(&attr, SIM_STACK_BYTES);
+  for (int k = 0; k < n_workers; k++) {
+    int rc = pthread_create(&tid[k], have_attr ? &attr : NULL, sim_worker, &workers[k]);
+    if (rc) {
+      study_fail(s, OGAS_ENOMEM,
+                 "study: cannot start simulation thread %d of %d (concurrent_sims): %s; lower "
+                 "concurrent_sims or raise the process's limits (ulimit -v, ulimit -u)",
+                 k + 1, n_workers, strerror(rc));
+      break;
+    }
+    started++;
+  }
+  if (have_attr) pthread_attr_destroy(&attr);
+  /* Fail now, with a message, rather than hang in BLAS later. */
+  void *room = s->failed ? NULL : malloc(BLAS_HEADROOM_BYTES);
+  if (!s->failed && !room)
+    study_fail(s, OGAS_ENOMEM,
+               "study: with %d simulation threads (concurrent_sims) there is no room left for "
+               "the BLAS work buffers (%zu MiB) under the process's memory limit (ulimit -v); "
+               "lower concurrent_sims or raise the limit",
+               n_workers, BLAS_HEADROOM_BYTES >> 20);
+  free(room);
   while (s->batches_done < s->total_batches) {
     pthread_mutex_lock(&s->lock);
     int stop = 0;
@@ -398,6 +425,7 @@ void study_result_free(study_result *r) {
   free(r->sim_train_loss), free(r->generations), free(r->generation_batch);
   free(r->train_loss), free(r->val_nrmse), free(r->val_pair_nrmse);
   surrogate_free(r->surrogate);
+  json_decref(r->extra);
   free(r);
 }
 
@@ -707,11 +735,13 @@ int study_result_write_json(const study_result *r, const char *path, char *err, 
     json_array_append_new(gens, go);
   }
   json_object_set_new(o, "generations", gens);
-  int rc = json_dump_file(o, path, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
+  if (r->extra) json_object_update(o, r->extra);
+  char *text = json_dumps(o, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
   json_decref(o);
-  if (rc) {
-    if (err && errlen) snprintf(err, errlen, "study: cannot write '%s'", path);
-    return OGAS_EIO;
-  }
+  if (!text) return status_msg(OGAS_ENOMEM, err, errlen, "study: out of memory writing '%s'", path);
+  char why[512];
+  int st = atomic_file_write(path, text, strlen(text), why, sizeof why);
+  free(text);
+  if (st) return status_msg(st, err, errlen, "study: %s", why);
   return OGAS_OK;
 }

@@ -106,6 +106,7 @@ typedef struct {
   double eval_s;        /* evaluation wall time */
 
   surrogate *surrogate; /* with keep_surrogate, else NULL; owned */
+  json_t *extra;        /* more keys for the result JSON (the rank runner's "mpi"), or NULL; owned */
 } study_result;
 
 /* Run one study. opts may be NULL. On error *out is NULL and err holds a
@@ -122,7 +123,8 @@ int study_validation_for_config(const study_config *cfg, int threads, study_vali
    for a value that is not finite (new reference). */
 json_t *study_stats_json(const study_stats *st);
 
-/* The result as JSON (everything above except the surrogate). */
+/* The result as JSON (everything above except the surrogate), written
+   atomically (util/atomic_file.h). OGAS_EIO / OGAS_ENOMEM with err. */
 int study_result_write_json(const study_result *r, const char *path, char *err, size_t errlen);
 
 #endif

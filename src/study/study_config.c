@@ -41,7 +41,9 @@ void study_config_defaults(study_config *c) {
 void study_config_free(study_config *c) {
   if (!c) return;
   free(c->ogas_json);
+  free(c->mpi_json);
   c->ogas_json = NULL;
+  c->mpi_json = NULL;
 }
 
 int64_t study_config_total_batches(const study_config *c) {
@@ -209,7 +211,7 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
                                     "sampler", "deterministic", "surrogate", "buffer",
                                     "batches_per_sim", "loss", "nn_updates",
                                     "min_finished_between_generations", "generation_size",
-                                    "validation", "breed", "ogas", "comment"};
+                                    "validation", "breed", "ogas", "mpi", "comment"};
   if (!json_is_object(root)) return bad(x, "the study config must be a JSON object");
   TRY(check_keys(x, root, "", top, sizeof top / sizeof *top));
   const char *s = NULL;
@@ -340,6 +342,12 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
   if (sec) {
     c->ogas_json = json_dumps(sec, JSON_COMPACT);
     if (!c->ogas_json) return bad(x, "out of memory");
+  }
+  /* Read by the rank runner (src/mpi/mpi_config.h), which checks it. */
+  TRY(get_section(x, root, "mpi", &sec));
+  if (sec) {
+    c->mpi_json = json_dumps(sec, JSON_COMPACT);
+    if (!c->mpi_json) return bad(x, "out of memory");
   }
   /* Across keys. */
   if (c->surrogate.arch == SURROGATE_FNO) {

@@ -34,12 +34,14 @@
  *   "breed": {"start_breed_ratio": 0, "end_breed_ratio": 0.7, "breakpoint": 4,
  *             "sigma": 0.1, "shrink": 0.5, "max_oob_attempts": 10,
  *             "ema_loss_alpha": 0.3, "non_breed_sampler": "halton"},
- *   "ogas": { ... breeder config without nb_params/bounds/nb_sims/seed ... }
+ *   "ogas": { ... breeder config without nb_params/bounds/nb_sims/seed ... },
+ *   "mpi": { ... how a study spreads over MPI ranks: src/mpi/mpi_config.h ... }
  * }
  *
  * Strict: an unknown key is an error naming its path (and the closest valid
  * key), a wrong type or a value out of range names the key. The "ogas"
- * section is checked by the breeder itself when the ogas sampler is created.
+ * section is checked by the breeder itself when the ogas sampler is created,
+ * the "mpi" section by the rank runner (a study of one process ignores it).
  * Functions return ogas_status codes with a message in err. */
 #ifndef OGAS_STUDY_STUDY_CONFIG_H
 #define OGAS_STUDY_STUDY_CONFIG_H
@@ -75,6 +77,7 @@ typedef struct {
   uint64_t validation_seed;
   study_breed_config breed;
   char *ogas_json; /* the "ogas" section as compact JSON, or NULL; owned */
+  char *mpi_json;  /* the "mpi" section (src/mpi/mpi_config.h), or NULL; owned */
 } study_config;
 
 void study_config_defaults(study_config *c);

@@ -805,11 +805,56 @@ int surrogate_train_step(surrogate *s, const float *states, const float *next_st
                          float *loss, double *per_sample, float *grad_norm) {
   int st = surrogate_loss_and_grad(s, states, next_states, z, weights, B, kind, loss, per_sample);
   if (st) return st;
+  return surrogate_apply_gradients(s, grad_norm);
+}
+
+int surrogate_apply_gradients(surrogate *s, float *grad_norm) {
+  if (!s) return OGAS_EINVAL;
   float gn = clip_grad_norm(s->grads, s->n_params, s->cfg.grad_clip);
   if (grad_norm) *grad_norm = gn;
   if (!isfinite(gn)) return OGAS_ERANGE; /* leave the weights as they were */
   adamw_config ac = {surrogate_lr_at(s, s->step), 0.9f, 0.999f, 1e-8f, s->cfg.weight_decay};
   adamw_step(s->params, s->grads, s->m, s->v, s->n_params, &ac, ++s->step);
+  return OGAS_OK;
+}
+
+/* State bytes: int64 n_params, channels, step, has_norm, then params, m, v
+   (n_params floats each) and in_mean, in_std, out_mean, out_std (C each). */
+enum { STATE_HEADER = 4 };
+
+size_t surrogate_state_bytes(const surrogate *s) {
+  return STATE_HEADER * sizeof(int64_t) + (3 * s->n_params + 4 * (size_t)s->C) * sizeof(float);
+}
+
+void surrogate_save_state(const surrogate *s, void *out) {
+  int64_t h[STATE_HEADER] = {(int64_t)s->n_params, s->C, s->step, s->has_norm};
+  char *p = out;
+  memcpy(p, h, sizeof h), p += sizeof h;
+  size_t n = s->n_params * sizeof(float);
+  memcpy(p, s->params, n), p += n;
+  memcpy(p, s->m, n), p += n;
+  memcpy(p, s->v, n), p += n;
+  memcpy(p, s->in_mean, 4 * (size_t)s->C * sizeof(float)); /* in_mean .. out_std are adjacent */
+}
+
+int surrogate_load_state(surrogate *s, const void *in, size_t n_bytes) {
+  if (!s || !in) return OGAS_EINVAL;
+  int64_t h[STATE_HEADER];
+  if (n_bytes != surrogate_state_bytes(s)) return OGAS_ECORRUPT;
+  memcpy(h, in, sizeof h);
+  if (h[0] != (int64_t)s->n_params || h[1] != s->C || h[2] < 0 || (h[3] != 0 && h[3] != 1))
+    return OGAS_ECORRUPT;
+  const char *p = (const char *)in + sizeof h;
+  size_t n = s->n_params * sizeof(float);
+  memcpy(s->params, p, n), p += n;
+  memcpy(s->m, p, n), p += n;
+  memcpy(s->v, p, n), p += n;
+  memcpy(s->in_mean, p, 4 * (size_t)s->C * sizeof(float));
+  memset(s->grads, 0, n);
+  s->step = h[2];
+  s->has_norm = (int)h[3];
+  if (s->has_norm) update_typical_norm(s);
+  else s->typical_norm = sqrt((double)s->S);
   return OGAS_OK;
 }
 

@@ -176,7 +176,21 @@ int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next
 int surrogate_train_step(surrogate *s, const float *states, const float *next_states,
                          const float *z, const float *weights, int B, study_loss_kind kind,
                          float *loss, double *per_sample, float *grad_norm);
+/* The second half of surrogate_train_step, for callers that combine
+   gradients first (data-parallel training averages them over ranks): clip
+   the gradient block's norm and take one AdamW step. *grad_norm (may be
+   NULL) gets the norm before clipping; OGAS_ERANGE (weights unchanged) when
+   it is not finite. train_step = loss_and_grad + apply_gradients, bit for bit. */
+int surrogate_apply_gradients(surrogate *s, float *grad_norm);
 int64_t surrogate_steps(const surrogate *s);
+
+/* The training state (weights, AdamW moments and step, normalisation) as
+   bytes, to checkpoint a study: surrogate_state_bytes() of them. Restoring
+   into a surrogate of the same config continues training bit for bit;
+   OGAS_ECORRUPT when the bytes belong to another shape. */
+size_t surrogate_state_bytes(const surrogate *s);
+void surrogate_save_state(const surrogate *s, void *out);
+int surrogate_load_state(surrogate *s, const void *in, size_t n_bytes);
 /* The learning rate of the step after `step` steps (see lr_decay_steps). */
 float surrogate_lr_at(const surrogate *s, int64_t step);
 

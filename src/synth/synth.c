@@ -104,7 +104,7 @@ int synth_run(const synth_options *o, synth_result *out, char *err, size_t errle
     sg->hard_share = (double)hard / (double)sg->n_children;
     sg->hard_share_bred = bred ? (double)hard_bred / (double)bred : 0.0;
     if (g > 0) {
-      ogas_generation_info info;
+      ogas_generation_info info = OGAS_GENERATION_INFO_INIT;
       if ((st = ogas_generation_info_get(b, g, &info))) goto breeder_error;
       sg->breed_ratio = info.breed_ratio;
       sg->ddpm_steps = info.ddpm_steps;

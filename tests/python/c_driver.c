@@ -43,6 +43,7 @@
 
 static int print_layout(void) {
   printf("ogas_generation_info %zu\n", sizeof(ogas_generation_info));
+  LAYOUT(ogas_generation_info, struct_size);
   LAYOUT(ogas_generation_info, generation);
   LAYOUT(ogas_generation_info, breed_ratio);
   LAYOUT(ogas_generation_info, n_children);
@@ -62,6 +63,7 @@ static int print_layout(void) {
   LAYOUT(ogas_generation_info, generate_ms);
   LAYOUT(ogas_generation_info, not_bred_reason);
   printf("ogas_stats %zu\n", sizeof(ogas_stats));
+  LAYOUT(ogas_stats, struct_size);
   LAYOUT(ogas_stats, values_accepted);
   LAYOUT(ogas_stats, rejected_nonfinite);
   LAYOUT(ogas_stats, rejected_negative);
@@ -74,6 +76,8 @@ static int print_layout(void) {
   LAYOUT(ogas_stats, ratio_loss);
   LAYOUT(ogas_stats, train_cpu_s);
   LAYOUT(ogas_stats, n_staged);
+  LAYOUT(ogas_stats, highest_submitted_id);
+  LAYOUT(ogas_stats, telemetry_failures);
   return 0;
 }
 

@@ -33,7 +33,6 @@ EXPECTED_IGNORED = {
     "active_sampling_config.nn_updates", "active_sampling_config.value_to_register",
     "active_sampling_config.loss_type", "active_sampling_config.breed_params.log_extra",
     "active_sampling_config.breed_params.model.name",
-    "active_sampling_config.breed_params.breeder.activate_breed",
     "active_sampling_config.breed_params.breeder.ratio_mlp_dropout", "dl_config",
 }
 
@@ -85,20 +84,47 @@ def test_typos_in_the_study_file_are_still_errors(tmp_path: Path) -> None:
 
 def test_reference_breeder_keyword_arguments() -> None:
     """A Melissa server calls OGASBreeder(**breed_params, nb_params=..., ...): keys
-    only the reference breeder knows are ignored and listed, not errors."""
+    only the reference breeder knows are ignored and listed, not errors; the
+    other keys stay strictly checked (native layout)."""
     breed_params = _config.loads_relaxed(STUDY.read_text())["active_sampling_config"]["breed_params"]
     with pytest.warns(ogas.OGASConfigWarning, match="model.name"):
         b = ogas.OGASBreeder(**breed_params, nb_params=2, nb_sims=500, l_bounds=[0.5, 10],
                              u_bounds=[1.5, 60], seed=1234, dtype=np.float32)
     with b, ogas.OGASBreeder(**NATIVE_EQUIVALENT) as native:
-        assert b.layout == "melissa"
+        assert b.layout == "native"
         np.testing.assert_array_equal(b.parameters, native.parameters.astype(np.float32))
-        assert set(b.ignored_keys) == {
-            "active_sampling_config.breed_params.log_extra",
-            "active_sampling_config.breed_params.model.name",
-            "active_sampling_config.breed_params.breeder.activate_breed",
-            "active_sampling_config.breed_params.breeder.ratio_mlp_dropout",
-        }
+        assert set(b.ignored_keys) == {"log_extra", "model.name", "breeder.ratio_mlp_dropout"}
+
+
+def test_one_reference_key_does_not_loosen_the_others() -> None:
+    """Before: a single reference-only key switched every key to the lenient
+    layout, so a typo beside it became a warning."""
+    with pytest.raises(ValueError, match=r"breeder.end_breed_ratoi.*did you mean"):
+        ogas.OGASBreeder(**small_config(breeder={"activate_breed": True, "end_breed_ratoi": 0.5}))
+    with pytest.raises(ValueError, match=r"model.model_dimm"):
+        ogas.OGASBreeder(**small_config(model={"name": "ddpm", "model_dimm": 64}))
+    with pytest.raises(ValueError, match="not_a_key"):
+        _quiet(**small_config(), log_extra=True, not_a_key=1)
+
+
+def test_activate_breed_false_stops_breeding() -> None:
+    """Before: activate_breed was ignored and the breeder bred anyway."""
+    for activate in (True, False):
+        with ogas.OGASBreeder(**small_config(breeder={"activate_breed": activate})) as b:
+            rng = np.random.default_rng(1)
+            for g in range(3):
+                ids = np.arange(32 * g, 32 * (g + 1))
+                for _ in range(3):
+                    b.record_increments(ids, np.zeros_like(ids), rng.random(32), 0)
+                b.train_sampler(0)
+                b.next_parameters(32)
+                b.concretize_resampled_parameters(32 * (g + 1) - 1)
+            bred = sum(i.n_bred for i in b.generations)
+            if activate:
+                assert bred > 0
+            else:
+                assert bred == 0
+                assert "activate_breed" in b.generations[-1].not_bred_reason
 
 
 def test_reference_sampler_spelling() -> None:
@@ -174,6 +200,6 @@ def test_built_json_for_big_seeds_and_layouts() -> None:
     assert json.loads(built.json_text)["seed"] == str(2**64 - 1) and built.layout == "native"
     built = _config.build({**small_config(), "log_extra": True})
     cfg = json.loads(built.json_text)
+    assert built.layout == "native" and "log_extra" not in cfg and built.ignored == ["log_extra"]
+    built = _config.build({"study_options": {"parameter_sweep_size": 160}})
     assert built.layout == "melissa"
-    assert cfg["study_options"]["parameter_sweep_size"] == 160
-    assert cfg["active_sampling_config"]["breed_params"]["log_extra"] is True
