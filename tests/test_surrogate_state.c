@@ -1,6 +1,7 @@
 /* The two surrogate hooks of data-parallel training and study checkpoints:
    loss_and_grad followed by apply_gradients is train_step bit for bit (for
-   the MLP and the conv1d network), a gradient that is not finite leaves the
+   the MLP, the conv1d network, the FNO and the UNet, each on 2 fields x 8
+   points), a gradient that is not finite leaves the
    weights alone, and a surrogate saved and loaded into a fresh one of the
    same config continues training bit for bit, while bytes of another shape
    are refused (OGAS_ECORRUPT). */
@@ -42,8 +43,8 @@ static void batch(ogas_rng *rng, float *u, float *un, float *z) {
 }
 
 int main(void) {
-  surrogate_arch archs[] = {SURROGATE_MLP, SURROGATE_CONV1D};
-  for (int a = 0; a < 2; a++) {
+  surrogate_arch archs[] = {SURROGATE_MLP, SURROGATE_CONV1D, SURROGATE_FNO, SURROGATE_UNET};
+  for (int a = 0; a < 4; a++) {
     surrogate *one = make(archs[a], 8), *two = make(archs[a], 8);
     if (!one || !two) return check_exit("test_surrogate_state");
     ogas_rng rng;

@@ -108,6 +108,9 @@ int train_role_create(rank_ctx *x, train_role **out, char *err, size_t errlen) {
                           .seed = cfg->seed,
                           .arch = cfg->surrogate.arch,
                           .kernel = (int)cfg->surrogate.kernel,
+                          .ny = ny,
+                          .modes = (int)cfg->surrogate.modes,
+                          .coords = cfg->surrogate.coords,
                           .train_loss = cfg->surrogate.train_loss,
                           .lr_decay_steps = cfg->surrogate.lr_cosine ? x->total_batches : 0,
                           .lr_final_fraction = (float)cfg->surrogate.lr_final_fraction};
