@@ -71,7 +71,8 @@ static void check_equivariance(surrogate_config cfg, int dy, int dx, ogas_rng *r
   CHECK_MSG(surrogate_create(&cfg, &s, err, sizeof err) == OGAS_OK, "%s", err);
   if (!s) return;
   float *params = surrogate_params(s);
-  for (size_t i = 0; i < surrogate_param_count(s); i++) params[i] += 0.2f * (float)ogas_rng_normal(r);
+  for (size_t i = 0; i < surrogate_param_count(s); i++)
+    params[i] += 0.2f * (float)ogas_rng_normal(r);
   float *u = malloc((size_t)S * sizeof(float)), *sh = malloc((size_t)S * sizeof(float));
   float *p0 = malloc((size_t)S * sizeof(float)), *p1 = malloc((size_t)S * sizeof(float));
   float z[2] = {0.3f, -0.7f};
@@ -130,7 +131,8 @@ static void random_field(int ny, int nx, float *u, ogas_rng *r) {
   int ky_max = ny > 1 ? 4 : 0;
   for (int ky = -ky_max; ky <= ky_max; ky++)
     for (int kx = 0; kx <= 4; kx++) {
-      double a = ogas_rng_normal(r) / (1 + ky * ky + kx * kx), b = ogas_rng_normal(r) / (1 + ky * ky + kx * kx);
+      double a = ogas_rng_normal(r) / (1 + ky * ky + kx * kx),
+             b = ogas_rng_normal(r) / (1 + ky * ky + kx * kx);
       for (int y = 0; y < ny; y++)
         for (int x = 0; x < nx; x++) {
           double ph = two_pi * ((double)ky * y / ny + (double)kx * x / nx);
@@ -160,7 +162,8 @@ static double learn_heat(surrogate_config cfg, int steps, ogas_rng *r) {
   double rel = INFINITY;
   if (s) {
     CHECK(surrogate_fit_normalization(s, u, un, POOL) == OGAS_OK);
-    float *bu = malloc((size_t)BATCH * S * sizeof(float)), *bn = malloc((size_t)BATCH * S * sizeof(float));
+    float *bu = malloc((size_t)BATCH * S * sizeof(float)),
+          *bn = malloc((size_t)BATCH * S * sizeof(float));
     float bz[BATCH], loss;
     for (int it = 0; it < steps; it++) {
       for (int b = 0; b < BATCH; b++) {
@@ -169,7 +172,8 @@ static double learn_heat(surrogate_config cfg, int steps, ogas_rng *r) {
         memcpy(bn + (size_t)b * S, un + k * S, (size_t)S * sizeof(float));
         bz[b] = z[k];
       }
-      CHECK(surrogate_train_step(s, bu, bn, bz, NULL, BATCH, STUDY_LOSS_NRMSE, &loss, NULL, NULL) == OGAS_OK);
+      CHECK(surrogate_train_step(s, bu, bn, bz, NULL, BATCH, STUDY_LOSS_NRMSE, &loss, NULL, NULL) ==
+            OGAS_OK);
     }
     float *pred = malloc((size_t)TEST * S * sizeof(float));
     const float *tu = u + (size_t)POOL * S, *tn = un + (size_t)POOL * S;
@@ -222,7 +226,8 @@ static void tiny_study(const char *json, const char *mlp_surrogate, double vs_pe
   const char *a = strstr(json, "\"surrogate\""), *b = a ? strchr(a, '}') : NULL;
   CHECK(a && b);
   if (!a || !b) return;
-  snprintf(mjson, sizeof mjson, "%.*s\"surrogate\": %s%s", (int)(a - json), json, mlp_surrogate, b + 1);
+  snprintf(mjson, sizeof mjson, "%.*s\"surrogate\": %s%s", (int)(a - json), json, mlp_surrogate,
+           b + 1);
   CHECK_MSG(study_config_parse(mjson, &mc, err, sizeof err) == OGAS_OK, "%s", err);
   study_validation *v = NULL;
   CHECK_MSG(study_validation_for_config(&sc, 1, &v, err, sizeof err) == OGAS_OK, "%s", err);
@@ -236,8 +241,8 @@ static void tiny_study(const char *json, const char *mlp_surrogate, double vs_pe
     printf("study %s: %s mean val nRMSE %.4g (max %.4g, %.1f s), mlp %.4g, persistence %.4g\n",
            sc.problem, arch, res->val_stats.mean, res->val_stats.max, res->wall_s,
            mres->val_stats.mean, pm);
-    CHECK_MSG(res->val_stats.mean < vs_persistence * pm, "%s: %s %g vs persistence %g",
-              sc.problem, arch, res->val_stats.mean, pm);
+    CHECK_MSG(res->val_stats.mean < vs_persistence * pm, "%s: %s %g vs persistence %g", sc.problem,
+              arch, res->val_stats.mean, pm);
     CHECK_MSG(res->val_stats.mean < vs_mlp * mres->val_stats.mean, "%s: %s %g vs mlp %g",
               sc.problem, arch, res->val_stats.mean, mres->val_stats.mean);
   }

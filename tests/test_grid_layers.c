@@ -59,13 +59,15 @@ static void check_conv(conv_shape s, int B, int fd, ogas_rng *r) {
           for (int ty = 0; ty < kh; ty++)
             for (int tx = 0; tx < k; tx++)
               for (int ci = 0; ci < s.cin; ci++) {
-                int sy = ((y + ty - hy) % s.ny + s.ny) % s.ny, sx = ((x + tx - k / 2) % s.nx + s.nx) % s.nx;
+                int sy = ((y + ty - hy) % s.ny + s.ny) % s.ny,
+                    sx = ((x + tx - k / 2) % s.nx + s.nx) % s.nx;
                 v += (double)c.w[(size_t)o * nw / s.cout + ((size_t)ty * k + tx) * s.cin + ci] *
                      c.x[(((size_t)b * s.ny + sy) * s.nx + sx) * s.cin + ci];
               }
           maxd = fmax(maxd, fabs(v - c.y[(((size_t)b * s.ny + y) * s.nx + x) * s.cout + o]));
         }
-  CHECK_MSG(maxd < 1e-4, "conv %d x %d, k %d: forward differs from the direct sum by %g", s.ny, s.nx, k, maxd);
+  CHECK_MSG(maxd < 1e-4, "conv %d x %d, k %d: forward differs from the direct sum by %g", s.ny,
+            s.nx, k, maxd);
   conv_backward(dx, dw, c.col, dcol, c.g, c.x, c.w, &s, B);
   /* L = Σ g·y is linear in x and in W: L = Σ dx·x = Σ dW·W exactly (up to
      rounding), a check that costs nothing for shapes too large for finite
@@ -83,7 +85,8 @@ static void check_conv(conv_shape s, int B, int fd, ogas_rng *r) {
   float *dw2 = calloc(nw, sizeof(float));
   conv_backward(NULL, dw2, c.col, dcol, c.g, c.x, c.w, &s, B);
   for (size_t i = 0; i < nw; i++) CHECK_NEAR(dw2[i], dw[i], 1e-5);
-  free(dw2), free(c.x), free(c.w), free(c.g), free(c.y), free(c.col), free(dcol), free(dx), free(dw);
+  free(dw2), free(c.x), free(c.w), free(c.g), free(c.y), free(c.col), free(dcol), free(dx),
+      free(dw);
 }
 
 /* ---- resample ---- */
@@ -95,9 +98,12 @@ typedef struct {
 static double rs_obj(void *p) {
   rs_ctx *c = p;
   int fy = c->ny > 1 ? 2 : 1;
-  size_t n = c->up ? (size_t)c->B * c->ny * fy * c->nx * 2 * c->C : (size_t)c->B * (c->ny / fy) * (c->nx / 2) * c->C;
-  if (c->up) upsample2_forward(c->y, c->x, c->B, c->ny, c->nx, c->C);
-  else avgpool2_forward(c->y, c->x, c->B, c->ny, c->nx, c->C);
+  size_t n = c->up ? (size_t)c->B * c->ny * fy * c->nx * 2 * c->C
+                   : (size_t)c->B * (c->ny / fy) * (c->nx / 2) * c->C;
+  if (c->up)
+    upsample2_forward(c->y, c->x, c->B, c->ny, c->nx, c->C);
+  else
+    avgpool2_forward(c->y, c->x, c->B, c->ny, c->nx, c->C);
   double L = 0;
   for (size_t i = 0; i < n; i++) L += (double)c->g[i] * c->y[i];
   return L;
@@ -125,12 +131,14 @@ static void check_resample(int B, int ny, int nx, int C, ogas_rng *r) {
   float *df = calloc(fine, sizeof(float));
   avgpool2_backward(df, pc.g, B, ny, nx, C);
   CHECK(gradcheck("avgpool2", rs_obj, &pc, f, df, fine, 1e-2f, 1e-4, 1e-3));
-  rs_ctx uc = {B, ny / fy, nx / 2, C, 1, c, malloc(fine * sizeof(float)), malloc(fine * sizeof(float))};
+  rs_ctx uc = {
+      B, ny / fy, nx / 2, C, 1, c, malloc(fine * sizeof(float)), malloc(fine * sizeof(float))};
   fill(uc.g, fine, r);
   float *dc = calloc(coarse, sizeof(float));
   upsample2_backward(dc, uc.g, B, ny / fy, nx / 2, C);
   CHECK(gradcheck("upsample2", rs_obj, &uc, c, dc, coarse, 1e-2f, 1e-4, 1e-3));
-  free(f), free(c), free(f2), free(c2), free(pc.g), free(pc.y), free(uc.g), free(uc.y), free(df), free(dc);
+  free(f), free(c), free(f2), free(c2), free(pc.g), free(pc.y), free(uc.g), free(uc.y), free(df),
+      free(dc);
 }
 
 /* ---- FiLM ---- */
@@ -149,8 +157,10 @@ static double film_obj(void *p) {
 
 static void check_film(int P, ogas_rng *r) {
   enum { B = 3, N = 5, C = 4 };
-  float a[B * N * C], z[B * 3], G[C * 3], g[C], gy[B * N * C], y[B * N * C], am[B * N * C], gam[B * C];
-  fill(a, B * N * C, r), fill(z, B * 3, r), fill(G, C * 3, r), fill(g, C, r), fill(gy, B * N * C, r);
+  float a[B * N * C], z[B * 3], G[C * 3], g[C], gy[B * N * C], y[B * N * C], am[B * N * C],
+      gam[B * C];
+  fill(a, B * N * C, r), fill(z, B * 3, r), fill(G, C * 3, r), fill(g, C, r),
+      fill(gy, B * N * C, r);
   film_ctx c = {B, N, C, P, a, z, G, g, gy, y, am, gam};
   film_obj(&c);
   float da[B * N * C] = {0}, dG[C * 3] = {0}, dg[C] = {0}, dam[B * N * C], dgam[B * C];
@@ -164,12 +174,14 @@ int main(void) {
   ogas_rng r;
   ogas_rng_seed(&r, 31, 0);
   check_conv((conv_shape){.ny = 1, .nx = 9, .cin = 3, .cout = 2, .k = 5}, 2, 1, &r);
-  check_conv((conv_shape){.ny = 1, .nx = 4, .cin = 2, .cout = 3, .k = 7}, 2, 1, &r); /* wraps twice */
+  check_conv((conv_shape){.ny = 1, .nx = 4, .cin = 2, .cout = 3, .k = 7}, 2, 1,
+             &r); /* wraps twice */
   check_conv((conv_shape){.ny = 6, .nx = 5, .cin = 2, .cout = 3, .k = 3}, 2, 1, &r);
   check_conv((conv_shape){.ny = 4, .nx = 4, .cin = 1, .cout = 2, .k = 1}, 3, 1, &r);
   /* 1600 floats per im2col row: 40-row chunks over 2 x 8 x 8 = 128 rows. */
   check_conv((conv_shape){.ny = 8, .nx = 8, .cin = 64, .cout = 5, .k = 5}, 2, 0, &r);
-  CHECK(conv_col_count(&(conv_shape){.ny = 8, .nx = 8, .cin = 64, .cout = 5, .k = 5}, 2) == 40 * 1600);
+  CHECK(conv_col_count(&(conv_shape){.ny = 8, .nx = 8, .cin = 64, .cout = 5, .k = 5}, 2) ==
+        40 * 1600);
   check_resample(2, 1, 8, 3, &r);
   check_resample(2, 4, 6, 2, &r);
   check_film(3, &r);

@@ -100,7 +100,8 @@ static void check_shape(const char *what, spectral_conv_shape s, int max_batch, 
   objective(&c);
   direct_forward(&s, B, c.x, c.w, yd);
   double e2 = 0, r2 = 0;
-  for (size_t i = 0; i < nx_out; i++) e2 += (c.y[i] - yd[i]) * (c.y[i] - yd[i]), r2 += yd[i] * yd[i];
+  for (size_t i = 0; i < nx_out; i++)
+    e2 += (c.y[i] - yd[i]) * (c.y[i] - yd[i]), r2 += yd[i] * yd[i];
   CHECK_MSG(sqrt(e2 / r2) < 1e-5, "%s: forward relative error %.3e vs the direct sum", what,
             sqrt(e2 / r2));
 
@@ -130,7 +131,8 @@ static void check_shape(const char *what, spectral_conv_shape s, int max_batch, 
   memcpy(y_ref, ym, nx_out * sizeof(float));
   double maxd = 0;
   for (size_t i = 0; i < nx_out; i++) maxd = fmax(maxd, fabs(y_ref[i] - yd[i]));
-  CHECK_MSG(maxd < 1e-4 * sqrt(r2 / nx_out) + 1e-6, "%s: misaligned forward differs by %g", what, maxd);
+  CHECK_MSG(maxd < 1e-4 * sqrt(r2 / nx_out) + 1e-6, "%s: misaligned forward differs by %g", what,
+            maxd);
   float *dxm = dx + 1;
   memset(dxm, 0, nx_in * sizeof(float));
   memset(dw, 0, nw * sizeof(float));
@@ -151,19 +153,28 @@ static void check_shape(const char *what, spectral_conv_shape s, int max_batch, 
 int main(void) {
   ogas_rng r;
   ogas_rng_seed(&r, 21, 0);
-  check_shape("1-D even", (spectral_conv_shape){.ny = 1, .nx = 16, .cin = 3, .cout = 2, .mx = 5}, 4, 3, &r);
-  check_shape("1-D odd, all modes", (spectral_conv_shape){.ny = 1, .nx = 9, .cin = 2, .cout = 3, .mx = 4}, 2, 2, &r);
-  check_shape("2-D", (spectral_conv_shape){.ny = 8, .nx = 10, .cin = 2, .cout = 3, .my = 2, .mx = 3}, 3, 2, &r);
-  check_shape("2-D odd, ky Nyquist row", (spectral_conv_shape){.ny = 6, .nx = 7, .cin = 3, .cout = 2, .my = 3, .mx = 2}, 2, 2, &r);
+  check_shape("1-D even", (spectral_conv_shape){.ny = 1, .nx = 16, .cin = 3, .cout = 2, .mx = 5}, 4,
+              3, &r);
+  check_shape("1-D odd, all modes",
+              (spectral_conv_shape){.ny = 1, .nx = 9, .cin = 2, .cout = 3, .mx = 4}, 2, 2, &r);
+  check_shape("2-D",
+              (spectral_conv_shape){.ny = 8, .nx = 10, .cin = 2, .cout = 3, .my = 2, .mx = 3}, 3, 2,
+              &r);
+  check_shape("2-D odd, ky Nyquist row",
+              (spectral_conv_shape){.ny = 6, .nx = 7, .cin = 3, .cout = 2, .my = 3, .mx = 2}, 2, 2,
+              &r);
 
   /* Bad shapes name what is wrong and create nothing. */
   spectral_conv *sc = (spectral_conv *)&r;
   char err[160];
-  CHECK(spectral_conv_create(&(spectral_conv_shape){.ny = 1, .nx = 16, .cin = 1, .cout = 1, .mx = 9},
-                             4, &sc, err, sizeof err) == OGAS_EINVAL && sc == NULL);
+  CHECK(
+      spectral_conv_create(&(spectral_conv_shape){.ny = 1, .nx = 16, .cin = 1, .cout = 1, .mx = 9},
+                           4, &sc, err, sizeof err) == OGAS_EINVAL &&
+      sc == NULL);
   CHECK_MSG(strstr(err, "modes") != NULL, "%s", err);
-  CHECK(spectral_conv_create(&(spectral_conv_shape){.ny = 8, .nx = 8, .cin = 1, .cout = 1, .my = 5, .mx = 2},
-                             4, &sc, err, sizeof err) == OGAS_EINVAL);
+  CHECK(spectral_conv_create(
+            &(spectral_conv_shape){.ny = 8, .nx = 8, .cin = 1, .cout = 1, .my = 5, .mx = 2}, 4, &sc,
+            err, sizeof err) == OGAS_EINVAL);
   CHECK_MSG(strstr(err, "ny/2") != NULL, "%s", err);
   CHECK(spectral_conv_create(&(spectral_conv_shape){.ny = 1, .nx = 8, .cin = 0, .cout = 1, .mx = 2},
                              4, &sc, err, sizeof err) == OGAS_EINVAL);

@@ -28,12 +28,17 @@ int main(void) {
   ogas_rng r;
   const char *seed = getenv("OGAS_TEST_SEED");
   ogas_rng_seed(&r, seed ? strtoull(seed, NULL, 10) : 5, 0);
-#define FNO(C_, ny_, nx_, P_, blocks_, coords_, tl_)                                        \
-  (surrogate_config) {                                                                    \
-    .state_size = (size_t)(C_) * (ny_) * (nx_), .channels = (C_), .nb_params = (P_),      \
-    .width = 4, .n_blocks = (blocks_), .arch = SURROGATE_FNO, .ny = (ny_), .modes = 2,    \
-    .coords = (coords_), .train_loss = (tl_)                                              \
-  }
+#define FNO(C_, ny_, nx_, P_, blocks_, coords_, tl_)             \
+  (surrogate_config){.state_size = (size_t)(C_) * (ny_) * (nx_), \
+                     .channels = (C_),                           \
+                     .nb_params = (P_),                          \
+                     .width = 4,                                 \
+                     .n_blocks = (blocks_),                      \
+                     .arch = SURROGATE_FNO,                      \
+                     .ny = (ny_),                                \
+                     .modes = 2,                                 \
+                     .coords = (coords_),                        \
+                     .train_loss = (tl_)}
   check_grad("fno 1-D", FNO(2, 1, 8, 3, 2, 0, SURROGATE_TRAIN_MSE), &r);
   check_grad("fno 1-D coords nrmse", FNO(1, 1, 7, 2, 1, 1, SURROGATE_TRAIN_NRMSE), &r);
   check_grad("fno 1-D no blocks no params", FNO(1, 1, 8, 0, 0, 0, SURROGATE_TRAIN_MSE), &r);
@@ -51,9 +56,16 @@ int main(void) {
   CHECK(surrogate_arch_parse("fno", &a) == 0 && a == SURROGATE_FNO);
   CHECK(!strcmp(surrogate_arch_name(SURROGATE_FNO), "fno"));
   {
-    surrogate_config bc = {.state_size = 64, .channels = 1, .nb_params = 1, .width = 4,
-                           .n_blocks = 1, .max_batch = 2, .lr = 1e-3f, .grad_clip = 1.0f,
-                           .arch = SURROGATE_FNO, .modes = 33};
+    surrogate_config bc = {.state_size = 64,
+                           .channels = 1,
+                           .nb_params = 1,
+                           .width = 4,
+                           .n_blocks = 1,
+                           .max_batch = 2,
+                           .lr = 1e-3f,
+                           .grad_clip = 1.0f,
+                           .arch = SURROGATE_FNO,
+                           .modes = 33};
     surrogate *bad = NULL;
     char err[200];
     CHECK(surrogate_create(&bc, &bad, err, sizeof err) == OGAS_EINVAL && bad == NULL);
@@ -77,18 +89,29 @@ int main(void) {
   {
     study_config sc;
     char err[256];
-    CHECK_MSG(study_config_parse("{\"problem\": \"ks1d\", \"nb_sims\": 4, \"pde\": {\"grid\": 32},"
-                                 " \"surrogate\": {\"arch\": \"fno\", \"modes\": 16, \"coords\": true}}",
-                                 &sc, err, sizeof err) == OGAS_OK, "%s", err);
+    CHECK_MSG(
+        study_config_parse("{\"problem\": \"ks1d\", \"nb_sims\": 4, \"pde\": {\"grid\": 32},"
+                           " \"surrogate\": {\"arch\": \"fno\", \"modes\": 16, \"coords\": true}}",
+                           &sc, err, sizeof err) == OGAS_OK,
+        "%s", err);
     CHECK(sc.surrogate.arch == SURROGATE_FNO && sc.surrogate.modes == 16 && sc.surrogate.coords);
     CHECK(sc.surrogate.width == 32); /* the FNO's default width */
     study_config_free(&sc);
     static const char *const bad_cfgs[][2] = {
-        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"pde\": {\"grid\": 32}, \"surrogate\": {\"arch\": \"fno\", \"modes\": 17}}", "surrogate.modes"},
-        {"{\"problem\": \"grayscott2d\", \"nb_sims\": 4, \"pde\": {\"grid\": 16}, \"surrogate\": {\"arch\": \"fno\", \"modes\": 9}}", "surrogate.modes"},
-        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"arch\": \"fno\", \"modes\": -1}}", "surrogate.modes"},
-        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"arch\": \"fno\", \"coords\": 1}}", "surrogate.coords"},
-        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"arch\": \"fno\", \"mode\": 4}}", "surrogate.modes"}};
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"pde\": {\"grid\": 32}, \"surrogate\": "
+         "{\"arch\": \"fno\", \"modes\": 17}}",
+         "surrogate.modes"},
+        {"{\"problem\": \"grayscott2d\", \"nb_sims\": 4, \"pde\": {\"grid\": 16}, \"surrogate\": "
+         "{\"arch\": \"fno\", \"modes\": 9}}",
+         "surrogate.modes"},
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"arch\": \"fno\", \"modes\": "
+         "-1}}",
+         "surrogate.modes"},
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"arch\": \"fno\", \"coords\": "
+         "1}}",
+         "surrogate.coords"},
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"arch\": \"fno\", \"mode\": 4}}",
+         "surrogate.modes"}};
     for (size_t i = 0; i < sizeof bad_cfgs / sizeof *bad_cfgs; i++) {
       CHECK(study_config_parse(bad_cfgs[i][0], &sc, err, sizeof err) == OGAS_EINVAL);
       CHECK_MSG(strstr(err, bad_cfgs[i][1]) != NULL, "%s", err);
@@ -97,13 +120,13 @@ int main(void) {
 
   /* Learning a conditional spectral multiplier: predicting no increment
      has error 1. Seed: OGAS_TEST_SEED (default 5). */
-  surrogate_config heat = {.state_size = 32, .width = 16, .n_blocks = 2, .arch = SURROGATE_FNO,
-                           .ny = 1, .modes = 8};
+  surrogate_config heat = {
+      .state_size = 32, .width = 16, .n_blocks = 2, .arch = SURROGATE_FNO, .ny = 1, .modes = 8};
   double rel1 = learn_heat(heat, 1000, &r);
   printf("heat step 1-D (32 points): relative increment error %.4f after 1000 steps\n", rel1);
   CHECK_MSG(rel1 < 0.05, "1-D heat step: relative increment error %g", rel1);
-  heat = (surrogate_config){.state_size = 144, .width = 16, .n_blocks = 1, .arch = SURROGATE_FNO,
-                            .ny = 12, .modes = 4};
+  heat = (surrogate_config){
+      .state_size = 144, .width = 16, .n_blocks = 1, .arch = SURROGATE_FNO, .ny = 12, .modes = 4};
   double rel2 = learn_heat(heat, 600, &r);
   printf("heat step 2-D (12 x 12): relative increment error %.4f after 600 steps\n", rel2);
   CHECK_MSG(rel2 < 0.08, "2-D heat step: relative increment error %g", rel2);
@@ -112,23 +135,25 @@ int main(void) {
      persistence 0.41; heat2d (Dirichlet walls: with coordinates) fno
      0.0059, mlp 0.0135, persistence 0.0174. Over study seeds 0-5: ks1d fno
      0.32-0.38; heat2d fno 0.0059-0.0097, fno / mlp 0.44-0.71. */
-  tiny_study("{\"problem\": \"ks1d\", \"pde\": {\"grid\": 32, \"n_steps\": 20}, \"nb_sims\": 40,"
-             " \"deterministic\": true, \"seed\": 3,"
-             " \"surrogate\": {\"arch\": \"fno\", \"width\": 12, \"blocks\": 2, \"modes\": 16,"
-             "   \"batch_size\": 16, \"lr\": 0.003, \"lr_schedule\": \"cosine\"},"
-             " \"buffer\": {\"capacity\": 400}, \"batches_per_sim\": 50,"
-             " \"validation\": {\"n_sims\": 8, \"seed\": 9}}",
-             "{\"arch\": \"mlp\", \"width\": 32, \"blocks\": 1, \"batch_size\": 16, \"lr\": 0.003,"
-             " \"lr_schedule\": \"cosine\"}",
-             0.97, 0.5);
-  tiny_study("{\"problem\": \"heat2d\", \"pde\": {\"grid\": 8, \"n_steps\": 20}, \"nb_sims\": 20,"
-             " \"deterministic\": true, \"seed\": 3,"
-             " \"surrogate\": {\"arch\": \"fno\", \"width\": 12, \"blocks\": 2, \"modes\": 4,"
-             "   \"coords\": true, \"batch_size\": 16, \"lr\": 0.003, \"lr_schedule\": \"cosine\"},"
-             " \"buffer\": {\"capacity\": 400}, \"batches_per_sim\": 40,"
-             " \"validation\": {\"n_sims\": 8, \"seed\": 9}}",
-             "{\"arch\": \"mlp\", \"width\": 64, \"blocks\": 2, \"batch_size\": 16, \"lr\": 0.003,"
-             " \"lr_schedule\": \"cosine\"}",
-             0.7, 0.85);
+  tiny_study(
+      "{\"problem\": \"ks1d\", \"pde\": {\"grid\": 32, \"n_steps\": 20}, \"nb_sims\": 40,"
+      " \"deterministic\": true, \"seed\": 3,"
+      " \"surrogate\": {\"arch\": \"fno\", \"width\": 12, \"blocks\": 2, \"modes\": 16,"
+      "   \"batch_size\": 16, \"lr\": 0.003, \"lr_schedule\": \"cosine\"},"
+      " \"buffer\": {\"capacity\": 400}, \"batches_per_sim\": 50,"
+      " \"validation\": {\"n_sims\": 8, \"seed\": 9}}",
+      "{\"arch\": \"mlp\", \"width\": 32, \"blocks\": 1, \"batch_size\": 16, \"lr\": 0.003,"
+      " \"lr_schedule\": \"cosine\"}",
+      0.97, 0.5);
+  tiny_study(
+      "{\"problem\": \"heat2d\", \"pde\": {\"grid\": 8, \"n_steps\": 20}, \"nb_sims\": 20,"
+      " \"deterministic\": true, \"seed\": 3,"
+      " \"surrogate\": {\"arch\": \"fno\", \"width\": 12, \"blocks\": 2, \"modes\": 4,"
+      "   \"coords\": true, \"batch_size\": 16, \"lr\": 0.003, \"lr_schedule\": \"cosine\"},"
+      " \"buffer\": {\"capacity\": 400}, \"batches_per_sim\": 40,"
+      " \"validation\": {\"n_sims\": 8, \"seed\": 9}}",
+      "{\"arch\": \"mlp\", \"width\": 64, \"blocks\": 2, \"batch_size\": 16, \"lr\": 0.003,"
+      " \"lr_schedule\": \"cosine\"}",
+      0.7, 0.85);
   return check_exit("test_surrogate_fno");
 }

@@ -460,7 +460,8 @@ static void test_spectral(const char *name, spectral_conv_shape sh, int B) {
   char err[160];
   CHECK_MSG(spectral_conv_create(&sh, B, &sc, err, sizeof err) == OGAS_OK, "%s", err);
   float *out = calloc(nout, sizeof(float)), *gx = calloc(nin, sizeof(float));
-  float *gw = calloc(nw, sizeof(float)), *xhat = malloc(spectral_conv_saved_count(&sh, B) * sizeof(float));
+  float *gw = calloc(nw, sizeof(float)),
+        *xhat = malloc(spectral_conv_saved_count(&sh, B) * sizeof(float));
   if (sc && x && w && gy && y && dx && dw && out && gx && gw && xhat) {
     printf("%s (%d x %d grid, %d -> %d channels, modes %d x %d)\n", name, sh.ny, sh.nx, sh.cin,
            sh.cout, sh.my, sh.mx);
@@ -482,17 +483,24 @@ static void test_spectral(const char *name, spectral_conv_shape sh, int B) {
 /* The FNO and UNet surrogates: MSE training loss, its gradient and the
    prediction, from torch's parameters and normalisation (fno1d, fno2d,
    unet1d, unet2d). */
-static void test_grid_surrogate(const char *name, surrogate_arch arch, int B, int C, int ny,
-                                int nx, int P, int W, int blocks, int modes_or_kernel,
-                                int coords) {
+static void test_grid_surrogate(const char *name, surrogate_arch arch, int B, int C, int ny, int nx,
+                                int P, int W, int blocks, int modes_or_kernel, int coords) {
   ref_case rc;
   if (case_load(&rc, name)) return;
   int S = C * ny * nx;
-  surrogate_config cfg = {.state_size = (size_t)S, .channels = (size_t)C, .nb_params = (size_t)P,
-                          .width = W, .n_blocks = blocks, .max_batch = B, .lr = 1e-3f,
-                          .grad_clip = 1.0f, .arch = arch, .ny = (size_t)ny,
+  surrogate_config cfg = {.state_size = (size_t)S,
+                          .channels = (size_t)C,
+                          .nb_params = (size_t)P,
+                          .width = W,
+                          .n_blocks = blocks,
+                          .max_batch = B,
+                          .lr = 1e-3f,
+                          .grad_clip = 1.0f,
+                          .arch = arch,
+                          .ny = (size_t)ny,
                           .modes = arch == SURROGATE_FNO ? modes_or_kernel : 0,
-                          .kernel = arch == SURROGATE_UNET ? modes_or_kernel : 0, .coords = coords};
+                          .kernel = arch == SURROGATE_UNET ? modes_or_kernel : 0,
+                          .coords = coords};
   surrogate *s = NULL;
   char err[200];
   CHECK_MSG(surrogate_create(&cfg, &s, err, sizeof err) == OGAS_OK, "%s", err);
@@ -510,8 +518,8 @@ static void test_grid_surrogate(const char *name, surrogate_arch arch, int B, in
   float *pred = malloc(BS * sizeof(float));
   if (params && u && un && z && w && im && is && om && os && loss_ref && dparams && pred_ref &&
       pred) {
-    printf("%s (C %d, %d x %d grid, W %d, %d blocks, %s %d, coords %d, %zu params)\n", name, C,
-           ny, nx, W, blocks, arch == SURROGATE_FNO ? "modes" : "kernel", modes_or_kernel, coords, n);
+    printf("%s (C %d, %d x %d grid, W %d, %d blocks, %s %d, coords %d, %zu params)\n", name, C, ny,
+           nx, W, blocks, arch == SURROGATE_FNO ? "modes" : "kernel", modes_or_kernel, coords, n);
     memcpy(surrogate_params(s), params, n * sizeof(float));
     CHECK(surrogate_set_normalization(s, im, is, om, os) == OGAS_OK);
     float loss;
@@ -555,7 +563,8 @@ int main(void) {
   test_denoiser();
   test_ratio_mlp();
   test_schedule();
-  test_spectral("spectral1d", (spectral_conv_shape){.ny = 1, .nx = 16, .cin = 3, .cout = 2, .mx = 5}, 3);
+  test_spectral("spectral1d",
+                (spectral_conv_shape){.ny = 1, .nx = 16, .cin = 3, .cout = 2, .mx = 5}, 3);
   test_spectral("spectral2d",
                 (spectral_conv_shape){.ny = 8, .nx = 10, .cin = 2, .cout = 3, .my = 4, .mx = 3}, 2);
   test_grid_surrogate("fno1d", SURROGATE_FNO, 4, 2, 1, 16, 3, 6, 2, 4, 0);

@@ -1,10 +1,10 @@
 /* ogas bench surrogate — training and prediction speed of a study surrogate
  * (samples per second), by default the FNO on a 2-D two-field state as
- * grayscott2d makes it (--arch unet, conv1d, mlp for the others). Each training step is the study's: forward, loss,
- * backward, gradient clipping and AdamW on one minibatch drawn from a pool of
- * synthetic smooth states. For the FNO and the UNet it also counts the FLOPs
- * done (nn/fno.h, nn/unet.h) and prints the rate reached. Same flags and JSON keys as
- * bench/torch_fno.py, so that the two can be compared in one run. */
+ * grayscott2d makes it (--arch unet, conv1d, mlp for the others). Each training step is the
+ * study's: forward, loss, backward, gradient clipping and AdamW on one minibatch drawn from a pool
+ * of synthetic smooth states. For the FNO and the UNet it also counts the FLOPs done (nn/fno.h,
+ * nn/unet.h) and prints the rate reached. Same flags and JSON keys as bench/torch_fno.py, so that
+ * the two can be compared in one run. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,11 +55,13 @@ static void fill_pool(float *u, float *un, size_t n, int C, int ny, int nx, ogas
     for (int c = 0; c < C; c++) {
       float *f = u + (i * C + c) * per, *g = un + (i * C + c) * per;
       double a[4], ph[4];
-      for (int k = 0; k < 4; k++) a[k] = ogas_rng_normal(rng) / (1 + k), ph[k] = two_pi * ogas_rng_uniform(rng);
+      for (int k = 0; k < 4; k++)
+        a[k] = ogas_rng_normal(rng) / (1 + k), ph[k] = two_pi * ogas_rng_uniform(rng);
       for (int y = 0; y < ny; y++)
         for (int x = 0; x < nx; x++) {
           double v = 0;
-          for (int k = 0; k < 4; k++) v += a[k] * cos(two_pi * (k + 1) * ((double)x / nx + (double)y / ny) + ph[k]);
+          for (int k = 0; k < 4; k++)
+            v += a[k] * cos(two_pi * (k + 1) * ((double)x / nx + (double)y / ny) + ph[k]);
           f[y * nx + x] = (float)v;
           g[y * nx + x] = (float)(0.95 * v + 0.01 * ogas_rng_normal(rng));
         }
@@ -67,8 +69,8 @@ static void fill_pool(float *u, float *un, size_t n, int C, int ny, int nx, ogas
 }
 
 int bench_surrogate(int argc, char **argv) {
-  long dim = 2, grid = 32, channels = 2, params = 4, width = 32, blocks = 4, modes = 12,
-       kernel = 0, batch = 32, threads = 1, train_steps = 50, seed = 0;
+  long dim = 2, grid = 32, channels = 2, params = 4, width = 32, blocks = 4, modes = 12, kernel = 0,
+       batch = 32, threads = 1, train_steps = 50, seed = 0;
   const char *arch_name = "fno";
   int json = 0;
   for (int i = 1; i < argc; i++) {
@@ -86,18 +88,30 @@ int bench_surrogate(int argc, char **argv) {
         return 2;
       }
       arch_name = v;
-    } else if (!strcmp(o, "--dim")) rc = arg_long(o, v, 1, 2, &dim);
-    else if (!strcmp(o, "--grid")) rc = arg_long(o, v, 2, 4096, &grid);
-    else if (!strcmp(o, "--channels")) rc = arg_long(o, v, 1, SURROGATE_MAX_CHANNELS, &channels);
-    else if (!strcmp(o, "--params")) rc = arg_long(o, v, 0, 4096, &params);
-    else if (!strcmp(o, "--width")) rc = arg_long(o, v, 2, 4096, &width);
-    else if (!strcmp(o, "--blocks")) rc = arg_long(o, v, 0, SURROGATE_MAX_BLOCKS, &blocks);
-    else if (!strcmp(o, "--modes")) rc = arg_long(o, v, 1, 2048, &modes);
-    else if (!strcmp(o, "--kernel")) rc = arg_long(o, v, 1, 63, &kernel);
-    else if (!strcmp(o, "--batch")) rc = arg_long(o, v, 1, 1 << 16, &batch);
-    else if (!strcmp(o, "--threads")) rc = arg_long(o, v, 1, 256, &threads);
-    else if (!strcmp(o, "--train-steps")) rc = arg_long(o, v, 1, 1L << 30, &train_steps);
-    else if (!strcmp(o, "--seed")) rc = arg_long(o, v, 0, 1L << 62, &seed);
+    } else if (!strcmp(o, "--dim"))
+      rc = arg_long(o, v, 1, 2, &dim);
+    else if (!strcmp(o, "--grid"))
+      rc = arg_long(o, v, 2, 4096, &grid);
+    else if (!strcmp(o, "--channels"))
+      rc = arg_long(o, v, 1, SURROGATE_MAX_CHANNELS, &channels);
+    else if (!strcmp(o, "--params"))
+      rc = arg_long(o, v, 0, 4096, &params);
+    else if (!strcmp(o, "--width"))
+      rc = arg_long(o, v, 2, 4096, &width);
+    else if (!strcmp(o, "--blocks"))
+      rc = arg_long(o, v, 0, SURROGATE_MAX_BLOCKS, &blocks);
+    else if (!strcmp(o, "--modes"))
+      rc = arg_long(o, v, 1, 2048, &modes);
+    else if (!strcmp(o, "--kernel"))
+      rc = arg_long(o, v, 1, 63, &kernel);
+    else if (!strcmp(o, "--batch"))
+      rc = arg_long(o, v, 1, 1 << 16, &batch);
+    else if (!strcmp(o, "--threads"))
+      rc = arg_long(o, v, 1, 256, &threads);
+    else if (!strcmp(o, "--train-steps"))
+      rc = arg_long(o, v, 1, 1L << 30, &train_steps);
+    else if (!strcmp(o, "--seed"))
+      rc = arg_long(o, v, 0, 1L << 62, &seed);
     else {
       fprintf(stderr, "ogas bench surrogate: unknown option '%s'\n\n%s", o, usage);
       return 2;
@@ -107,7 +121,8 @@ int bench_surrogate(int argc, char **argv) {
   }
   surrogate_arch arch;
   if (surrogate_arch_parse(arch_name, &arch)) {
-    fprintf(stderr, "ogas bench surrogate: --arch: unknown architecture '%s' (fno, conv1d, mlp)\n", arch_name);
+    fprintf(stderr, "ogas bench surrogate: --arch: unknown architecture '%s' (fno, conv1d, mlp)\n",
+            arch_name);
     return 2;
   }
   if (arch == SURROGATE_CONV1D && dim != 1) {
@@ -117,10 +132,18 @@ int bench_surrogate(int argc, char **argv) {
   blas_set_threads((int)threads);
   int ny = dim == 2 ? (int)grid : 1, nx = (int)grid, C = (int)channels, P = (int)params;
   size_t S = (size_t)C * ny * nx;
-  surrogate_config cfg = {.state_size = S, .channels = (size_t)C, .nb_params = (size_t)P,
-                          .width = (int)width, .n_blocks = (int)blocks, .arch = arch,
-                          .kernel = (int)kernel, .ny = (size_t)ny, .modes = (int)modes,
-                          .max_batch = (int)batch, .lr = 1e-3f, .grad_clip = 1.0f,
+  surrogate_config cfg = {.state_size = S,
+                          .channels = (size_t)C,
+                          .nb_params = (size_t)P,
+                          .width = (int)width,
+                          .n_blocks = (int)blocks,
+                          .arch = arch,
+                          .kernel = (int)kernel,
+                          .ny = (size_t)ny,
+                          .modes = (int)modes,
+                          .max_batch = (int)batch,
+                          .lr = 1e-3f,
+                          .grad_clip = 1.0f,
                           .seed = (uint64_t)seed};
   surrogate *s = NULL;
   char err[256];
@@ -133,7 +156,8 @@ int bench_surrogate(int argc, char **argv) {
   ogas_rng_seed(&rng, (uint64_t)seed, 1);
   float *u = malloc(POOL * S * sizeof(float)), *un = malloc(POOL * S * sizeof(float));
   float *z = malloc((size_t)POOL * (P ? P : 1) * sizeof(float));
-  float *bu = malloc((size_t)batch * S * sizeof(float)), *bn = malloc((size_t)batch * S * sizeof(float));
+  float *bu = malloc((size_t)batch * S * sizeof(float)),
+        *bn = malloc((size_t)batch * S * sizeof(float));
   float *bz = malloc((size_t)batch * (P ? P : 1) * sizeof(float));
   float *pred = malloc((size_t)POOL * S * sizeof(float));
   if (!u || !un || !z || !bu || !bn || !bz || !pred) {
@@ -165,32 +189,45 @@ int bench_surrogate(int argc, char **argv) {
   double train_sps = (double)train_steps * batch / t_train, pred_sps = POOL / t_pred;
   double flops = 0;
   if (arch == SURROGATE_FNO) {
-    fno_shape fs = {.channels = C, .ny = ny, .nx = nx, .nb_params = P, .width = (int)width,
-                    .n_blocks = (int)blocks, .my = ny > 1 ? surrogate_get_config(s)->modes : 0,
+    fno_shape fs = {.channels = C,
+                    .ny = ny,
+                    .nx = nx,
+                    .nb_params = P,
+                    .width = (int)width,
+                    .n_blocks = (int)blocks,
+                    .my = ny > 1 ? surrogate_get_config(s)->modes : 0,
                     .mx = surrogate_get_config(s)->modes};
     flops = fno_train_flops(&fs, (int)batch);
   } else if (arch == SURROGATE_UNET) {
-    unet_shape us = {.channels = C, .ny = ny, .nx = nx, .nb_params = P, .width = (int)width,
-                     .levels = (int)blocks, .kernel = surrogate_get_config(s)->kernel};
+    unet_shape us = {.channels = C,
+                     .ny = ny,
+                     .nx = nx,
+                     .nb_params = P,
+                     .width = (int)width,
+                     .levels = (int)blocks,
+                     .kernel = surrogate_get_config(s)->kernel};
     flops = unet_train_flops(&us, (int)batch);
   }
   double gflops = flops * train_steps / t_train / 1e9;
   if (json) {
-    printf("{\"impl\": \"c\", \"arch\": \"%s\", \"train_samples_per_s\": %.1f, \"train_ms_per_step\": %.3f, "
-           "\"predict_samples_per_s\": %.1f, \"train_flops_per_step\": %.0f, \"train_gflops\": %.2f, "
-           "\"params\": %zu, \"final_loss\": %.5f, \"threads\": %ld, \"dim\": %ld, \"grid\": %ld, "
-           "\"channels\": %d, \"nb_params\": %d, \"width\": %ld, \"blocks\": %ld, \"modes\": %d, "
-           "\"batch\": %ld}\n",
-           arch_name, train_sps, 1e3 * t_train / train_steps, pred_sps, flops, gflops,
-           surrogate_param_count(s), loss, threads, dim, grid, C, P, width, blocks,
-           surrogate_get_config(s)->modes, batch);
+    printf(
+        "{\"impl\": \"c\", \"arch\": \"%s\", \"train_samples_per_s\": %.1f, \"train_ms_per_step\": "
+        "%.3f, "
+        "\"predict_samples_per_s\": %.1f, \"train_flops_per_step\": %.0f, \"train_gflops\": %.2f, "
+        "\"params\": %zu, \"final_loss\": %.5f, \"threads\": %ld, \"dim\": %ld, \"grid\": %ld, "
+        "\"channels\": %d, \"nb_params\": %d, \"width\": %ld, \"blocks\": %ld, \"modes\": %d, "
+        "\"batch\": %ld}\n",
+        arch_name, train_sps, 1e3 * t_train / train_steps, pred_sps, flops, gflops,
+        surrogate_param_count(s), loss, threads, dim, grid, C, P, width, blocks,
+        surrogate_get_config(s)->modes, batch);
   } else {
     printf("ogas bench surrogate: %s, %ld-D grid %ld, %d fields, %d params, width %ld, %ld blocks",
            arch_name, dim, grid, C, P, width, blocks);
     if (arch == SURROGATE_FNO) printf(", %d modes", surrogate_get_config(s)->modes);
     if (arch == SURROGATE_UNET || arch == SURROGATE_CONV1D)
       printf(", kernel %d", surrogate_get_config(s)->kernel);
-    printf(", batch %ld, %zu weights, %ld OpenBLAS thread(s)\n", batch, surrogate_param_count(s), threads);
+    printf(", batch %ld, %zu weights, %ld OpenBLAS thread(s)\n", batch, surrogate_param_count(s),
+           threads);
     printf("  training  : %9.1f samples/s  (%.2f ms/step", train_sps, 1e3 * t_train / train_steps);
     if (flops > 0) printf(", %.1f MFLOP/step, %.1f GFLOP/s", flops / 1e6, gflops);
     printf(")\n  prediction: %9.1f samples/s\n", pred_sps);

@@ -53,8 +53,10 @@ static void im2col_rows(float *col, float *inp, const conv_shape *s, size_t r0, 
       for (int tx = 0; tx < k; tx++) {
         int sx = wrap(x + tx - half, s->nx);
         float *src = xb + ((size_t)sy * s->nx + sx) * cin, *dst = cr + ((size_t)ty * k + tx) * cin;
-        if (add) add_channels(src, dst, cin);
-        else copy_channels(dst, src, cin);
+        if (add)
+          add_channels(src, dst, cin);
+        else
+          copy_channels(dst, src, cin);
       }
     }
   }

@@ -11,7 +11,8 @@
 
 void film_silu_forward(float *y, float *am, float *gamma, const float *a, const float *z,
                        const float *G, const float *g, int B, int N, int C, int P) {
-  if (P) linear_forward(gamma, z, G, g, B, P, C);
+  if (P)
+    linear_forward(gamma, z, G, g, B, P, C);
   else
     for (int b = 0; b < B; b++) memcpy(gamma + (size_t)b * C, g, (size_t)C * sizeof(float));
   for (int b = 0; b < B; b++) {
@@ -24,9 +25,9 @@ void film_silu_forward(float *y, float *am, float *gamma, const float *a, const 
   }
 }
 
-void film_silu_backward(float *da, float *dG, float *dg, float *dam, float *dgamma,
-                        const float *dy, const float *a, const float *am, const float *gamma,
-                        const float *z, int B, int N, int C, int P) {
+void film_silu_backward(float *da, float *dG, float *dg, float *dam, float *dgamma, const float *dy,
+                        const float *a, const float *am, const float *gamma, const float *z, int B,
+                        int N, int C, int P) {
   memset(dgamma, 0, (size_t)B * C * sizeof(float));
   for (int b = 0; b < B; b++) {
     const float *gm = gamma + (size_t)b * C;
@@ -41,7 +42,8 @@ void film_silu_backward(float *da, float *dG, float *dg, float *dam, float *dgam
       }
     }
   }
-  if (P) linear_backward(NULL, dG, dg, dgamma, z, NULL, B, P, C);
+  if (P)
+    linear_backward(NULL, dG, dg, dgamma, z, NULL, B, P, C);
   else
     for (int b = 0; b < B; b++) add_inplace(dg, dgamma + (size_t)b * C, (size_t)C);
 }

@@ -17,8 +17,8 @@ void film_silu_forward(float *y, float *am, float *gamma, const float *a, const 
                        const float *G, const float *g, int B, int N, int C, int P);
 /* da += (skipped when NULL), dG += , dg += ; dam (B, N, C) and dgamma (B, C)
    are scratch. */
-void film_silu_backward(float *da, float *dG, float *dg, float *dam, float *dgamma,
-                        const float *dy, const float *a, const float *am, const float *gamma,
-                        const float *z, int B, int N, int C, int P);
+void film_silu_backward(float *da, float *dG, float *dg, float *dam, float *dgamma, const float *dy,
+                        const float *a, const float *am, const float *gamma, const float *z, int B,
+                        int N, int C, int P);
 
 #endif

@@ -16,9 +16,9 @@ struct fno {
   spectral_conv *sc;       /* W -> W, shared by every block */
   float *mem;
   /* activations, rows r = b·N + n (channels last) */
-  float *xin;                                    /* (R, Cl): state, then coordinates */
-  float *h[FNO_MAX_BLOCKS + 1];                  /* (R, W) block inputs; h[n_blocks] the last output */
-  float *xhat[FNO_MAX_BLOCKS];                   /* kept modes of h[k] (spectral_conv.h) */
+  float *xin;                   /* (R, Cl): state, then coordinates */
+  float *h[FNO_MAX_BLOCKS + 1]; /* (R, W) block inputs; h[n_blocks] the last output */
+  float *xhat[FNO_MAX_BLOCKS];  /* kept modes of h[k] (spectral_conv.h) */
   float *a[FNO_MAX_BLOCKS], *am[FNO_MAX_BLOCKS]; /* (R, W) before and after the FiLM scale */
   float *gam[FNO_MAX_BLOCKS];                    /* (B, W): G_k z + g_k */
   float *qpre, *q, *fcl;                         /* (R, W), (R, W), (R, C) */
@@ -27,8 +27,8 @@ struct fno {
 };
 
 static spectral_conv_shape spectral_shape(const fno_shape *s) {
-  return (spectral_conv_shape){.ny = s->ny, .nx = s->nx, .cin = s->width, .cout = s->width,
-                               .my = s->my, .mx = s->mx};
+  return (spectral_conv_shape){
+      .ny = s->ny, .nx = s->nx, .cin = s->width, .cout = s->width, .my = s->my, .mx = s->mx};
 }
 
 static int lift_inputs(const fno_shape *s) {
@@ -37,9 +37,12 @@ static int lift_inputs(const fno_shape *s) {
 
 int fno_shape_check(const fno_shape *s, char *err, size_t errlen) {
   if (!s) return status_msg(-1, err, errlen, "fno: no shape");
-  if (s->channels < 1 || s->channels > 4096) return status_msg(-1, err, errlen, "fno: channels must be in 1..4096");
-  if (s->nb_params < 0 || s->nb_params > 4096) return status_msg(-1, err, errlen, "fno: nb_params must be in 0..4096");
-  if (s->width < 1 || s->width > 4096) return status_msg(-1, err, errlen, "fno: width must be in 1..4096");
+  if (s->channels < 1 || s->channels > 4096)
+    return status_msg(-1, err, errlen, "fno: channels must be in 1..4096");
+  if (s->nb_params < 0 || s->nb_params > 4096)
+    return status_msg(-1, err, errlen, "fno: nb_params must be in 0..4096");
+  if (s->width < 1 || s->width > 4096)
+    return status_msg(-1, err, errlen, "fno: width must be in 1..4096");
   if (s->n_blocks < 0 || s->n_blocks > FNO_MAX_BLOCKS)
     return status_msg(-1, err, errlen, "fno: blocks must be in 0..%d", FNO_MAX_BLOCKS);
   spectral_conv_shape ss = spectral_shape(s);
@@ -107,10 +110,10 @@ static size_t layout(const fno_shape *s, int B, fno *net, float *base) {
   spectral_conv_shape ss = spectral_shape(s);
   size_t nxhat = round16(spectral_conv_saved_count(&ss, B)), BW = round16((size_t)B * W);
   size_t off = 0;
-#define TAKE(field, n)                      \
-  do {                                      \
-    if (net) net->field = base + off;       \
-    off += (n);                             \
+#define TAKE(field, n)                \
+  do {                                \
+    if (net) net->field = base + off; \
+    off += (n);                       \
   } while (0)
   TAKE(xin, round16(R * Cl));
   for (int k = 0; k <= s->n_blocks; k++) TAKE(h[k], RW);
@@ -180,7 +183,8 @@ int fno_create(const fno_shape *s, int max_batch, fno **out, char *err, size_t e
     for (int b = 0; b < max_batch; b++)
       for (int y = 0; y < s->ny; y++)
         for (int x = 0; x < s->nx; x++) {
-          float *row = net->xin + ((size_t)b * net->N + (size_t)y * s->nx + x) * net->Cl + s->channels;
+          float *row =
+              net->xin + ((size_t)b * net->N + (size_t)y * s->nx + x) * net->Cl + s->channels;
           row[0] = (float)((x + 0.5) / s->nx);
           if (s->ny > 1) row[1] = (float)((y + 0.5) / s->ny);
         }
@@ -255,7 +259,8 @@ void fno_backward(fno *net, const float *params, float *grads, const float *df, 
                        net->a[k], net->am[k], net->gam[k], z, B, N, W, P);
     /* a = L h + S h: both branches add into dh of the block's input */
     memset(net->dh_next, 0, bytes);
-    linear_backward(net->dh_next, g.block[k].pointwise, NULL, net->dam, net->h[k], t.block[k].pointwise, R, W, W);
+    linear_backward(net->dh_next, g.block[k].pointwise, NULL, net->dam, net->h[k],
+                    t.block[k].pointwise, R, W, W);
     spectral_conv_backward(net->sc, net->dh_next, g.block[k].spectral, net->dam, net->xhat[k],
                            t.block[k].spectral, B);
     float *tmp = net->dh;

@@ -18,19 +18,19 @@ static pthread_mutex_t fftwf_planner_mutex = PTHREAD_MUTEX_INITIALIZER;
 struct spectral_conv {
   spectral_conv_shape s;
   int max_batch;
-  int n_ky, nxh;   /* ky blocks kept; half-spectrum columns nx/2 + 1 */
-  size_t n_modes;  /* n_ky · mx */
-  size_t npts;     /* ny · nx */
-  int *mode_index; /* n_modes: ky·nxh + kx, the mode's place in the half spectrum */
+  int n_ky, nxh;     /* ky blocks kept; half-spectrum columns nx/2 + 1 */
+  size_t n_modes;    /* n_ky · mx */
+  size_t npts;       /* ny · nx */
+  int *mode_index;   /* n_modes: ky·nxh + kx, the mode's place in the half spectrum */
   float *mode_scale; /* n_modes: c_kx / Nt, the weight gradient's factor */
   /* One sample's buffers (fftwf_malloc: SIMD-aligned), C = max(cin, cout). */
-  float *real;           /* (ny, nx, C) */
-  fftwf_complex *spec;   /* (ny, nxh, C) */
+  float *real;         /* (ny, nx, C) */
+  fftwf_complex *spec; /* (ny, nxh, C) */
   /* Batch buffers for the mixing, n_modes x max_batch x C complex each. */
   fftwf_complex *mix_a, *mix_b;
-  fftwf_plan r2c_in, r2c_out;  /* (ny, nx, cin) -> spectrum; (ny, nx, cout) -> spectrum */
-  fftwf_plan c2r_out, c2r_in;  /* spectrum -> (ny, nx, cout); spectrum -> (ny, nx, cin) */
-  int real_alignment;          /* fftwf_alignment_of(real) */
+  fftwf_plan r2c_in, r2c_out; /* (ny, nx, cin) -> spectrum; (ny, nx, cout) -> spectrum */
+  fftwf_plan c2r_out, c2r_in; /* spectrum -> (ny, nx, cout); spectrum -> (ny, nx, cin) */
+  int real_alignment;         /* fftwf_alignment_of(real) */
 };
 
 int spectral_conv_shape_check(const spectral_conv_shape *s, char *err, size_t errlen) {
@@ -38,12 +38,15 @@ int spectral_conv_shape_check(const spectral_conv_shape *s, char *err, size_t er
   if (s->cin < 1 || s->cout < 1 || s->cin > 65536 || s->cout > 65536)
     return status_msg(-1, err, errlen, "spectral_conv: channels must be in 1..65536");
   if (s->nx < 2 || s->ny < 1 || (double)s->nx * s->ny > (double)(1 << 24))
-    return status_msg(-1, err, errlen, "spectral_conv: grid %d x %d must have nx >= 2 and at most 2^24 points",
+    return status_msg(-1, err, errlen,
+                      "spectral_conv: grid %d x %d must have nx >= 2 and at most 2^24 points",
                       s->ny, s->nx);
   if (s->mx < 1 || s->mx > s->nx / 2)
-    return status_msg(-1, err, errlen, "spectral_conv: modes %d must be in 1..nx/2 = %d", s->mx, s->nx / 2);
+    return status_msg(-1, err, errlen, "spectral_conv: modes %d must be in 1..nx/2 = %d", s->mx,
+                      s->nx / 2);
   if (s->ny > 1 && (s->ny < 2 || s->my < 1 || s->my > s->ny / 2))
-    return status_msg(-1, err, errlen, "spectral_conv: modes %d must be in 1..ny/2 = %d", s->my, s->ny / 2);
+    return status_msg(-1, err, errlen, "spectral_conv: modes %d must be in 1..ny/2 = %d", s->my,
+                      s->ny / 2);
   return 0;
 }
 
@@ -81,7 +84,8 @@ int spectral_conv_create(const spectral_conv_shape *s, int max_batch, spectral_c
   if (!out) return OGAS_EINVAL;
   *out = NULL;
   if (spectral_conv_shape_check(s, err, errlen)) return OGAS_EINVAL;
-  if (max_batch < 1) return status_msg(OGAS_EINVAL, err, errlen, "spectral_conv: max_batch must be >= 1");
+  if (max_batch < 1)
+    return status_msg(OGAS_EINVAL, err, errlen, "spectral_conv: max_batch must be >= 1");
   int C = s->cin > s->cout ? s->cin : s->cout;
   spectral_conv *sc = calloc(1, sizeof *sc);
   if (!sc) return status_msg(OGAS_ENOMEM, err, errlen, "spectral_conv: out of memory");
@@ -124,7 +128,8 @@ int spectral_conv_create(const spectral_conv_shape *s, int max_batch, spectral_c
   return OGAS_OK;
 nomem:
   spectral_conv_free(sc);
-  return status_msg(OGAS_ENOMEM, err, errlen, "spectral_conv: out of memory (or FFTW planning failed)");
+  return status_msg(OGAS_ENOMEM, err, errlen,
+                    "spectral_conv: out of memory (or FFTW planning failed)");
 }
 
 void spectral_conv_free(spectral_conv *sc) {
@@ -163,7 +168,8 @@ static void sample_rfft_gather(spectral_conv *sc, fftwf_plan p, const float *x, 
    kept modes and zero elsewhere. */
 static void sample_scatter_irfft_add(spectral_conv *sc, fftwf_plan p, const fftwf_complex *modes,
                                      int ch, int b, int B, float *y) {
-  size_t nspec = (size_t)sc->s.ny * (size_t)sc->nxh * (size_t)ch, bytes = (size_t)ch * sizeof(fftwf_complex);
+  size_t nspec = (size_t)sc->s.ny * (size_t)sc->nxh * (size_t)ch,
+         bytes = (size_t)ch * sizeof(fftwf_complex);
   memset(sc->spec, 0, nspec * sizeof(fftwf_complex)); /* c2r destroyed the last one */
   for (size_t m = 0; m < sc->n_modes; m++)
     memcpy(sc->spec + (size_t)sc->mode_index[m] * ch, modes + ((size_t)m * B + b) * ch, bytes);
@@ -203,8 +209,8 @@ void spectral_conv_backward(spectral_conv *sc, float *dinp, float *dweights, con
     const fftwf_complex *Xm = X + m * (size_t)B * cin, *Dm = D + m * (size_t)B * cout;
     /* dW_m (cin, cout) += (c_kx/Nt) X_m^H · D_m */
     const float scale[2] = {sc->mode_scale[m], 0.0f};
-    cblas_cgemm(CblasRowMajor, CblasConjTrans, CblasNoTrans, cin, cout, B, scale, Xm, cin, Dm,
-                cout, one, dW + m * (size_t)cin * cout, cout);
+    cblas_cgemm(CblasRowMajor, CblasConjTrans, CblasNoTrans, cin, cout, B, scale, Xm, cin, Dm, cout,
+                one, dW + m * (size_t)cin * cout, cout);
     /* G_X / c_kx = D_m · W_m^H / Nt (B, cin): what c2r turns into dx. */
     if (dinp)
       cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, B, cin, cout, inv_nt, Dm, cout,

@@ -55,9 +55,9 @@
 #include <stddef.h>
 
 typedef struct {
-  int ny, nx;     /* grid; ny = 1 for 1-D */
-  int cin, cout;  /* channels */
-  int my, mx;     /* modes kept per dimension; my is ignored in 1-D */
+  int ny, nx;    /* grid; ny = 1 for 1-D */
+  int cin, cout; /* channels */
+  int my, mx;    /* modes kept per dimension; my is ignored in 1-D */
 } spectral_conv_shape;
 
 typedef struct spectral_conv spectral_conv;

@@ -15,8 +15,8 @@
 typedef struct {
   conv_shape cs;
   int level;
-  size_t K, G, g;     /* offsets of its tensors in the parameter block */
-  float *in, *y;      /* input (R_l, cin) and output (R_l, cout) activations */
+  size_t K, G, g;      /* offsets of its tensors in the parameter block */
+  float *in, *y;       /* input (R_l, cin) and output (R_l, cout) activations */
   float *a, *am, *gam; /* saved for the backward pass */
 } block;
 
@@ -26,8 +26,8 @@ struct unet {
   unet_shape s;
   int max_batch, B, Cl, n_blocks;
   int ny[UNET_MAX_LEVELS + 1], nx[UNET_MAX_LEVELS + 1], c[UNET_MAX_LEVELS + 1];
-  conv_shape in_cs;   /* K_in */
-  size_t K_in, Q;     /* offsets */
+  conv_shape in_cs;           /* K_in */
+  size_t K_in, Q;             /* offsets */
   block blk[UNET_MAX_BLOCKS]; /* enc 0..D-1, mid, dec D-1..0 */
   float *mem;
   float *xin, *h, *fcl;
@@ -44,8 +44,10 @@ static int lift_inputs(const unet_shape *s) {
 
 int unet_shape_check(const unet_shape *s, char *err, size_t errlen) {
   if (!s) return status_msg(-1, err, errlen, "unet: no shape");
-  if (s->channels < 1 || s->channels > 4096) return status_msg(-1, err, errlen, "unet: channels must be in 1..4096");
-  if (s->nb_params < 0 || s->nb_params > 4096) return status_msg(-1, err, errlen, "unet: nb_params must be in 0..4096");
+  if (s->channels < 1 || s->channels > 4096)
+    return status_msg(-1, err, errlen, "unet: channels must be in 1..4096");
+  if (s->nb_params < 0 || s->nb_params > 4096)
+    return status_msg(-1, err, errlen, "unet: nb_params must be in 0..4096");
   if (s->levels < 0 || s->levels > UNET_MAX_LEVELS)
     return status_msg(-1, err, errlen, "unet: blocks (levels) must be in 0..%d", UNET_MAX_LEVELS);
   if (s->width < 1 || (double)s->width * (1 << s->levels) > 4096)
@@ -54,7 +56,8 @@ int unet_shape_check(const unet_shape *s, char *err, size_t errlen) {
     return status_msg(-1, err, errlen, "unet: kernel must be odd, 1..63");
   int f = 1 << s->levels;
   if (s->nx < 2 || s->ny < 1 || (double)s->nx * s->ny > (double)(1 << 24))
-    return status_msg(-1, err, errlen, "unet: grid %d x %d must have nx >= 2 and at most 2^24 points", s->ny, s->nx);
+    return status_msg(-1, err, errlen,
+                      "unet: grid %d x %d must have nx >= 2 and at most 2^24 points", s->ny, s->nx);
   /* Every level keeps at least 2 points per dimension (a 2-D grid stays 2-D). */
   if (s->nx % f || s->nx / f < 2 || (s->ny > 1 && (s->ny % f || s->ny / f < 2)))
     return status_msg(-1, err, errlen,
@@ -115,10 +118,10 @@ static size_t layout(unet *net, int B, float *base) {
   int D = s->levels, C = s->channels;
   size_t off = 0, R[UNET_MAX_LEVELS + 1];
   for (int l = 0; l <= D; l++) R[l] = (size_t)B * net->ny[l] * net->nx[l];
-#define TAKE(ptr, n)                  \
-  do {                                \
-    if (base) (ptr) = base + off;     \
-    off += round16(n);                \
+#define TAKE(ptr, n)              \
+  do {                            \
+    if (base) (ptr) = base + off; \
+    off += round16(n);            \
   } while (0)
   TAKE(net->xin, R[0] * net->Cl);
   TAKE(net->h, R[0] * net->c[0]);
@@ -204,7 +207,8 @@ void unet_init(const unet_shape *s, float *params, ogas_rng *rng) {
                1.0 / sqrt((double)conv_taps(&t.in_cs) * t.in_cs.cin), rng);
   for (int i = 0; i < t.n_blocks; i++) {
     const conv_shape *cs = &t.blk[i].cs;
-    init_uniform(params + t.blk[i].K, conv_param_count(cs), 1.0 / sqrt((double)conv_taps(cs) * cs->cin), rng);
+    init_uniform(params + t.blk[i].K, conv_param_count(cs),
+                 1.0 / sqrt((double)conv_taps(cs) * cs->cin), rng);
   }
   init_uniform(params + t.Q, (size_t)s->channels * t.c[0], 0.1 / sqrt((double)t.c[0]), rng);
 }
@@ -224,12 +228,14 @@ int unet_create(const unet_shape *s, int max_batch, unet **out, char *err, size_
   double rows = (double)max_batch * s->ny * s->nx;
   if (rows * conv_taps(&net->blk[net->n_blocks - 1].cs) * (3.0 * s->width) > 2147483647.0) {
     free(net);
-    return status_msg(OGAS_EINVAL, err, errlen, "unet: batch x grid x kernel taps x width must stay below 2^31");
+    return status_msg(OGAS_EINVAL, err, errlen,
+                      "unet: batch x grid x kernel taps x width must stay below 2^31");
   }
   size_t total = layout(net, max_batch, NULL);
   if (posix_memalign((void **)&net->mem, 64, total * sizeof(float))) {
     free(net);
-    return status_msg(OGAS_ENOMEM, err, errlen, "unet: out of memory (%.3g floats of activations)", (double)total);
+    return status_msg(OGAS_ENOMEM, err, errlen, "unet: out of memory (%.3g floats of activations)",
+                      (double)total);
   }
   memset(net->mem, 0, total * sizeof(float));
   layout(net, max_batch, net->mem);

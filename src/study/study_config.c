@@ -254,11 +254,10 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
 
   TRY(get_section(x, root, "surrogate", &sec));
   if (sec) {
-    static const char *const keys[] = {"width",      "blocks",      "lr",
-                                       "weight_decay", "grad_clip", "batch_size",
-                                       "arch",       "kernel",      "train_loss",
-                                       "lr_schedule", "lr_final_fraction", "modes",
-                                       "coords"};
+    static const char *const keys[] = {
+        "width", "blocks", "lr",         "weight_decay", "grad_clip",         "batch_size",
+        "arch",  "kernel", "train_loss", "lr_schedule",  "lr_final_fraction", "modes",
+        "coords"};
     TRY(check_keys(x, sec, "surrogate", keys, sizeof keys / sizeof *keys));
     TRY(get_int(x, sec, "surrogate", "width", 2, 65536, &c->surrogate.width));
     TRY(get_int(x, sec, "surrogate", "blocks", 0, SURROGATE_MAX_BLOCKS, &c->surrogate.blocks));
@@ -274,9 +273,12 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
       return bad(x, "surrogate.arch: unknown architecture '%s' (mlp, conv1d, fno, unet)", a);
     /* The grid networks' channels are per grid point: their default widths
        are smaller, and the UNet's default kernel is 3 (3 x 3 in 2-D). */
-    if (c->surrogate.arch == SURROGATE_FNO && !json_object_get(sec, "width")) c->surrogate.width = 32;
-    if (c->surrogate.arch == SURROGATE_UNET && !json_object_get(sec, "width")) c->surrogate.width = 16;
-    if (c->surrogate.arch == SURROGATE_UNET && !json_object_get(sec, "kernel")) c->surrogate.kernel = 3;
+    if (c->surrogate.arch == SURROGATE_FNO && !json_object_get(sec, "width"))
+      c->surrogate.width = 32;
+    if (c->surrogate.arch == SURROGATE_UNET && !json_object_get(sec, "width"))
+      c->surrogate.width = 16;
+    if (c->surrogate.arch == SURROGATE_UNET && !json_object_get(sec, "kernel"))
+      c->surrogate.kernel = 3;
     TRY(get_int(x, sec, "surrogate", "modes", 0, 1 << 15, &c->surrogate.modes));
     json_t *co = json_object_get(sec, "coords");
     if (co && !json_is_boolean(co))
@@ -355,19 +357,24 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
     pde_shape(p, c->pde.grid, &ch, &ny, &nx);
     size_t lim = ny > 1 && ny < nx ? ny / 2 : nx / 2;
     if ((size_t)c->surrogate.modes > lim)
-      return bad(x, "surrogate.modes: %lld Fourier modes do not fit a %zu x %zu grid (at most grid/2 = %zu)",
-                 (long long)c->surrogate.modes, ny, nx, lim);
+      return bad(
+          x,
+          "surrogate.modes: %lld Fourier modes do not fit a %zu x %zu grid (at most grid/2 = %zu)",
+          (long long)c->surrogate.modes, ny, nx, lim);
     if (c->surrogate.width > 4096)
-      return bad(x, "surrogate.width: at most 4096 for fno, got %lld", (long long)c->surrogate.width);
+      return bad(x, "surrogate.width: at most 4096 for fno, got %lld",
+                 (long long)c->surrogate.width);
   }
   if (c->surrogate.arch == SURROGATE_UNET) {
     size_t ch, ny, nx;
     pde_shape(p, c->pde.grid, &ch, &ny, &nx);
     long long f = c->surrogate.blocks <= 6 ? 1LL << c->surrogate.blocks : 0;
     if (!f || nx % f || nx / f < 2 || (ny > 1 && (ny % f || ny / f < 2)))
-      return bad(x, "surrogate.blocks: a unet with %lld levels halves the grid %lld times; the %zu x %zu "
-                 "grid must be divisible by %lld and keep 2 points (at most 6 levels)",
-                 (long long)c->surrogate.blocks, (long long)c->surrogate.blocks, ny, nx, f ? f : 64);
+      return bad(
+          x,
+          "surrogate.blocks: a unet with %lld levels halves the grid %lld times; the %zu x %zu "
+          "grid must be divisible by %lld and keep 2 points (at most 6 levels)",
+          (long long)c->surrogate.blocks, (long long)c->surrogate.blocks, ny, nx, f ? f : 64);
     if (c->surrogate.width << c->surrogate.blocks > 4096)
       return bad(x, "surrogate.width: width x 2^blocks must be at most 4096 for unet");
   }

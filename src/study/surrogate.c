@@ -36,18 +36,24 @@ int surrogate_arch_parse(const char *name, surrogate_arch *out) {
   if (!name || !out) return -1;
   if (!strcmp(name, "mlp")) *out = SURROGATE_MLP;
   else if (!strcmp(name, "conv1d")) *out = SURROGATE_CONV1D;
-  else if (!strcmp(name, "fno")) *out = SURROGATE_FNO;
-  else if (!strcmp(name, "unet")) *out = SURROGATE_UNET;
+  else if (!strcmp(name, "fno"))
+    *out = SURROGATE_FNO;
+  else if (!strcmp(name, "unet"))
+    *out = SURROGATE_UNET;
   else return -1;
   return 0;
 }
 
 const char *surrogate_arch_name(surrogate_arch a) {
   switch (a) {
-  case SURROGATE_MLP: return "mlp";
-  case SURROGATE_CONV1D: return "conv1d";
-  case SURROGATE_FNO: return "fno";
-  case SURROGATE_UNET: return "unet";
+    case SURROGATE_MLP:
+      return "mlp";
+    case SURROGATE_CONV1D:
+      return "conv1d";
+    case SURROGATE_FNO:
+      return "fno";
+    case SURROGATE_UNET:
+      return "unet";
   }
   return "unknown";
 }
@@ -246,17 +252,23 @@ static int fno_shape_from_config(const surrogate_config *cfg, fno_shape *fs, cha
   if (per % ny || per / ny < 2)
     return status_msg(-1, err, errlen,
                       "surrogate: fno grid rows ny = %zu must divide the %zu points per channel "
-                      "and leave nx >= 2", ny, per);
+                      "and leave nx >= 2",
+                      ny, per);
   size_t nx = per / ny;
   int dflt_x = (int)(nx / 2 < 12 ? nx / 2 : 12), dflt_y = (int)(ny / 2 < 12 ? ny / 2 : 12);
   if (cfg->modes < 0 || (size_t)cfg->modes > nx / 2 || (ny > 1 && (size_t)cfg->modes > ny / 2))
     return status_msg(-1, err, errlen,
                       "surrogate: modes = %d must be in 1..grid/2 = %zu (0: min(12, grid/2))",
                       cfg->modes, ny > 1 && ny < nx ? ny / 2 : nx / 2);
-  *fs = (fno_shape){.channels = (int)cfg->channels, .ny = (int)ny, .nx = (int)nx,
-                    .nb_params = (int)cfg->nb_params, .width = cfg->width,
-                    .n_blocks = cfg->n_blocks, .my = ny > 1 ? (cfg->modes ? cfg->modes : dflt_y) : 0,
-                    .mx = cfg->modes ? cfg->modes : dflt_x, .coords = cfg->coords != 0};
+  *fs = (fno_shape){.channels = (int)cfg->channels,
+                    .ny = (int)ny,
+                    .nx = (int)nx,
+                    .nb_params = (int)cfg->nb_params,
+                    .width = cfg->width,
+                    .n_blocks = cfg->n_blocks,
+                    .my = ny > 1 ? (cfg->modes ? cfg->modes : dflt_y) : 0,
+                    .mx = cfg->modes ? cfg->modes : dflt_x,
+                    .coords = cfg->coords != 0};
   if (fno_shape_check(fs, err, errlen)) return -1;
   double ws = fno_workspace_floats(fs, cfg->max_batch);
   if (ws > (double)(1u << 30))
@@ -274,17 +286,23 @@ static int unet_shape_from_config(const surrogate_config *cfg, unet_shape *us, c
   if (per % ny || per / ny < 2)
     return status_msg(-1, err, errlen,
                       "surrogate: unet grid rows ny = %zu must divide the %zu points per channel "
-                      "and leave nx >= 2", ny, per);
-  *us = (unet_shape){.channels = (int)cfg->channels, .ny = (int)ny, .nx = (int)(per / ny),
-                     .nb_params = (int)cfg->nb_params, .width = cfg->width,
-                     .levels = cfg->n_blocks, .kernel = cfg->kernel ? cfg->kernel : 3,
+                      "and leave nx >= 2",
+                      ny, per);
+  *us = (unet_shape){.channels = (int)cfg->channels,
+                     .ny = (int)ny,
+                     .nx = (int)(per / ny),
+                     .nb_params = (int)cfg->nb_params,
+                     .width = cfg->width,
+                     .levels = cfg->n_blocks,
+                     .kernel = cfg->kernel ? cfg->kernel : 3,
                      .coords = cfg->coords != 0};
   if (unet_shape_check(us, err, errlen)) return -1;
   double ws = unet_workspace_floats(us, cfg->max_batch);
   if (ws > (double)(1u << 30))
     return status_msg(-1, err, errlen,
                       "surrogate: unet activations too large (%.3g floats for batch %d); lower "
-                      "batch_size, width or blocks", ws, cfg->max_batch);
+                      "batch_size, width or blocks",
+                      ws, cfg->max_batch);
   return 0;
 }
 
@@ -325,8 +343,10 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   }
   fno_shape fs;
   unet_shape us;
-  if (cfg->arch == SURROGATE_FNO && fno_shape_from_config(cfg, &fs, err, errlen)) return OGAS_EINVAL;
-  if (cfg->arch == SURROGATE_UNET && unet_shape_from_config(cfg, &us, err, errlen)) return OGAS_EINVAL;
+  if (cfg->arch == SURROGATE_FNO && fno_shape_from_config(cfg, &fs, err, errlen))
+    return OGAS_EINVAL;
+  if (cfg->arch == SURROGATE_UNET && unet_shape_from_config(cfg, &us, err, errlen))
+    return OGAS_EINVAL;
   surrogate *s = calloc(1, sizeof *s);
   if (!s) goto nomem;
   s->cfg = *cfg;
@@ -365,9 +385,9 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
 
   size_t R = (size_t)cfg->max_batch;
   size_t total = 3 * R * S + (cfg->arch == SURROGATE_CONV1D ? conv_workspace(s, R)
-                               : cfg->arch == SURROGATE_FNO || cfg->arch == SURROGATE_UNET
-                                   ? R * S
-                                   : mlp_workspace(s, R));
+                              : cfg->arch == SURROGATE_FNO || cfg->arch == SURROGATE_UNET
+                                  ? R * S
+                                  : mlp_workspace(s, R));
   s->mem = calloc(total, sizeof(float));
   s->row_err2 = calloc(2 * R, sizeof(double));
   if (!s->mem || !s->row_err2) goto nomem;
@@ -377,7 +397,8 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   s->y = take(&cur, R * S);
   s->df = take(&cur, R * S);
   if (cfg->arch == SURROGATE_CONV1D) conv_layout(s, &cur, R);
-  else if (cfg->arch == SURROGATE_FNO || cfg->arch == SURROGATE_UNET) s->fx = take(&cur, R * S);
+  else if (cfg->arch == SURROGATE_FNO || cfg->arch == SURROGATE_UNET)
+    s->fx = take(&cur, R * S);
   else mlp_layout(s, &cur, R);
   if (cfg->arch == SURROGATE_FNO || cfg->arch == SURROGATE_UNET) {
     int st = cfg->arch == SURROGATE_FNO ? fno_create(&fs, cfg->max_batch, &s->fno, err, errlen)
@@ -712,8 +733,10 @@ static void grid_surrogate_forward(surrogate *s, const float *states, const floa
       for (int j = c * per; j < (c + 1) * per; j++) xr[j] = (u[j] - m) * inv;
     }
   }
-  if (s->fno) fno_forward(s->fno, s->params, s->fx, z, B, s->f);
-  else unet_forward(s->unet, s->params, s->fx, z, B, s->f);
+  if (s->fno)
+    fno_forward(s->fno, s->params, s->fx, z, B, s->f);
+  else
+    unet_forward(s->unet, s->params, s->fx, z, B, s->f);
 }
 
 /* ---- both --------------------------------------------------------------- */
@@ -787,8 +810,10 @@ int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next
     }
   memset(s->grads, 0, s->n_params * sizeof(float));
   if (s->cfg.arch == SURROGATE_CONV1D) conv_backward(s, z);
-  else if (s->cfg.arch == SURROGATE_FNO) fno_backward(s->fno, s->params, s->grads, s->df, z);
-  else if (s->cfg.arch == SURROGATE_UNET) unet_backward(s->unet, s->params, s->grads, s->df, z);
+  else if (s->cfg.arch == SURROGATE_FNO)
+    fno_backward(s->fno, s->params, s->grads, s->df, z);
+  else if (s->cfg.arch == SURROGATE_UNET)
+    unet_backward(s->unet, s->params, s->grads, s->df, z);
   else mlp_backward(s);
   return isfinite(L) ? OGAS_OK : OGAS_ERANGE;
 }
