@@ -92,7 +92,6 @@ static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, 
                         "ogas_next_parameters: max_breeding_count must be -1 (all remaining "
                         "rows) or >= 0, got %lld",
                         (long long)max_breeding_count);
-  double t0 = wall_ms();
   pthread_mutex_lock(&b->gen_lock);
   /* A generation staged and not concretized is returned as it is: drawing
      again would discard it and advance the schedule and the telemetry. */
@@ -111,6 +110,7 @@ static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, 
   }
   pthread_mutex_unlock(&b->lock);
   if (!b->cfg.breeder.async_training) trainer_spend(b, INT64_MAX); /* sync: spend the budget */
+  double t0 = wall_ms(); /* generation proper, after the sync mode's training */
 
   const ogas_config_breeder *bc = &b->cfg.breeder;
   size_t d = b->d;
@@ -147,11 +147,18 @@ static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, 
   info.ratio_loss = b->tr.ratio_loss;
   info.train_cpu_s_since_last = b->tr.cpu_s - b->last_gen_cpu_s;
   info.values_rejected = b->rejected_nonfinite + b->rejected_negative + b->rejected_unknown_id;
+  if (b->cfg.breeder.async_training) info.ddpm_steps_dropped = trainer_generation_break(b);
+  trust_verdict verdict;
+  trust_window_verdict(&b->trust_win, &verdict);
   pthread_mutex_unlock(&b->lock);
 
   pthread_mutex_lock(&b->snap_lock);
   int64_t trained = b->snapshot_steps;
   pthread_mutex_unlock(&b->snap_lock);
+  info.trust_entries = verdict.n_entries;
+  info.trust_loss_high = verdict.loss_high;
+  info.trust_loss_low = verdict.loss_low;
+  info.trust_z = verdict.z;
   int64_t n_bred = (int64_t)floor((double)n * R);
   if (n_bred > 0 && !bc->activate_breed) {
     snprintf(info.not_bred_reason, sizeof info.not_bred_reason,
@@ -166,6 +173,17 @@ static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, 
     snprintf(info.not_bred_reason, sizeof info.not_bred_reason,
              "DDPM has %lld training steps, breeding needs %lld (breeder.min_train_steps)",
              (long long)trained, (long long)bc->min_train_steps);
+    n_bred = 0;
+  } else if (n_bred > 0 && bc->trust_min_z > 0 && verdict.n_entries < TRUST_MIN_ENTRIES) {
+    snprintf(info.not_bred_reason, sizeof info.not_bred_reason,
+             "%lld simulations scored, the check before breeding needs %d",
+             (long long)verdict.n_entries, TRUST_MIN_ENTRIES);
+    n_bred = 0;
+  } else if (n_bred > 0 && bc->trust_min_z > 0 && !(verdict.z >= bc->trust_min_z)) {
+    snprintf(info.not_bred_reason, sizeof info.not_bred_reason,
+             "the DDPM does not yet tell hard from easy simulations it has not seen "
+             "(z = %.2f < %g, breeder.trust_min_z)",
+             verdict.z, bc->trust_min_z);
     n_bred = 0;
   }
 
