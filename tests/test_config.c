@@ -55,7 +55,8 @@ static void test_defaults(void) {
   CHECK(b->ratio_mlp_lr == 1e-3 && b->ratio_mlp_weight_decay == 0.01);
   CHECK(b->ratio_mlp_label_smoothing == 0.0 && b->ratio_weight_min == 0.1 && b->ratio_weight_max == 10);
   CHECK(b->max_mlp_steps_per_collect == 0 && b->max_epoch_per_epoch == 2 && b->async_training);
-  CHECK(b->min_reservoir_entries == 128 && b->min_train_steps == 100 && b->trust_min_z == 2.0);
+  CHECK(b->min_reservoir_entries == 128 && b->min_train_steps == 100 && b->trust_min_z == 2.0 &&
+        b->trust_probe_share == 0.25);
   const ogas_config_model *m = &c.model;
   CHECK(m->model_dim == 128 && m->n_blocks == 2 && m->timesteps == 50 && m->box_prior);
   CHECK(m->noise_schedule == OGAS_CFG_SCHEDULE_COSINE && m->beta_start == 1e-4 && m->beta_end == 0.02);
@@ -155,7 +156,7 @@ static void test_docs_match_defaults(void) {
       CHECK_MSG(json_equal(have, want), "%s: docs say %s", key, def);
     json_decref(want);
   }
-  CHECK_MSG(rows == 61, "documented %d keys", rows);
+  CHECK_MSG(rows == 62, "documented %d keys", rows);
   /* The other direction: every key the code writes has a row. */
   const char *k;
   json_t *v;
@@ -187,7 +188,7 @@ static void test_round_trip(void) {
   CHECK(a.nb_params == 3 && strcmp(a.parameter_names[2], "L") == 0 && a.seed == 42);
   CHECK(a.non_breed_sampler == OGAS_CFG_SAMPLER_SOBOL && strcmp(a.run_dir, "runs/full") == 0);
   CHECK(a.verbose && a.breeder.loss_sampling_strategy == OGAS_CFG_LOSS_UNIFORM_QUANTILE);
-  CHECK(a.breeder.min_train_steps == 150 && a.model.sampler == OGAS_CFG_DDPM_SAMPLER_DDIM);
+  CHECK(a.breeder.min_train_steps == 150 && a.breeder.trust_probe_share == 0.125 && a.model.sampler == OGAS_CFG_DDPM_SAMPLER_DDIM);
   CHECK(a.model.noise_schedule == OGAS_CFG_SCHEDULE_LINEAR && a.model.beta_end == 0.03);
   CHECK(a.data.clip_loss_norm_to_3_sigma && a.data.batch_size == 64);
   /* full.json sets every key away from its default. */

@@ -80,6 +80,9 @@ class GenerationInfoStruct(ctypes.Structure):
         ("trust_loss_high", ctypes.c_double),
         ("trust_loss_low", ctypes.c_double),
         ("trust_z", ctypes.c_double),
+        ("outcome_bred", ctypes.c_int64),
+        ("outcome_non_bred", ctypes.c_int64),
+        ("outcome_z", ctypes.c_double),
     ]
 
 

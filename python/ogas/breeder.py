@@ -91,6 +91,9 @@ class GenerationInfo:
     trust_loss_high: float
     trust_loss_low: float
     trust_z: float
+    outcome_bred: int
+    outcome_non_bred: int
+    outcome_z: float
 
 
 @dataclasses.dataclass(frozen=True)

@@ -117,6 +117,11 @@ struct ogas_breeder {
   int64_t n_trainable, n_focus;
   float *condition_scratch; /* buffer_size: quantiles of conditions [lock] */
   trust_window trust_win; /* scored entries for the check before breeding */
+  struct {                /* the outcome check's rows, gathered at each break */
+    float score[TRUST_OUTCOME_MAX];
+    uint8_t is_bred[TRUST_OUTCOME_MAX];
+    int32_t generation[TRUST_OUTCOME_MAX];
+  } outcome_rows;
   int64_t record_calls;
   int64_t values_accepted, rejected_nonfinite, rejected_negative, rejected_unknown_id;
 

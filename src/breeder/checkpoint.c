@@ -806,6 +806,9 @@ static void info_codec(ckio *io, ogas_generation_info *g) {
   io_f64(io, &g->trust_loss_high, ANY, "trust_loss_high");
   io_f64(io, &g->trust_loss_low, ANY, "trust_loss_low");
   io_f64(io, &g->trust_z, ANY, "trust_z");
+  io_i64(io, &g->outcome_bred, lo, hi, "outcome_bred");
+  io_i64(io, &g->outcome_non_bred, lo, hi, "outcome_non_bred");
+  io_f64(io, &g->outcome_z, ANY, "outcome_z");
   uint8_t *q = io_take(io, sizeof g->not_bred_reason, "not_bred_reason");
   if (!q) return; /* sizing, or a short section */
   if (io->mode == IO_WRITE) memcpy(q, g->not_bred_reason, sizeof g->not_bred_reason);

@@ -102,6 +102,7 @@ static const field_spec FIELDS[] = {
     {BREEDER(min_reservoir_entries), KIND_INT, .def = 128, INT_MIN_(1)},
     {BREEDER(min_train_steps), KIND_INT, .def = 100, INT_MIN_(0)},
     {BREEDER(trust_min_z), KIND_REAL, .def = 2.0, GE(0)},
+    {BREEDER(trust_probe_share), KIND_REAL, .def = 0.25, GE(0), LE(1)},
 
     {MODEL(model_dim), KIND_INT, .def = 128, INT_IN(8, 65536), .even = true},
     {MODEL(n_blocks), KIND_INT, .def = 2, INT_IN(1, DENOISER_MAX_BLOCKS)},

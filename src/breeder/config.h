@@ -73,7 +73,8 @@ typedef struct {
   bool activate_breed;                   /* false: every child is non-bred */
   int64_t min_reservoir_entries;         /* >= 1, <= data.buffer_size */
   int64_t min_train_steps;               /* >= 0 */
-  double trust_min_z;                    /* >= 0; 0: no held-out check */
+  double trust_min_z;                    /* >= 0; 0: no check before breeding */
+  double trust_probe_share;              /* [0, 1]: share bred while unproven */
 } ogas_config_breeder;
 
 /* "model" section: the conditional DDPM and its optimiser. */

@@ -123,6 +123,33 @@ static void ranks(const float *x, int n, keyed *scratch, double *rank) {
   }
 }
 
+void trust_outcome_test(const float *score, const uint8_t *is_bred, const int32_t *generation,
+                        int n, trust_outcome *out) {
+  memset(out, 0, sizeof *out);
+  double excess = 0, var = 0;
+  for (int lo = 0; lo < n;) {
+    int hi = lo;
+    while (hi < n && generation[hi] == generation[lo]) hi++;
+    double cnt[2] = {0, 0}, sum[2] = {0, 0}, sq[2] = {0, 0}; /* [plain, bred] */
+    for (int i = lo; i < hi; i++) {
+      int k = is_bred[i] != 0;
+      cnt[k]++, sum[k] += score[i], sq[k] += (double)score[i] * score[i];
+    }
+    if (cnt[0] >= 2 && cnt[1] >= 2) {
+      double v[2];
+      for (int k = 0; k < 2; k++) {
+        double m = sum[k] / cnt[k];
+        v[k] = fmax(sq[k] - cnt[k] * m * m, 0) / (cnt[k] - 1) / cnt[k]; /* var of the mean */
+      }
+      excess += sum[1] / cnt[1] - sum[0] / cnt[0];
+      var += v[0] + v[1];
+      out->n_bred += (int64_t)cnt[1], out->n_plain += (int64_t)cnt[0];
+    }
+    lo = hi;
+  }
+  out->z = var > 0 ? excess / sqrt(var) : 0.0;
+}
+
 void trust_window_verdict(trust_window *w, trust_verdict *out) {
   memset(out, 0, sizeof *out);
   int64_t recent = w->scored - w->scored_at_break;

@@ -71,4 +71,30 @@ typedef struct {
 /* The verdict at a generation break; moves the break mark to now. */
 void trust_window_verdict(trust_window *w, trust_verdict *out);
 
+/* The outcome check: whether the bred simulations of the last
+ * TRUST_OUTCOME_GENERATIONS generations score higher (have a higher mean
+ * loss) than the space-filling ones of the same generation, the direct
+ * measure of what breeding buys. Per generation k the difference of the mean
+ * scores and its variance (Welch); pooled over generations,
+ *
+ *   z = sum_k (mean_bred_k - mean_plain_k) / sqrt(sum_k (v_bred_k/n_bred_k + v_plain_k/n_plain_k)),
+ *
+ * about N(0, 1) when bred children are no harder than space-filling ones.
+ * Means, not ranks: a breeder that puts a share of its children where the
+ * loss is high and the rest near them, where coverage has already lowered
+ * it, raises the mean loss of what is simulated but may lower the median.
+ * Only generations with two of each kind count; scores are compared within a
+ * generation only, since the surrogate's loss falls over the study. */
+#define TRUST_OUTCOME_GENERATIONS 2
+#define TRUST_OUTCOME_MAX 1024 /* newest reported simulations looked at */
+
+typedef struct {
+  int64_t n_bred, n_plain; /* simulations in the test */
+  double z;                /* 0 without a generation that has both kinds */
+} trust_outcome;
+
+/* n simulations, grouped by generation in contiguous runs of `generation`. */
+void trust_outcome_test(const float *score, const uint8_t *is_bred, const int32_t *generation,
+                        int n, trust_outcome *out);
+
 #endif

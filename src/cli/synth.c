@@ -71,6 +71,7 @@ static json_t *seed_json(uint64_t seed, const synth_result *r) {
     json_object_set_new(x, "ddpm_steps", json_integer(sg->ddpm_steps_since_last));
     json_object_set_new(x, "ddpm_steps_dropped", json_integer(sg->dropped));
     json_object_set_new(x, "trust_z", json_real(sg->trust_z));
+    json_object_set_new(x, "outcome_z", json_real(sg->outcome_z));
     json_object_set_new(x, "train_cpu_s", json_real(sg->train_cpu_s));
     json_object_set_new(x, "not_bred_reason", json_string(sg->not_bred_reason));
     json_array_append_new(gens, x);

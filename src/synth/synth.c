@@ -234,16 +234,17 @@ int synth_run(const synth_options *o, synth_result *out, char *err, size_t errle
       sg->train_cpu_s = info.train_cpu_s_since_last;
       sg->generate_ms = info.generate_ms;
       sg->trust_z = info.trust_z;
+      sg->outcome_z = info.outcome_z;
       memcpy(sg->not_bred_reason, info.not_bred_reason, sizeof sg->not_bred_reason);
     }
     out->n_generations = g + 1;
     if (o->progress) {
       fprintf(o->progress,
               "gen %2d  R %.2f  children %4lld  bred %4lld  hard: all %5.1f %%  bred %5.1f %% "
-              "(uniform %4.1f %%)  ddpm steps +%5lld  trust z %5.1f  train cpu %.2f s%s%s\n",
+              "(uniform %4.1f %%)  ddpm steps +%5lld  trust z %5.1f  outcome z %5.1f  train cpu %.2f s%s%s\n",
               g, sg->breed_ratio, (long long)sg->n_children, (long long)bred, 100 * sg->hard_share,
               100 * sg->hard_share_bred, 100 * out->uniform_share,
-              (long long)sg->ddpm_steps_since_last, sg->trust_z, sg->train_cpu_s,
+              (long long)sg->ddpm_steps_since_last, sg->trust_z, sg->outcome_z, sg->train_cpu_s,
               sg->not_bred_reason[0] && sg->breed_ratio > 0 ? "  not bred: " : "",
               sg->breed_ratio > 0 ? sg->not_bred_reason : "");
       fflush(o->progress);

@@ -45,7 +45,7 @@ typedef struct {
 typedef struct {
   int64_t generation, n_children, n_bred, ddpm_steps, ddpm_steps_since_last, dropped;
   double breed_ratio, hard_share, hard_share_bred, ddpm_loss, train_cpu_s, generate_ms;
-  double trust_z;
+  double trust_z, outcome_z;
   char not_bred_reason[128];
 } synth_generation;
 

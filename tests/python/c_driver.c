@@ -67,6 +67,9 @@ static int print_layout(void) {
   LAYOUT(ogas_generation_info, trust_loss_high);
   LAYOUT(ogas_generation_info, trust_loss_low);
   LAYOUT(ogas_generation_info, trust_z);
+  LAYOUT(ogas_generation_info, outcome_bred);
+  LAYOUT(ogas_generation_info, outcome_non_bred);
+  LAYOUT(ogas_generation_info, outcome_z);
   printf("ogas_stats %zu\n", sizeof(ogas_stats));
   LAYOUT(ogas_stats, struct_size);
   LAYOUT(ogas_stats, values_accepted);
