@@ -199,6 +199,7 @@ typedef struct {
      trust_z >= trust_min_z; below -trust_min_z nothing is bred). */
   int64_t outcome_bred, outcome_non_bred;
   double outcome_z;
+  int64_t trusted; /* 1: the check passed (or is off) and the full ratio was allowed */
 } ogas_generation_info;
 
 #define OGAS_GENERATION_INFO_INIT {.struct_size = sizeof(ogas_generation_info)}

@@ -4,17 +4,17 @@
  *   1. synchronous mode is reproducible bit for bit from the seed;
  *   2. enrichment: on the bump in d = 8, over 5 seeds, bred children land in
  *      the hard region at least 3x as often as uniform draws on average and
- *      at least 1.5x on every seed, and breeding starts by generation 4
- *      (about 9x is typical); a breeder whose DDPM never sees the conditions
- *      (model.p_uncond = 1) must fail that claim — the check before breeding
- *      keeps it from breeding at all;
+ *      at least 1.5x on every seed, and the check before breeding trusts the
+ *      DDPM by generation 4 (about 9x is typical); a breeder whose DDPM never
+ *      sees the conditions (model.p_uncond = 1) must fail that claim;
  *   3. the check before breeding holds a breeder back where there is nothing
  *      to learn (the flat landscape: losses do not depend on the parameters):
- *      over 5 seeds of 4 breeding generations, at most 3 bred generations;
+ *      over 5 seeds of 4 breeding generations, at most 3 generations bred at
+ *      the full ratio (the rest breed the probe share only);
  *   4. the training budget holds for every way a server reports: one call
  *      per simulation, four calls per simulation, and one call per 64-sample
  *      minibatch from all running simulations, synchronous and in the
- *      background; each breeds by generation 3 and leaves no granted step
+ *      background; each is trusted by generation 3 and leaves no granted step
  *      unspent (sync) or unreported (background).
  * False failures, measured once with OGAS_TEST_SEED_GROUPS=10 (50 seeds per
  * claim, disjoint groups of 5): claim 2: see the figure printed at the end of
@@ -66,14 +66,14 @@ static int enrichment_claim(uint64_t first, const char *json, int verbose) {
     }
     sum += r.enrichment;
     worst = fmin(worst, r.enrichment);
-    if (!r.first_bred_generation) never++;
-    else if (r.first_bred_generation > latest) latest = r.first_bred_generation;
+    if (!r.first_trusted_generation) never++;
+    else if (r.first_trusted_generation > latest) latest = r.first_trusted_generation;
     synth_result_free(&r);
   }
   int ok = sum / 5 >= 3.0 && worst >= 1.5 && !never && latest <= 4;
   if (verbose)
-    printf("bump d=8, seeds %llu-%llu%s: enrichment mean %.2fx, worst %.2fx, bred from generation "
-           "%d at the latest, %d never bred: %s\n",
+    printf("bump d=8, seeds %llu-%llu%s: enrichment mean %.2fx, worst %.2fx, trusted from generation "
+           "%d at the latest, %d never trusted: %s\n",
            (unsigned long long)first, (unsigned long long)first + 4, json ? " (control)" : "",
            sum / 5, worst, latest, never, ok ? "holds" : "fails");
   return ok;
@@ -82,7 +82,7 @@ static int enrichment_claim(uint64_t first, const char *json, int verbose) {
 /* Claim 3 on seeds [first, first + 5). */
 static int flat_claim(uint64_t first, int verbose) {
   char err[512];
-  int bred_generations = 0;
+  int trusted_generations = 0;
   for (uint64_t seed = first; seed < first + 5; seed++) {
     synth_options o = opts(LANDSCAPE_FLAT, seed, NULL);
     synth_result r;
@@ -90,13 +90,13 @@ static int flat_claim(uint64_t first, int verbose) {
       CHECK_MSG(0, "%s", err);
       return 0;
     }
-    for (int g = 1; g < r.n_generations; g++) bred_generations += r.gens[g].n_bred > 0;
+    for (int g = 1; g < r.n_generations; g++) trusted_generations += r.gens[g].trusted;
     synth_result_free(&r);
   }
   if (verbose)
-    printf("flat d=8, seeds %llu-%llu: %d of 20 generations bred\n", (unsigned long long)first,
-           (unsigned long long)first + 4, bred_generations);
-  return bred_generations <= 3;
+    printf("flat d=8, seeds %llu-%llu: %d of 20 generations bred at the full ratio\n",
+           (unsigned long long)first, (unsigned long long)first + 4, trusted_generations);
+  return trusted_generations <= 3;
 }
 
 static void patterns(void) {
@@ -112,13 +112,13 @@ static void patterns(void) {
       int64_t steps = 0, dropped = 0;
       for (int g = 1; g < r.n_generations; g++)
         steps += r.gens[g].ddpm_steps_since_last, dropped += r.gens[g].dropped;
-      printf("%s reporting, %s: bred from generation %d, enrichment %.2fx, %lld DDPM steps, "
+      printf("%s reporting, %s: trusted from generation %d, enrichment %.2fx, %lld DDPM steps, "
              "%lld dropped\n",
              report_pattern_name(pats[p]), async ? "background" : "sync",
-             r.first_bred_generation, r.enrichment, (long long)steps, (long long)dropped);
-      CHECK_MSG(r.first_bred_generation >= 1 && r.first_bred_generation <= 3,
-                "%s, async %d: first bred generation %d", report_pattern_name(pats[p]), async,
-                r.first_bred_generation);
+             r.first_trusted_generation, r.enrichment, (long long)steps, (long long)dropped);
+      CHECK_MSG(r.first_trusted_generation >= 1 && r.first_trusted_generation <= 3,
+                "%s, async %d: first trusted generation %d", report_pattern_name(pats[p]), async,
+                r.first_trusted_generation);
       /* 100 new simulations per generation grant the same steps whatever the
          pattern: each generation break saw them all spent. */
       CHECK_MSG(steps + dropped == 4 * 100 * 2, "%s, async %d: %lld steps + %lld dropped",

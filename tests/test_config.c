@@ -50,7 +50,7 @@ static void test_defaults(void) {
   CHECK(b->start_breed_ratio == 0.0 && b->end_breed_ratio == 0.7 && b->breakpoint == 4);
   CHECK(b->loss_sampling_strategy == OGAS_CFG_LOSS_PROPORTIONAL);
   CHECK(b->loss_sampling_alpha == 1.0 && b->loss_sampling_quantile == 0.9);
-  CHECK(b->learn_sampling_ratio && !b->train_only_with_non_breed_samples && b->resample_oob);
+  CHECK(!b->learn_sampling_ratio && !b->train_only_with_non_breed_samples && b->resample_oob);
   CHECK(b->max_oob_attempts == 10 && b->ratio_mlp_hidden_dim == 64);
   CHECK(b->ratio_mlp_lr == 1e-3 && b->ratio_mlp_weight_decay == 0.01);
   CHECK(b->ratio_mlp_label_smoothing == 0.0 && b->ratio_weight_min == 0.1 && b->ratio_weight_max == 10);
@@ -60,7 +60,7 @@ static void test_defaults(void) {
   const ogas_config_model *m = &c.model;
   CHECK(m->model_dim == 128 && m->n_blocks == 2 && m->timesteps == 50 && m->box_prior);
   CHECK(m->noise_schedule == OGAS_CFG_SCHEDULE_COSINE && m->beta_start == 1e-4 && m->beta_end == 0.02);
-  CHECK(m->lr == 2e-3 && m->weight_decay == 0.0 && m->adam_beta1 == 0.9 && m->adam_beta2 == 0.999);
+  CHECK(m->lr == 1e-3 && m->weight_decay == 0.0 && m->adam_beta1 == 0.9 && m->adam_beta2 == 0.999);
   CHECK(m->grad_clip == 1.0 && m->ema_decay == 0.999 && m->p_uncond == 0.1 && m->guidance_scale == 1.0);
   CHECK(m->sampler == OGAS_CFG_DDPM_SAMPLER_DDPM && m->ddim_steps == 20);
   CHECK(m->n_train_steps_per_epoch == 0 && m->n_train_steps_per_sim == 2 && m->blas_threads == 0);
@@ -246,7 +246,7 @@ static void test_round_trip(void) {
   CHECK(!ogas_config_equal(&a, &cp));
   ogas_config_free(&cp);
   ogas_config_free(&a);
-  CHECK(a.l_bounds == NULL && a.nb_params == 0 && a.model.lr == 2e-3);
+  CHECK(a.l_bounds == NULL && a.nb_params == 0 && a.model.lr == 1e-3);
   ogas_config_free(NULL);
 }
 

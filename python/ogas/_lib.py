@@ -83,6 +83,7 @@ class GenerationInfoStruct(ctypes.Structure):
         ("outcome_bred", ctypes.c_int64),
         ("outcome_non_bred", ctypes.c_int64),
         ("outcome_z", ctypes.c_double),
+        ("trusted", ctypes.c_int64),
     ]
 
 

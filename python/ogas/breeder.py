@@ -94,6 +94,7 @@ class GenerationInfo:
     outcome_bred: int
     outcome_non_bred: int
     outcome_z: float
+    trusted: int
 
 
 @dataclasses.dataclass(frozen=True)

@@ -809,6 +809,7 @@ static void info_codec(ckio *io, ogas_generation_info *g) {
   io_i64(io, &g->outcome_bred, lo, hi, "outcome_bred");
   io_i64(io, &g->outcome_non_bred, lo, hi, "outcome_non_bred");
   io_f64(io, &g->outcome_z, ANY, "outcome_z");
+  io_i64(io, &g->trusted, 0, 1, "trusted");
   uint8_t *q = io_take(io, sizeof g->not_bred_reason, "not_bred_reason");
   if (!q) return; /* sizing, or a short section */
   if (io->mode == IO_WRITE) memcpy(q, g->not_bred_reason, sizeof g->not_bred_reason);

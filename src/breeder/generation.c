@@ -198,9 +198,12 @@ static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, 
              "DDPM has %lld training steps, breeding needs %lld (breeder.min_train_steps)",
              (long long)trained, (long long)bc->min_train_steps);
     n_bred = 0;
-  } else if (n_bred > 0 && bc->trust_min_z > 0) {
+  } else if (n_bred > 0 && !(bc->trust_min_z > 0)) {
+    info.trusted = 1;
+  } else if (n_bred > 0) {
     double min_z = bc->trust_min_z;
     int contrast = verdict.n_entries >= TRUST_MIN_ENTRIES && verdict.z >= min_z;
+    info.trusted = outcome.z > -min_z && (contrast || outcome.z >= min_z);
     if (outcome.z <= -min_z) {
       snprintf(info.not_bred_reason, sizeof info.not_bred_reason,
                "bred simulations scored lower than space-filling ones (outcome z %.2f <= -%g)",

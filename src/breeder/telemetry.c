@@ -215,6 +215,7 @@ void telemetry_append(ogas_breeder *b, const ogas_generation_info *info) {
   bad = bad || text_printf(t, "\"outcome_bred\": %lld, \"outcome_non_bred\": %lld, ",
                            (long long)info->outcome_bred, (long long)info->outcome_non_bred);
   bad = bad || json_number(t, "outcome_z", info->outcome_z, ", ");
+  bad = bad || text_printf(t, "\"trusted\": %s, ", info->trusted ? "true" : "false");
   bad = bad || text_printf(t, "\"not_bred_reason\": \"");
   for (const char *p = info->not_bred_reason; *p && !bad; p++)
     bad = text_printf(t, "%c", *p == '"' || *p == '\\' ? '\'' : *p);

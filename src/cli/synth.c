@@ -51,6 +51,7 @@ static json_t *seed_json(uint64_t seed, const synth_result *r) {
   json_object_set_new(o, "enrichment", json_real(r->enrichment));
   json_object_set_new(o, "worst_generation_enrichment", json_real(r->worst_generation_enrichment));
   json_object_set_new(o, "first_bred_generation", json_integer(r->first_bred_generation));
+  json_object_set_new(o, "first_trusted_generation", json_integer(r->first_trusted_generation));
   json_object_set_new(o, "n_bred", json_integer(r->n_bred));
   json_object_set_new(o, "n_bred_hard", json_integer(r->n_bred_hard));
   json_object_set_new(o, "breeder_cpu_s_per_generation", json_real(r->breeder_cpu_per_generation));
@@ -72,6 +73,7 @@ static json_t *seed_json(uint64_t seed, const synth_result *r) {
     json_object_set_new(x, "ddpm_steps_dropped", json_integer(sg->dropped));
     json_object_set_new(x, "trust_z", json_real(sg->trust_z));
     json_object_set_new(x, "outcome_z", json_real(sg->outcome_z));
+    json_object_set_new(x, "trusted", json_boolean(sg->trusted));
     json_object_set_new(x, "train_cpu_s", json_real(sg->train_cpu_s));
     json_object_set_new(x, "not_bred_reason", json_string(sg->not_bred_reason));
     json_array_append_new(gens, x);
@@ -164,12 +166,13 @@ int cmd_synth(int argc, char **argv) {
       return 1;
     }
     printf("seed %llu: bred children hard %.1f %% vs uniform %.1f %%: enrichment %.2fx "
-           "(worst generation %.2fx), bred from generation %d, novelty %.2f, breeder CPU %.2f s per "
-           "generation\n",
+           "(worst generation %.2fx), bred from generation %d, trusted from %d, novelty %.2f, breeder "
+           "CPU %.2f s per generation\n",
            (unsigned long long)o.seed,
            r.n_bred ? 100.0 * (double)r.n_bred_hard / (double)r.n_bred : 0.0,
            100 * r.uniform_share, r.enrichment, r.worst_generation_enrichment,
-           r.first_bred_generation, r.novelty, r.breeder_cpu_per_generation);
+           r.first_bred_generation, r.first_trusted_generation, r.novelty,
+           r.breeder_cpu_per_generation);
     if (o.landscape == LANDSCAPE_MULTIMODAL)
       printf("  bred children in the three bumps: %lld / %lld / %lld, balance %.2f (1: in "
              "proportion to their areas)\n",
@@ -184,8 +187,8 @@ int cmd_synth(int argc, char **argv) {
     sum_e += r.enrichment;
     if (k == 0 || r.enrichment < worst_e) worst_e = r.enrichment;
     if (k == 0 || r.worst_generation_enrichment < worst_gen) worst_gen = r.worst_generation_enrichment;
-    if (!r.first_bred_generation) never++;
-    else if (r.first_bred_generation > latest_first) latest_first = r.first_bred_generation;
+    if (!r.first_trusted_generation) never++;
+    else if (r.first_trusted_generation > latest_first) latest_first = r.first_trusted_generation;
     sum_cpu += r.breeder_cpu_per_generation;
     if (r.breeder_cpu_per_generation > max_cpu) max_cpu = r.breeder_cpu_per_generation;
     json_array_append_new(runs, seed_json(o.seed, &r));
@@ -194,10 +197,10 @@ int cmd_synth(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
   printf("summary over %ld seed%s: enrichment mean %.2fx, worst seed %.2fx, worst generation "
-         "%.2fx; bred from generation %d at the latest%s; breeder CPU %.2f s per generation "
+         "%.2fx; trusted from generation %d at the latest%s; breeder CPU %.2f s per generation "
          "(max %.2f); %.1f s\n",
          n_seeds, n_seeds > 1 ? "s" : "", sum_e / (double)n_seeds, worst_e, worst_gen,
-         latest_first, never ? " (some seeds never bred)" : "", sum_cpu / (double)n_seeds,
+         latest_first, never ? " (some seeds never trusted)" : "", sum_cpu / (double)n_seeds,
          max_cpu, wall);
   if (n_seeds == 1) printf("history: %s\n", csv);
   if (json_path) {
@@ -210,8 +213,8 @@ int cmd_synth(int argc, char **argv) {
     json_object_set_new(doc, "enrichment_mean", json_real(sum_e / (double)n_seeds));
     json_object_set_new(doc, "enrichment_worst_seed", json_real(worst_e));
     json_object_set_new(doc, "enrichment_worst_generation", json_real(worst_gen));
-    json_object_set_new(doc, "first_bred_generation_latest", json_integer(latest_first));
-    json_object_set_new(doc, "seeds_never_bred", json_integer(never));
+    json_object_set_new(doc, "first_trusted_generation_latest", json_integer(latest_first));
+    json_object_set_new(doc, "seeds_never_trusted", json_integer(never));
     json_object_set_new(doc, "breeder_cpu_s_per_generation_mean", json_real(sum_cpu / (double)n_seeds));
     json_object_set_new(doc, "breeder_cpu_s_per_generation_max", json_real(max_cpu));
     json_object_set_new(doc, "runs", runs);

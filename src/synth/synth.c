@@ -148,6 +148,7 @@ static void summarise(synth_result *r) {
     r->train_cpu_s += sg->train_cpu_s;
     if (sg->n_bred == 0) continue;
     if (!r->first_bred_generation) r->first_bred_generation = g;
+    if (!r->first_trusted_generation && sg->trusted) r->first_trusted_generation = g;
     int64_t hard = (int64_t)llround(sg->hard_share_bred * (double)sg->n_bred);
     r->n_bred += sg->n_bred, r->n_bred_hard += hard;
     if (sg->n_bred >= 10 && r->uniform_share > 0) {
@@ -235,6 +236,7 @@ int synth_run(const synth_options *o, synth_result *out, char *err, size_t errle
       sg->generate_ms = info.generate_ms;
       sg->trust_z = info.trust_z;
       sg->outcome_z = info.outcome_z;
+      sg->trusted = info.trusted != 0;
       memcpy(sg->not_bred_reason, info.not_bred_reason, sizeof sg->not_bred_reason);
     }
     out->n_generations = g + 1;

@@ -46,6 +46,7 @@ typedef struct {
   int64_t generation, n_children, n_bred, ddpm_steps, ddpm_steps_since_last, dropped;
   double breed_ratio, hard_share, hard_share_bred, ddpm_loss, train_cpu_s, generate_ms;
   double trust_z, outcome_z;
+  int trusted;
   char not_bred_reason[128];
 } synth_generation;
 
@@ -59,6 +60,7 @@ typedef struct {
   int32_t *generation_of; /* nb_sims */
   /* Summary over the bred generations. */
   int first_bred_generation; /* 0: none bred */
+  int first_trusted_generation; /* first bred at the full ratio the check allowed; 0: none */
   int64_t n_bred, n_bred_hard;
   double enrichment;         /* hard share of all bred children / uniform share (0: none) */
   double worst_generation_enrichment; /* lowest over generations with >= 10 bred */

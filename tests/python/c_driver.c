@@ -70,6 +70,7 @@ static int print_layout(void) {
   LAYOUT(ogas_generation_info, outcome_bred);
   LAYOUT(ogas_generation_info, outcome_non_bred);
   LAYOUT(ogas_generation_info, outcome_z);
+  LAYOUT(ogas_generation_info, trusted);
   printf("ogas_stats %zu\n", sizeof(ogas_stats));
   LAYOUT(ogas_stats, struct_size);
   LAYOUT(ogas_stats, values_accepted);
