@@ -22,37 +22,36 @@ static inline float mills_ratio(float x) {
   return 1.25331414f * u * exp_approx(p);
 }
 
-/* 1 - e^q for q <= 0, without the cancellation of 1 - expf(q) near 0. */
-static inline float one_minus_exp(float q) {
-  return q > -1e-2f ? -q * (1.0f + q * (0.5f + q * (1.0f / 6))) : 1.0f - exp_approx(q);
-}
-
-/* Mean of a standard normal truncated to [lo, hi], lo < hi, with the
-   unnormalised densities e(x) = exp(-x²/2):
-     0 <= lo:      (1 - r) / (R(lo) - r R(hi)),  r = e(hi)/e(lo) = exp(-(hi-lo)(hi+lo)/2)
-                   (the interval lies in the upper tail, where the plain
-                   formula would divide 0 by 0);
-     lo < 0 < hi:  (e(lo) - e(hi)) / (sqrt(2 pi) - e(hi) R(hi) - e(lo) R(-lo)),
-                   the mass being 1 minus both tails;
-     hi <= 0:      minus the mean on [-hi, -lo];
-   and on a narrow interval (the noisiest steps, where both forms above
-   subtract nearly equal numbers), the expansion around the midpoint m:
-   m (1 - w²/12) + O(m³ w⁴), w = hi - lo. */
+/* Mean of a standard normal truncated to [lo, hi], lo < hi. Reflected so
+   that the centre l + h >= 0 (the mean on [-hi, -lo] is minus the mean on
+   [lo, hi]), then with e(x) = exp(-x²/2), numerator and denominator divided
+   by e(l) so that nothing under- or overflows:
+     mean = (1 - r) / (D(l) - r R(h)),  r = e(h)/e(l) = exp(-(h-l)(h+l)/2),
+     D(l) = R(l) for l >= 0 (the interval lies in the upper tail),
+     D(l) = sqrt(2 pi)/e(l) - R(-l) for l < 0 (mass 1 minus both tails),
+   with l clamped at -13 (beyond it the lower tail holds nothing a float
+   sees). 1 - r by its series near r = 1, and on a narrow interval (the
+   noisiest steps, where the forms above subtract nearly equal numbers) the
+   expansion around the midpoint m: m (1 - w²/12) + O(m³ w⁴), w = hi - lo.
+   Every case is computed and one selected (values, not expressions, so
+   that nothing is speculated), without branches: the loop over a row
+   vectorises. */
 static inline float truncated_normal_mean(float lo, float hi) {
   float w = hi - lo;
-  if (w < 0.02f) return 0.5f * (lo + hi) * (1.0f - w * w * (1.0f / 12));
-  float sign = 1.0f;
-  if (hi <= 0.0f) {
-    float t = lo;
-    lo = -hi, hi = -t, sign = -1.0f;
-  }
-  if (lo >= 0.0f) {
-    float q = -0.5f * (hi - lo) * (hi + lo);
-    float r = exp_approx(q);
-    return sign * one_minus_exp(q) / (mills_ratio(lo) - r * mills_ratio(hi));
-  }
-  float e_lo = exp_approx(-0.5f * lo * lo), e_hi = exp_approx(-0.5f * hi * hi);
-  return sign * (e_lo - e_hi) / (2.50662827f - e_hi * mills_ratio(hi) - e_lo * mills_ratio(-lo));
+  float narrow = 0.5f * (lo + hi) * (1.0f - w * w * (1.0f / 12));
+  int flip = lo + hi < 0.0f;
+  float l = flip ? -hi : lo, h = flip ? -lo : hi;
+  float q = -0.5f * w * (h + l);
+  float r = exp_approx(q);
+  float series = -q * (1.0f + q * (0.5f + q * (1.0f / 6))), direct = 1.0f - r;
+  float num = q > -1e-2f ? series : direct;
+  float lc = l > -13.0f ? l : -13.0f;
+  float r_l = mills_ratio(fabsf(l));
+  float straddle = 2.50662827f * exp_approx(0.5f * lc * lc) - r_l;
+  float lower = l >= 0.0f ? r_l : straddle;
+  float mean = num / (lower - r * mills_ratio(h)), reflected = -mean;
+  mean = flip ? reflected : mean;
+  return w < 0.02f ? narrow : mean;
 }
 
 float box_prior_eps1(float z_t, float a, float s) {
