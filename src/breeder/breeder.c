@@ -59,7 +59,8 @@ void breeder_leave(ogas_breeder *b) {
 
 /* Bytes of the tables nb_sims and nb_params call for (SIZE_MAX on
    overflow): per simulation the table, staging, generation buffers and
-   difficulty signal, 28 d + 42 bytes; per reservoir entry 4 d + 13. */
+   difficulty signal, 28 d + 42 bytes; per reservoir entry 4 d + 46 (the
+   entry, 4 d + 14, and the per-entry scratch of training and generation). */
 static size_t table_bytes(const ogas_config *c) {
   size_t d = c->nb_params, per_sim, per_entry, a, b2, total;
   if (__builtin_mul_overflow(d, (size_t)28, &per_sim) ||
@@ -67,7 +68,7 @@ static size_t table_bytes(const ogas_config *c) {
       __builtin_mul_overflow(per_sim, (size_t)c->nb_sims, &a))
     return SIZE_MAX;
   if (__builtin_mul_overflow(d, (size_t)4, &per_entry) ||
-      __builtin_add_overflow(per_entry, (size_t)13, &per_entry) ||
+      __builtin_add_overflow(per_entry, (size_t)46, &per_entry) ||
       __builtin_mul_overflow(per_entry, (size_t)c->data.buffer_size, &b2) ||
       __builtin_add_overflow(a, b2, &total))
     return SIZE_MAX;
