@@ -48,7 +48,7 @@ static void test_defaults(void) {
   CHECK(c.non_breed_sampler == OGAS_CFG_SAMPLER_HALTON && c.run_dir == NULL && !c.verbose);
   const ogas_config_breeder *b = &c.breeder;
   CHECK(b->start_breed_ratio == 0.0 && b->end_breed_ratio == 0.7 && b->breakpoint == 4);
-  CHECK(b->loss_sampling_strategy == OGAS_CFG_LOSS_PROPORTIONAL);
+  CHECK(b->loss_sampling_strategy == OGAS_CFG_LOSS_UNIFORM_QUANTILE);
   CHECK(b->loss_sampling_alpha == 1.0 && b->loss_sampling_quantile == 0.9);
   CHECK(!b->learn_sampling_ratio && !b->train_only_with_non_breed_samples && b->resample_oob);
   CHECK(b->max_oob_attempts == 10 && b->ratio_mlp_hidden_dim == 64);
@@ -187,7 +187,7 @@ static void test_round_trip(void) {
   /* Spot checks that every section was read. */
   CHECK(a.nb_params == 3 && strcmp(a.parameter_names[2], "L") == 0 && a.seed == 42);
   CHECK(a.non_breed_sampler == OGAS_CFG_SAMPLER_SOBOL && strcmp(a.run_dir, "runs/full") == 0);
-  CHECK(a.verbose && a.breeder.loss_sampling_strategy == OGAS_CFG_LOSS_UNIFORM_QUANTILE);
+  CHECK(a.verbose && a.breeder.loss_sampling_strategy == OGAS_CFG_LOSS_PROPORTIONAL);
   CHECK(a.breeder.min_train_steps == 150 && a.breeder.trust_probe_share == 0.125 && a.model.sampler == OGAS_CFG_DDPM_SAMPLER_DDIM);
   CHECK(a.model.noise_schedule == OGAS_CFG_SCHEDULE_LINEAR && a.model.beta_end == 0.03);
   CHECK(a.data.clip_loss_norm_to_3_sigma && a.data.batch_size == 64);
