@@ -47,6 +47,7 @@ def small_config(**over: Any) -> Dict[str, Any]:
             "min_reservoir_entries": 16,
             "min_train_steps": 8,
             "trust_min_z": 0,
+            "learn_sampling_ratio": True,
             "max_mlp_steps_per_collect": 1,
             "ratio_mlp_hidden_dim": 8,
         },
