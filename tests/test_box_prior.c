@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "small_ddpm.h"
 #include "ddpm/box_prior.h"
 #include "ddpm/ddpm.h"
 #include "ddpm/schedule.h"
@@ -95,10 +96,7 @@ static void bayes_optimal(void) {
 /* A denoiser with a zero correction (its output layer starts at zero) on the
    box prior samples U[-1,1]^d: moments and a Kolmogorov–Smirnov distance. */
 static void untrained_samples_uniform(void) {
-  ddpm_config cfg = {.shape = {4, 16, 1}, .schedule = SCHEDULE_COSINE, .timesteps = 100,
-                     .adam = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f},
-                     .grad_clip = 1, .ema_decay = 0.999f, .p_uncond = 0.1f, .batch_size = 8,
-                     .box_prior = 1};
+  ddpm_config cfg = small_ddpm_config(4, 100);
   ogas_rng rng;
   ogas_rng_seed(&rng, 3, 0);
   ddpm_model m;

@@ -18,6 +18,7 @@
 
 #include "breeder/trust.h"
 #include "check.h"
+#include "small_ddpm.h"
 
 enum { REPS = 4000 };
 
@@ -135,10 +136,7 @@ static void contrast_verdict(void) {
 /* An untrained model (its correction starts at zero) cannot tell the
    conditions apart: equal losses, delta 0 for every entry, z exactly 0. */
 static void untrained_model_scores_zero(void) {
-  ddpm_config cfg = {.shape = {6, 16, 1}, .schedule = SCHEDULE_COSINE, .timesteps = 50,
-                     .adam = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f},
-                     .grad_clip = 1, .ema_decay = 0.999f, .p_uncond = 0.1f, .batch_size = 8,
-                     .box_prior = 1};
+  ddpm_config cfg = small_ddpm_config(6, 50);
   ogas_rng rng;
   ogas_rng_seed(&rng, 5, 0);
   ddpm_model m;
