@@ -1,8 +1,11 @@
+/* MAP_ANONYMOUS and MAP_NORESERVE (the address-space probe below) are not POSIX. */
+#define _DEFAULT_SOURCE
 #include "study/study.h"
 
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,13 +367,32 @@ static void *sim_worker(void *arg) {
    failing). */
 #define BLAS_HEADROOM_BYTES ((size_t)2 * (128 << 20) + ((size_t)16 << 20))
 
+/* Address space a simulation thread takes beyond the study's own tables: its
+   stack and the malloc arena glibc reserves for a new thread (64 MiB on
+   64-bit), where the solver's FFTW plans are allocated (FFTW aborts the
+   process when an allocation fails, so it must not run short). */
+#define SIM_THREAD_BYTES (SIM_STACK_BYTES + ((size_t)64 << 20))
+
 static int run_concurrent(study *s, worker *workers, int n_workers) {
   pthread_t tid[1024];
   int started = 0;
+  /* Fail now, with a message, before any thread runs, rather than abort in
+     FFTW or hang in BLAS later. The probe maps address space without
+     committing memory (PROT_NONE), so it measures ulimit -v and nothing else. */
+  size_t need = BLAS_HEADROOM_BYTES + (size_t)n_workers * SIM_THREAD_BYTES;
+  void *room = mmap(NULL, need, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (room == MAP_FAILED)
+    study_fail(s, OGAS_ENOMEM,
+               "study: with %d simulation threads (concurrent_sims) there is no room left for "
+               "their stacks and the BLAS work buffers (%zu MiB) under the process's memory "
+               "limit (ulimit -v); lower concurrent_sims or raise the limit",
+               n_workers, need >> 20);
+  else
+    munmap(room, need);
   pthread_attr_t attr;
   int have_attr = pthread_attr_init(&attr) == 0;
   if (have_attr) pthread_attr_setstacksize(&attr, SIM_STACK_BYTES);
-  for (int k = 0; k < n_workers; k++) {
+  for (int k = 0; k < n_workers && !s->failed; k++) {
     int rc = pthread_create(&tid[k], have_attr ? &attr : NULL, sim_worker, &workers[k]);
     if (rc) {
       study_fail(s, OGAS_ENOMEM,
@@ -382,15 +404,6 @@ static int run_concurrent(study *s, worker *workers, int n_workers) {
     started++;
   }
   if (have_attr) pthread_attr_destroy(&attr);
-  /* Fail now, with a message, rather than hang in BLAS later. */
-  void *room = s->failed ? NULL : malloc(BLAS_HEADROOM_BYTES);
-  if (!s->failed && !room)
-    study_fail(s, OGAS_ENOMEM,
-               "study: with %d simulation threads (concurrent_sims) there is no room left for "
-               "the BLAS work buffers (%zu MiB) under the process's memory limit (ulimit -v); "
-               "lower concurrent_sims or raise the limit",
-               n_workers, BLAS_HEADROOM_BYTES >> 20);
-  free(room);
   while (s->batches_done < s->total_batches) {
     pthread_mutex_lock(&s->lock);
     int stop = 0;
