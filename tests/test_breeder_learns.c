@@ -6,7 +6,9 @@
  *      the hard region at least 3x as often as uniform draws on average and
  *      at least 1.5x on every seed, and the check before breeding trusts the
  *      DDPM by generation 4 (about 9x is typical); a breeder whose DDPM never
- *      sees the conditions (model.p_uncond = 1) must fail that claim;
+ *      sees the conditions (model.p_uncond = 1, and no focus minibatches,
+ *      which would otherwise teach even an unconditional model where the
+ *      hard entries are) must fail that claim;
  *   3. the check before breeding holds a breeder back where there is nothing
  *      to learn (the flat landscape: losses do not depend on the parameters):
  *      over 5 seeds of 4 breeding generations, at most 3 generations bred at
@@ -142,7 +144,7 @@ int main(void) {
             failed_enrichment);
   CHECK_MSG(failed_flat == 0, "the flat-landscape claim failed on %d seed groups", failed_flat);
   /* A broken breeder fails claim 2. */
-  CHECK_MSG(!enrichment_claim(1000, "{\"model\": {\"p_uncond\": 1.0}}", 1),
+  CHECK_MSG(!enrichment_claim(1000, "{\"model\": {\"p_uncond\": 1.0}, \"data\": {\"focus_share\": 0}}", 1),
             "a DDPM that never sees the conditions passed the enrichment claim");
   patterns();
   return check_exit("test_breeder_learns");
