@@ -182,7 +182,24 @@ typedef struct {
   int64_t reservoir_entries;
   int64_t values_rejected;     /* rejected increments so far */
   double generate_ms;          /* wall time of this next_parameters call */
-  char not_bred_reason[128];   /* why no child was bred, or "" */
+  char not_bred_reason[128];   /* why fewer than floor(R n) were bred, or "" */
+  int64_t ddpm_steps_dropped;  /* async: granted steps that expired unspent at this break
+                                  (the trainer fell behind); always 0 in sync mode */
+  /* The check before breeding (breeder.trust_min_z, docs/breeder.md): the
+     simulations that started since the last generation, each scored before
+     the DDPM trained on it: their mean denoising loss conditioned on a high
+     (0.9-quantile) and a typical (median) condition, and the z statistic of
+     the rank correlation between each simulation's condition and how much
+     better the high condition explains it (breeding needs z >= trust_min_z). */
+  int64_t trust_entries;
+  double trust_loss_high, trust_loss_low, trust_z;
+  /* The outcome check: the bred and non-bred simulations of the last two
+     generations that have reported, and the z statistic of the rank test that
+     bred ones score higher (breeding at the full ratio needs this z or
+     trust_z >= trust_min_z; below -trust_min_z nothing is bred). */
+  int64_t outcome_bred, outcome_non_bred;
+  double outcome_z;
+  int64_t trusted; /* 1: the check passed (or is off) and the full ratio was allowed */
 } ogas_generation_info;
 
 #define OGAS_GENERATION_INFO_INIT {.struct_size = sizeof(ogas_generation_info)}

@@ -24,8 +24,9 @@ static ogas_breeder *make(int64_t nb_sims, const char *extra) {
 
 #define SMALL_SYNC                                                                          \
   ", \"breeder\": {\"async_training\": false, \"min_reservoir_entries\": 1, "               \
-  "\"min_train_steps\": 0, \"max_oob_attempts\": %d}, \"model\": {\"model_dim\": 16, "       \
-  "\"n_blocks\": 1, \"timesteps\": 10, \"n_train_steps_per_epoch\": 1}, "                   \
+  "\"min_train_steps\": 0, \"trust_min_z\": 0, \"max_oob_attempts\": %d}, "                  \
+  "\"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10, "                     \
+  "\"n_train_steps_per_epoch\": 1, \"box_prior\": false}, "                                 \
   "\"data\": {\"batch_size\": 8, \"buffer_size\": 64}"
 
 static void test_create_errors(void) {
@@ -142,8 +143,9 @@ static void test_rejected_values(void) {
   ogas_breeder_free(b);
 }
 
-/* An untrained DDPM (ready after 0 steps) proposes many points outside the
-   box; they are redrawn, then clipped; the table stays inside the bounds. */
+/* An untrained DDPM without the box prior (ready after 0 steps, no check
+   before breeding) proposes many points outside the box; they are redrawn,
+   then clipped; the table stays inside the bounds. */
 static void test_oob(int attempts) {
   char extra[512];
   snprintf(extra, sizeof extra, SMALL_SYNC, attempts);

@@ -75,7 +75,7 @@ static void test_reservoir(void) {
   CHECK(reservoir_init(&r, 2, 3) == 0);
   for (int i = 0; i < 5; i++) {
     float z[2] = {(float)i, (float)-i};
-    reservoir_push(&r, z, 0.1f * i, 100 + i, i % 2);
+    reservoir_push(&r, z, 0.1f * i, 100 + i, i % 2, 0);
   }
   /* Capacity 3 after 5 pushes: ids 102, 103, 104 remain, oldest first. */
   CHECK(r.count == 3);

@@ -59,7 +59,7 @@ int main(void) {
   snprintf(json, sizeof json,
            "{\"nb_params\": 4, \"l_bounds\": [0,0,0,0], \"u_bounds\": [1,1,1,1], \"nb_sims\": %d,"
            " \"seed\": 1, \"breeder\": {\"async_training\": true, \"min_reservoir_entries\": 16,"
-           " \"min_train_steps\": 5, \"max_epoch_per_epoch\": 1000}, \"model\": {\"model_dim\": 16, \"n_blocks\": 1,"
+           " \"min_train_steps\": 5, \"max_epoch_per_epoch\": 64}, \"model\": {\"model_dim\": 16, \"n_blocks\": 1,"
            " \"timesteps\": 10, \"n_train_steps_per_epoch\": 2}, \"data\": {\"batch_size\": 16,"
            " \"buffer_size\": 256}}",
            NB_SIMS);
@@ -98,7 +98,7 @@ int main(void) {
   snprintf(slow, sizeof slow,
            "{\"nb_params\": 4, \"l_bounds\": [0,0,0,0], \"u_bounds\": [1,1,1,1], \"nb_sims\": 8,"
            " \"breeder\": {\"min_reservoir_entries\": 1, \"learn_sampling_ratio\": false},"
-           " \"model\": {\"model_dim\": 256, \"n_train_steps_per_epoch\": 1},"
+           " \"model\": {\"model_dim\": 256, \"n_train_steps_per_epoch\": 1, \"n_train_steps_per_sim\": 0},"
            " \"data\": {\"batch_size\": 128, \"buffer_size\": 256}}");
   int short_waits = 0;
   for (int k = 0; k < 10; k++) {

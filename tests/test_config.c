@@ -48,21 +48,22 @@ static void test_defaults(void) {
   CHECK(c.non_breed_sampler == OGAS_CFG_SAMPLER_HALTON && c.run_dir == NULL && !c.verbose);
   const ogas_config_breeder *b = &c.breeder;
   CHECK(b->start_breed_ratio == 0.0 && b->end_breed_ratio == 0.7 && b->breakpoint == 4);
-  CHECK(b->loss_sampling_strategy == OGAS_CFG_LOSS_PROPORTIONAL);
+  CHECK(b->loss_sampling_strategy == OGAS_CFG_LOSS_UNIFORM_QUANTILE);
   CHECK(b->loss_sampling_alpha == 1.0 && b->loss_sampling_quantile == 0.9);
-  CHECK(b->learn_sampling_ratio && !b->train_only_with_non_breed_samples && b->resample_oob);
+  CHECK(!b->learn_sampling_ratio && !b->train_only_with_non_breed_samples && b->resample_oob);
   CHECK(b->max_oob_attempts == 10 && b->ratio_mlp_hidden_dim == 64);
   CHECK(b->ratio_mlp_lr == 1e-3 && b->ratio_mlp_weight_decay == 0.01);
   CHECK(b->ratio_mlp_label_smoothing == 0.0 && b->ratio_weight_min == 0.1 && b->ratio_weight_max == 10);
-  CHECK(b->max_mlp_steps_per_collect == 10 && b->max_epoch_per_epoch == 4 && b->async_training);
-  CHECK(b->min_reservoir_entries == 128 && b->min_train_steps == 300);
+  CHECK(b->max_mlp_steps_per_collect == 0 && b->max_epoch_per_epoch == 2 && b->async_training);
+  CHECK(b->min_reservoir_entries == 128 && b->min_train_steps == 100 && b->trust_min_z == 2.0 &&
+        b->trust_probe_share == 0.25);
   const ogas_config_model *m = &c.model;
-  CHECK(m->model_dim == 128 && m->n_blocks == 3 && m->timesteps == 100);
+  CHECK(m->model_dim == 128 && m->n_blocks == 2 && m->timesteps == 50 && m->box_prior);
   CHECK(m->noise_schedule == OGAS_CFG_SCHEDULE_COSINE && m->beta_start == 1e-4 && m->beta_end == 0.02);
-  CHECK(m->lr == 2e-4 && m->weight_decay == 0.0 && m->adam_beta1 == 0.9 && m->adam_beta2 == 0.999);
-  CHECK(m->grad_clip == 1.0 && m->ema_decay == 0.999 && m->p_uncond == 0.1 && m->guidance_scale == 5.0);
+  CHECK(m->lr == 1e-3 && m->weight_decay == 0.0 && m->adam_beta1 == 0.9 && m->adam_beta2 == 0.999);
+  CHECK(m->grad_clip == 1.0 && m->ema_decay == 0.999 && m->p_uncond == 0.1 && m->guidance_scale == 1.0);
   CHECK(m->sampler == OGAS_CFG_DDPM_SAMPLER_DDPM && m->ddim_steps == 20);
-  CHECK(m->n_train_steps_per_epoch == 10 && m->blas_threads == 0);
+  CHECK(m->n_train_steps_per_epoch == 0 && m->n_train_steps_per_sim == 2 && m->blas_threads == 0);
   const ogas_config_data *d = &c.data;
   CHECK(d->buffer_size == 6000 && d->batch_size == 128 && d->ema_loss_alpha == 0.3);
   CHECK(d->normalize_losses && d->min_max_queue_length == 20 && d->max_loss_value == 5.0);
@@ -155,7 +156,7 @@ static void test_docs_match_defaults(void) {
       CHECK_MSG(json_equal(have, want), "%s: docs say %s", key, def);
     json_decref(want);
   }
-  CHECK_MSG(rows == 56, "documented %d keys", rows);
+  CHECK_MSG(rows == 62, "documented %d keys", rows);
   /* The other direction: every key the code writes has a row. */
   const char *k;
   json_t *v;
@@ -186,8 +187,8 @@ static void test_round_trip(void) {
   /* Spot checks that every section was read. */
   CHECK(a.nb_params == 3 && strcmp(a.parameter_names[2], "L") == 0 && a.seed == 42);
   CHECK(a.non_breed_sampler == OGAS_CFG_SAMPLER_SOBOL && strcmp(a.run_dir, "runs/full") == 0);
-  CHECK(a.verbose && a.breeder.loss_sampling_strategy == OGAS_CFG_LOSS_UNIFORM_QUANTILE);
-  CHECK(a.breeder.min_train_steps == 100 && a.model.sampler == OGAS_CFG_DDPM_SAMPLER_DDIM);
+  CHECK(a.verbose && a.breeder.loss_sampling_strategy == OGAS_CFG_LOSS_PROPORTIONAL);
+  CHECK(a.breeder.min_train_steps == 150 && a.breeder.trust_probe_share == 0.125 && a.model.sampler == OGAS_CFG_DDPM_SAMPLER_DDIM);
   CHECK(a.model.noise_schedule == OGAS_CFG_SCHEDULE_LINEAR && a.model.beta_end == 0.03);
   CHECK(a.data.clip_loss_norm_to_3_sigma && a.data.batch_size == 64);
   /* full.json sets every key away from its default. */
@@ -245,7 +246,7 @@ static void test_round_trip(void) {
   CHECK(!ogas_config_equal(&a, &cp));
   ogas_config_free(&cp);
   ogas_config_free(&a);
-  CHECK(a.l_bounds == NULL && a.nb_params == 0 && a.model.lr == 2e-4);
+  CHECK(a.l_bounds == NULL && a.nb_params == 0 && a.model.lr == 1e-3);
   ogas_config_free(NULL);
 }
 
@@ -312,7 +313,7 @@ static void test_errors(void) {
 
   /* Rules across keys. */
   EXPECT_ERR_EXACT("{" STUDY ", \"model\": {\"sampler\": \"ddim\", \"ddim_steps\": 200}}",
-                   "config: model.ddim_steps (200) must be <= model.timesteps (100)");
+                   "config: model.ddim_steps (200) must be <= model.timesteps (50)");
   if (PARSE_OK("{" STUDY ", \"model\": {\"ddim_steps\": 200}}", &c) == OGAS_OK) CHECK(c.model.ddim_steps == 200);
   ogas_config_free(&c);
   EXPECT_ERR_EXACT("{" STUDY ", \"model\": {\"noise_schedule\": \"linear\", \"beta_start\": 0.5}}",
@@ -554,7 +555,8 @@ static void test_incompatible(void) {
   EXPECT_INCOMPATIBLE(b.u_bounds[2] = 131, "u_bounds");
   EXPECT_INCOMPATIBLE(b.model.model_dim = 256, "model.model_dim");
   EXPECT_INCOMPATIBLE(b.model.n_blocks = 4, "model.n_blocks");
-  EXPECT_INCOMPATIBLE(b.model.timesteps = 50, "model.timesteps");
+  EXPECT_INCOMPATIBLE(b.model.timesteps = 60, "model.timesteps");
+  EXPECT_INCOMPATIBLE(b.model.box_prior = false, "model.box_prior");
   EXPECT_INCOMPATIBLE(b.model.noise_schedule = OGAS_CFG_SCHEDULE_LINEAR, "model.noise_schedule");
   EXPECT_INCOMPATIBLE((a.model.noise_schedule = b.model.noise_schedule = OGAS_CFG_SCHEDULE_LINEAR,
                        b.model.beta_end = 0.03), "model.beta_end");

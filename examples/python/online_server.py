@@ -187,16 +187,14 @@ class UniformSampler:
 
 
 def ogas_breeder(solver: Solver, nb_sims: int, seed: int, sync: bool, run_dir: Optional[str]) -> ogas.OGASBreeder:
-    """A CPU-sized OGAS breeder (the settings `ogas synth` measured)."""
+    """An OGAS breeder with the library's model and training defaults; only the
+    breed-ratio schedule is this study's."""
     return ogas.OGASBreeder(
         nb_params=solver.nb_params, l_bounds=solver.lower, u_bounds=solver.upper,
         parameter_names=solver.names, nb_sims=nb_sims, seed=seed, non_breed_sampler="uniform",
         run_dir=run_dir,
         breeder={"start_breed_ratio": 0.0, "end_breed_ratio": 0.7, "breakpoint": 4,
-                 "min_reservoir_entries": 128, "min_train_steps": 300, "max_epoch_per_epoch": 200,
                  "async_training": not sync},
-        model={"model_dim": 128, "n_blocks": 2, "timesteps": 50, "lr": 1e-3,
-               "n_train_steps_per_epoch": 2, "guidance_scale": 3.0},
         data={"buffer_size": 2000, "batch_size": 128},
     )
 

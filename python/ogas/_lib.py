@@ -75,6 +75,15 @@ class GenerationInfoStruct(ctypes.Structure):
         ("values_rejected", ctypes.c_int64),
         ("generate_ms", ctypes.c_double),
         ("not_bred_reason", ctypes.c_char * 128),
+        ("ddpm_steps_dropped", ctypes.c_int64),
+        ("trust_entries", ctypes.c_int64),
+        ("trust_loss_high", ctypes.c_double),
+        ("trust_loss_low", ctypes.c_double),
+        ("trust_z", ctypes.c_double),
+        ("outcome_bred", ctypes.c_int64),
+        ("outcome_non_bred", ctypes.c_int64),
+        ("outcome_z", ctypes.c_double),
+        ("trusted", ctypes.c_int64),
     ]
 
 

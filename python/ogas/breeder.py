@@ -86,6 +86,15 @@ class GenerationInfo:
     values_rejected: int
     generate_ms: float
     not_bred_reason: str
+    ddpm_steps_dropped: int
+    trust_entries: int
+    trust_loss_high: float
+    trust_loss_low: float
+    trust_z: float
+    outcome_bred: int
+    outcome_non_bred: int
+    outcome_z: float
+    trusted: int
 
 
 @dataclasses.dataclass(frozen=True)

@@ -59,7 +59,8 @@ void breeder_leave(ogas_breeder *b) {
 
 /* Bytes of the tables nb_sims and nb_params call for (SIZE_MAX on
    overflow): per simulation the table, staging, generation buffers and
-   difficulty signal, 28 d + 42 bytes; per reservoir entry 4 d + 13. */
+   difficulty signal, 28 d + 42 bytes; per reservoir entry 4 d + 46 (the
+   entry, 4 d + 14, and the per-entry scratch of training and generation). */
 static size_t table_bytes(const ogas_config *c) {
   size_t d = c->nb_params, per_sim, per_entry, a, b2, total;
   if (__builtin_mul_overflow(d, (size_t)28, &per_sim) ||
@@ -67,7 +68,7 @@ static size_t table_bytes(const ogas_config *c) {
       __builtin_mul_overflow(per_sim, (size_t)c->nb_sims, &a))
     return SIZE_MAX;
   if (__builtin_mul_overflow(d, (size_t)4, &per_entry) ||
-      __builtin_add_overflow(per_entry, (size_t)13, &per_entry) ||
+      __builtin_add_overflow(per_entry, (size_t)46, &per_entry) ||
       __builtin_mul_overflow(per_entry, (size_t)c->data.buffer_size, &b2) ||
       __builtin_add_overflow(a, b2, &total))
     return SIZE_MAX;
@@ -125,6 +126,56 @@ static void to_unit_box(const ogas_breeder *b, const double *x, float *z) {
     double l = b->cfg.l_bounds[k], u = b->cfg.u_bounds[k];
     z[k] = (float)(2.0 * (x[k] - l) / (u - l) - 1.0);
   }
+}
+
+int breeder_entry_trainable(const ogas_breeder *b, int64_t slot) {
+  if (b->cfg.breeder.train_only_with_non_breed_samples && b->res.is_bred[slot]) return 0;
+  return !b->res.unscored[slot];
+}
+
+/* Quickselect of the k-th smallest of x[0..n), reordering x. */
+static float kth_smallest(float *x, int64_t n, int64_t k) {
+  int64_t lo = 0, hi = n - 1;
+  while (lo < hi) {
+    float pivot = x[(lo + hi) / 2];
+    int64_t i = lo, j = hi;
+    while (i <= j) {
+      while (x[i] < pivot) i++;
+      while (x[j] > pivot) j--;
+      if (i <= j) {
+        float t = x[i];
+        x[i++] = x[j], x[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return x[k];
+}
+
+float breeder_condition_quantile(ogas_breeder *b, double q, int only_trainable) {
+  int64_t n = 0;
+  if (only_trainable)
+    for (int64_t i = 0; i < b->n_trainable; i++) b->condition_scratch[n++] = b->res.c[b->trainable_slots[i]];
+  else
+    for (int64_t slot = 0; slot < b->res.count; slot++) b->condition_scratch[n++] = b->res.c[slot];
+  return n ? kth_smallest(b->condition_scratch, n, (int64_t)(q * (double)(n - 1))) : 0.0f;
+}
+
+void breeder_index_trainable(ogas_breeder *b) {
+  int64_t n = 0;
+  for (int64_t slot = 0; slot < b->res.count; slot++)
+    if (breeder_entry_trainable(b, slot)) b->trainable_slots[n++] = slot;
+  b->n_trainable = n;
+  /* The focus set: trainable entries at or above the focus quantile. Drawing
+     part of each minibatch from it changes how often the model sees high
+     conditions, not what it learns about z given c. */
+  float c_focus = breeder_condition_quantile(b, b->cfg.data.focus_quantile, 1);
+  int64_t m = 0;
+  for (int64_t i = 0; i < n; i++)
+    if (b->res.c[b->trainable_slots[i]] >= c_focus) b->focus_slots[m++] = b->trainable_slots[i];
+  b->n_focus = m;
 }
 
 /* Everything is sized here (FFTW-style planning), so that generation and
@@ -187,7 +238,10 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
   b->retry_z = malloc((size_t)GENERATION_CHUNK * d * sizeof(float));
   b->retry_c = malloc((size_t)GENERATION_CHUNK * sizeof(float));
   b->entry_z = malloc(d * sizeof(float));
-  ok = b->entry_z && b->retry_z && b->retry_c && b->table && b->is_bred && b->row_generation && b->staged && b->staged_bred &&
+  b->trainable_slots = malloc((size_t)cap * sizeof(int64_t));
+  b->focus_slots = malloc((size_t)cap * sizeof(int64_t));
+  b->condition_scratch = malloc((size_t)cap * sizeof(float));
+  ok = b->trainable_slots && b->focus_slots && b->condition_scratch && b->entry_z && b->retry_z && b->retry_c && b->table && b->is_bred && b->row_generation && b->staged && b->staged_bred &&
        b->touched_call && b->obs_c && b->obs_scratch && b->targets && b->cand && b->unit &&
        b->order;
   ok = ok && signal_init(&b->signal, b->nb_sims, b->cfg.data.ema_loss_alpha, mode,
@@ -272,6 +326,7 @@ void ogas_breeder_free(ogas_breeder *b) {
   free(b->staged_bred), free(b->touched_call), free(b->obs_c), free(b->obs_scratch);
   free(b->targets), free(b->cand), free(b->unit), free(b->order), free(b->snapshot);
   free(b->retry_z), free(b->retry_c), free(b->entry_z);
+  free(b->trainable_slots), free(b->focus_slots), free(b->condition_scratch);
   free(b->gens);
   ogas_config_free(&b->cfg);
   pthread_mutex_destroy(&b->gen_lock);
@@ -334,7 +389,7 @@ static ogas_status record_locked(ogas_breeder *b, const int64_t *sim_ids, const 
   int64_t call = ++b->record_calls;
   call_summary summary;
   call_summary_begin(&summary);
-  int64_t rejected = 0, first_bad_id = 0;
+  int64_t rejected = 0, first_bad_id = 0, new_sims = 0;
   double first_bad_value = 0;
   /* Pass 1: fold accepted values into scores and the call's summary. */
   for (size_t i = 0; i < n; i++) {
@@ -347,6 +402,7 @@ static ogas_status record_locked(ogas_breeder *b, const int64_t *sim_ids, const 
     } else if (v < 0) {
       b->rejected_negative++;
     } else {
+      new_sims += b->signal.n_values[id] == 0;
       signal_add_value(&b->signal, id, v);
       call_summary_add(&summary, v);
       /* Ids are submitted in order: a value for id says every id up to it
@@ -365,12 +421,16 @@ static ogas_status record_locked(ogas_breeder *b, const int64_t *sim_ids, const 
     if (id < 0 || id >= b->nb_sims || b->signal.n_values[id] == 0 || b->touched_call[id] == call)
       continue;
     if (!isfinite(values[i]) || values[i] < 0) continue;
+    /* A simulation's first entry waits to be scored by a model that never
+       saw it (the check before breeding, trust.h). */
+    int first_entry = b->touched_call[id] == 0 && b->cfg.breeder.trust_min_z > 0;
     b->touched_call[id] = call;
     to_unit_box(b, b->table + (size_t)id * b->d, zb);
     float c = (float)signal_condition(&b->signal, b->signal.score[id]);
-    reservoir_push(&b->res, zb, c, id, b->is_bred[id]);
+    reservoir_push(&b->res, zb, c, id, b->is_bred[id], first_entry);
   }
-  trainer_grant(b);
+  breeder_index_trainable(b);
+  trainer_grant(b, new_sims);
   if (rejected)
     breeder_fail(b, OGAS_OK,
                  "ogas_record_increments: %lld of %zu values rejected (first: sim %lld, value %g)",
@@ -411,10 +471,8 @@ ogas_status ogas_train_sampler(ogas_breeder *b, int64_t steps) {
                                                                              : b->tr.budget_ddpm + steps;
     pthread_cond_broadcast(&b->work_cv);
     /* A step already taken from the budget counts until it is done. */
-    while (!b->tr.stop &&
-           (b->tr.in_flight ||
-            (b->tr.budget_ddpm > 0 && b->res.count > 0 &&
-             (!b->cfg.breeder.train_only_with_non_breed_samples || b->res.n_non_bred > 0))))
+    while (!b->tr.stop && (b->tr.in_flight || b->res.n_unscored > 0 ||
+                           (b->tr.budget_ddpm > 0 && b->n_trainable > 0)))
       pthread_cond_wait(&b->idle_cv, &b->lock);
     pthread_mutex_unlock(&b->lock);
   }

@@ -29,12 +29,15 @@
 #include "breeder/reservoir.h"
 #include "breeder/signal.h"
 #include "breeder/space_filling.h"
+#include "breeder/trust.h"
 #include "ddpm/ddpm.h"
 #include "ogas.h"
 
 /* Largest number of candidates sampled in one pass (bounds the workspace). */
 #define GENERATION_CHUNK 512
 /* The background trainer publishes its EMA weights every so many steps. */
+/* Upper limit of breeder.max_epoch_per_epoch (generations a grant may wait). */
+#define OGAS_MAX_BACKLOG_GENERATIONS 64
 #define PUBLISH_EVERY 10
 
 typedef struct {
@@ -44,8 +47,17 @@ typedef struct {
   ogas_rng rng;
   float *batch_z, *batch_c, *batch_w; /* DDPM minibatch (B rows) */
   float *ratio_z, *ratio_labels;      /* RatioMLP minibatch (B rows) */
+  trust_eval *trust;                  /* scores new entries before training (trust.h) */
+  float *score_high, *score_low;      /* TRUST_BATCH: their losses */
   /* guarded by `lock` */
-  int64_t budget_ddpm, budget_ratio, grant_ddpm, grant_ratio;
+  int64_t budget_ddpm, budget_ratio;   /* steps granted, not yet spent */
+  int64_t grant_call_ddpm, grant_call_ratio, grant_sim; /* per record call, per new sim */
+  /* Async expiry (trainer_generation_break): what was outstanding at each of
+     the last max_epoch_per_epoch breaks, oldest first, and the steps done
+     at the last break. */
+  int64_t owed_ddpm[OGAS_MAX_BACKLOG_GENERATIONS], owed_ratio[OGAS_MAX_BACKLOG_GENERATIONS];
+  int64_t steps_at_break_ddpm, steps_at_break_ratio;
+  int64_t dropped_ddpm, dropped_ratio; /* expired grants, in total */
   int64_t ddpm_steps, ratio_steps;
   double ddpm_loss, ratio_loss; /* exponential moving averages, NaN before any */
   double cpu_s;
@@ -98,6 +110,18 @@ struct ogas_breeder {
   reservoir res;
   int64_t *touched_call;  /* nb_sims: last record call that touched the sim */
   float *entry_z;         /* d: a reservoir entry being built */
+  /* Index of the reservoir slots DDPM training may draw (breeder_index_trainable):
+     all of them, and the focus set of those whose condition reaches the
+     data.focus_quantile quantile. */
+  int64_t *trainable_slots, *focus_slots; /* buffer_size each */
+  int64_t n_trainable, n_focus;
+  float *condition_scratch; /* buffer_size: quantiles of conditions [lock] */
+  trust_window trust_win; /* scored entries for the check before breeding */
+  struct {                /* the outcome check's rows, gathered at each break */
+    float score[TRUST_OUTCOME_MAX];
+    uint8_t is_bred[TRUST_OUTCOME_MAX];
+    int32_t generation[TRUST_OUTCOME_MAX];
+  } outcome_rows;
   int64_t record_calls;
   int64_t values_accepted, rejected_nonfinite, rejected_negative, rejected_unknown_id;
 
@@ -137,6 +161,14 @@ struct ogas_breeder {
 ogas_status breeder_fail(ogas_breeder *b, ogas_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Whether training may draw reservoir slot `slot` (held-out simulations and,
+   with train_only_with_non_breed_samples, bred ones may not). */
+int breeder_entry_trainable(const ogas_breeder *b, int64_t slot);
+/* Rebuild the index of trainable slots after the reservoir changed ([lock] held). */
+void breeder_index_trainable(ogas_breeder *b);
+/* The q-quantile of the conditions of the reservoir (of its trainable
+   entries with only_trainable); 0 when there are none ([lock] held). */
+float breeder_condition_quantile(ogas_breeder *b, double q, int only_trainable);
 /* Every public call on a breeder runs between these: enter returns 0 (and
    sets the message) when ogas_breeder_free has begun, and the call must then
    return OGAS_ESTATE without touching anything else. */
@@ -150,8 +182,14 @@ int trainer_init(ogas_breeder *b);
 void trainer_free(ogas_breeder *b);
 int trainer_start(ogas_breeder *b);       /* background thread (async mode) */
 void trainer_stop(ogas_breeder *b);
-/* Grant one record call's budget (call with `lock` held). */
-void trainer_grant(ogas_breeder *b);
+/* Grant one record call's budget: the per-call grants plus the per-sim
+   grant for each of new_sims simulations reporting for the first time
+   (call with `lock` held). */
+void trainer_grant(ogas_breeder *b, int64_t new_sims);
+/* At a generation break in async mode: grants still unspent after
+   max_epoch_per_epoch breaks expire; returns the DDPM steps dropped now
+   ([lock] held). */
+int64_t trainer_generation_break(ogas_breeder *b);
 /* Spend up to max_steps DDPM steps (and the RatioMLP budget) on the calling
    thread; returns the DDPM steps done. */
 int64_t trainer_spend(ogas_breeder *b, int64_t max_steps);

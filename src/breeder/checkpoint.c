@@ -68,6 +68,31 @@ static void set_msg(char *err, size_t errlen, const char *fmt, ...) {
 
 /* ---- container: header, section table, CRCs ------------------------------ */
 
+/* The bytes outside the header, the table and the sections (the padding that
+   aligns sections to 8 bytes) must be zero, so that no flipped bit anywhere
+   in the file goes unnoticed. Sections are in bounds here. */
+static int check_padding(const uint8_t *buf, size_t n, size_t table_end, const ckpt_file *f,
+                         char *err, size_t errlen) {
+  size_t pos = table_end;
+  for (;;) {
+    /* The next section starting at or after pos (sections may not overlap
+       pos backwards: those are skipped as already covered). */
+    const ckpt_section *next = NULL;
+    for (uint32_t i = 0; i < f->n_sections; i++) {
+      const ckpt_section *s = &f->sections[i];
+      if (s->offset + s->size > pos && (!next || s->offset < next->offset)) next = s;
+    }
+    size_t gap_end = next ? (size_t)(next->offset > pos ? next->offset : pos) : n;
+    for (size_t k = pos; k < gap_end; k++)
+      if (buf[k]) {
+        set_msg(err, errlen, "byte %zu lies between sections and is not zero", k);
+        return OGAS_ECORRUPT;
+      }
+    if (!next) return OGAS_OK;
+    pos = (size_t)(next->offset + next->size);
+  }
+}
+
 int ckpt_parse(const uint8_t *buf, size_t n, int lenient, ckpt_file *f, char *err, size_t errlen) {
   memset(f, 0, sizeof *f);
   f->actual_size = n;
@@ -150,6 +175,7 @@ int ckpt_parse(const uint8_t *buf, size_t n, int lenient, ckpt_file *f, char *er
       if (!lenient) return st;
     }
   }
+  if (st == OGAS_OK) st = check_padding(buf, n, table_end, f, err, errlen);
   return st;
 }
 
@@ -624,7 +650,18 @@ static void sec_reservoir(ckio *io, ogas_breeder *b, restore_ctx *rc) {
     if (nb != n_non_bred)
       io_fail(io, "n_non_bred %lld, the entries hold %lld", (long long)n_non_bred, (long long)nb);
   }
-  if (io->mode == IO_LOAD && !io->bad) r->count = count, r->head = head, r->n_non_bred = n_non_bred;
+  int64_t n_unscored = r->n_unscored;
+  io_i64(io, &n_unscored, 0, count, "n_unscored");
+  io_u8s(io, r->unscored, n, 1, "unscored");
+  if (reading(io) && !io->bad) {
+    int64_t nu = 0;
+    const uint8_t *flags = io->p + io->pos - n;
+    for (size_t i = 0; i < n; i++) nu += flags[i];
+    if (nu != n_unscored)
+      io_fail(io, "n_unscored %lld, the entries hold %lld", (long long)n_unscored, (long long)nu);
+  }
+  if (io->mode == IO_LOAD && !io->bad)
+    r->count = count, r->head = head, r->n_non_bred = n_non_bred, r->n_unscored = n_unscored;
 }
 
 static void sec_trainer(ckio *io, ogas_breeder *b, restore_ctx *rc) {
@@ -641,10 +678,27 @@ static void sec_trainer(ckio *io, ogas_breeder *b, restore_ctx *rc) {
   io_f64(io, &ratio_loss, ANY, "ratio_loss");
   io_f64(io, &cpu_s, FINITE_NONNEG, "cpu_s");
   io_rng(io, &rng, "rng");
+  /* The async expiry state (trainer.c). */
+  enum { K = OGAS_MAX_BACKLOG_GENERATIONS };
+  int64_t owed_ddpm[K], owed_ratio[K], at_break_ddpm = t->steps_at_break_ddpm,
+      at_break_ratio = t->steps_at_break_ratio, dropped_ddpm = t->dropped_ddpm,
+      dropped_ratio = t->dropped_ratio;
+  memcpy(owed_ddpm, t->owed_ddpm, sizeof owed_ddpm);
+  memcpy(owed_ratio, t->owed_ratio, sizeof owed_ratio);
+  io_i64s(io, owed_ddpm, K, 0, INT64_MAX, "owed_ddpm");
+  io_i64s(io, owed_ratio, K, 0, INT64_MAX, "owed_ratio");
+  io_i64(io, &at_break_ddpm, 0, ddpm_steps, "steps_at_break_ddpm");
+  io_i64(io, &at_break_ratio, 0, ratio_steps, "steps_at_break_ratio");
+  io_i64(io, &dropped_ddpm, 0, INT64_MAX, "dropped_ddpm");
+  io_i64(io, &dropped_ratio, 0, INT64_MAX, "dropped_ratio");
   if (reading(io) && !io->bad &&
       (ddpm_steps != rc->meta->ddpm_steps || ratio_steps != rc->meta->ratio_steps))
     io_fail(io, "step counters differ from META");
   if (io->mode != IO_LOAD || io->bad) return;
+  memcpy(t->owed_ddpm, owed_ddpm, sizeof owed_ddpm);
+  memcpy(t->owed_ratio, owed_ratio, sizeof owed_ratio);
+  t->steps_at_break_ddpm = at_break_ddpm, t->steps_at_break_ratio = at_break_ratio;
+  t->dropped_ddpm = dropped_ddpm, t->dropped_ratio = dropped_ratio;
   t->budget_ddpm = budget_ddpm, t->budget_ratio = budget_ratio;
   t->ddpm_steps = ddpm_steps, t->ratio_steps = ratio_steps;
   t->ddpm_loss = ddpm_loss, t->ratio_loss = ratio_loss, t->cpu_s = cpu_s;
@@ -747,11 +801,39 @@ static void info_codec(ckio *io, ogas_generation_info *g) {
   io_i64(io, &g->reservoir_entries, lo, hi, "reservoir_entries");
   io_i64(io, &g->values_rejected, lo, hi, "values_rejected");
   io_f64(io, &g->generate_ms, ANY, "generate_ms");
+  io_i64(io, &g->ddpm_steps_dropped, lo, hi, "ddpm_steps_dropped");
+  io_i64(io, &g->trust_entries, lo, hi, "trust_entries");
+  io_f64(io, &g->trust_loss_high, ANY, "trust_loss_high");
+  io_f64(io, &g->trust_loss_low, ANY, "trust_loss_low");
+  io_f64(io, &g->trust_z, ANY, "trust_z");
+  io_i64(io, &g->outcome_bred, lo, hi, "outcome_bred");
+  io_i64(io, &g->outcome_non_bred, lo, hi, "outcome_non_bred");
+  io_f64(io, &g->outcome_z, ANY, "outcome_z");
+  io_i64(io, &g->trusted, 0, 1, "trusted");
   uint8_t *q = io_take(io, sizeof g->not_bred_reason, "not_bred_reason");
-  if (!q) return;
+  if (!q) return; /* sizing, or a short section */
   if (io->mode == IO_WRITE) memcpy(q, g->not_bred_reason, sizeof g->not_bred_reason);
   else if (!memchr(q, 0, sizeof g->not_bred_reason)) io_fail(io, "not_bred_reason is not terminated");
   else memcpy(g->not_bred_reason, q, sizeof g->not_bred_reason);
+}
+
+/* The scored entries of the check before breeding (trust.h). */
+static void sec_trust(ckio *io, ogas_breeder *b, restore_ctx *rc) {
+  (void)rc;
+  trust_window *w = &b->trust_win;
+  int64_t head = w->head, count = w->count, scored = w->scored, at_break = w->scored_at_break;
+  io_i64(io, &head, 0, TRUST_WINDOW - 1, "head");
+  io_i64(io, &count, 0, TRUST_WINDOW, "count");
+  io_i64(io, &scored, count, INT64_MAX, "scored");
+  io_i64(io, &at_break, 0, scored, "scored_at_break");
+  if (reading(io) && !io->bad && count < TRUST_WINDOW && head != count)
+    io_fail(io, "head %lld with count %lld", (long long)head, (long long)count);
+  io_f32s(io, w->c, TRUST_WINDOW, CONDITION, "c");
+  io_f32s(io, w->delta, TRUST_WINDOW, ANY, "delta");
+  io_f32s(io, w->loss_high, TRUST_WINDOW, ANY, "loss_high");
+  io_f32s(io, w->loss_low, TRUST_WINDOW, ANY, "loss_low");
+  if (io->mode != IO_LOAD || io->bad) return;
+  w->head = head, w->count = count, w->scored = scored, w->scored_at_break = at_break;
 }
 
 static void sec_telemetry(ckio *io, ogas_breeder *b, restore_ctx *rc) {
@@ -776,7 +858,7 @@ static const struct {
     {CKPT_TAG_RESERVOIR, sec_reservoir}, {CKPT_TAG_TRAINER, sec_trainer},
     {CKPT_TAG_DDPM, sec_ddpm},           {CKPT_TAG_RATIO, sec_ratio},
     {CKPT_TAG_SNAPSHOT, sec_snapshot},   {CKPT_TAG_GENERATOR, sec_generator},
-    {CKPT_TAG_TELEMETRY, sec_telemetry},
+    {CKPT_TAG_TELEMETRY, sec_telemetry}, {CKPT_TAG_TRUST, sec_trust},
 };
 #define N_CODED (sizeof SECTIONS / sizeof *SECTIONS)
 #define N_SECTIONS (N_CODED + 1) /* + CONF */
@@ -1114,6 +1196,7 @@ static ogas_status restart_from_checkpoint(ogas_breeder *b, const char *path) {
     if (run_codecs(b, f, IO_CHECK, &rc, derr, sizeof derr) == 0) {
       /* Cannot fail: the same code and bytes passed the check above. */
       run_codecs(b, f, IO_LOAD, &rc, derr, sizeof derr);
+      breeder_index_trainable(b);
     } else {
       st = OGAS_ECORRUPT;
     }

@@ -4,7 +4,7 @@
  * A file is a 32-byte header, a table of sections (32 bytes each) and the
  * sections, every number little-endian:
  *
- *   header  0  magic "OGASCKPT"         8  u32 format version (1)
+ *   header  0  magic "OGASCKPT"         8  u32 format version (2)
  *          12  u32 number of sections  16  u64 file size in bytes
  *          24  u32 CRC-32 of the table  28  u32 CRC-32 of header bytes 0..27
  *   entry   0  tag (4 ASCII bytes)       4  u32 flags (0)
@@ -20,12 +20,12 @@
 #include <stdint.h>
 
 #define CKPT_MAGIC "OGASCKPT"
-#define CKPT_VERSION 1u
+#define CKPT_VERSION 2u
 #define CKPT_HEADER_SIZE 32u
 #define CKPT_ENTRY_SIZE 32u
 #define CKPT_MAX_SECTIONS 64u
 
-/* Section tags of format version 1, in the order they are written. */
+/* Section tags of format version 2, in the order they are written. */
 #define CKPT_TAG_CONFIG "CONF"    /* canonical config JSON (no NUL) */
 #define CKPT_TAG_META "META"      /* breeder-level scalars and counters */
 #define CKPT_TAG_TABLE "TABL"     /* parameter table, is_bred, row generation */
@@ -38,6 +38,7 @@
 #define CKPT_TAG_SNAPSHOT "SNAP"  /* published EMA snapshot */
 #define CKPT_TAG_GENERATOR "GENR" /* generation RNG and space-filling sampler state */
 #define CKPT_TAG_TELEMETRY "TELE" /* per-generation records */
+#define CKPT_TAG_TRUST "TRST"     /* scored entries of the check before breeding */
 
 typedef struct {
   char tag[5];          /* NUL-terminated copy */

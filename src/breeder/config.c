@@ -81,11 +81,11 @@ static const field_spec FIELDS[] = {
     {BREEDER(start_breed_ratio), KIND_REAL, .def = 0.0, GE(0), LE(1)},
     {BREEDER(end_breed_ratio), KIND_REAL, .def = 0.7, GE(0), LE(1)},
     {BREEDER(breakpoint), KIND_INT, .def = 4, INT_MIN_(1)},
-    {BREEDER(loss_sampling_strategy), KIND_ENUM, .def = OGAS_CFG_LOSS_PROPORTIONAL,
+    {BREEDER(loss_sampling_strategy), KIND_ENUM, .def = OGAS_CFG_LOSS_UNIFORM_QUANTILE,
      .choices = LOSS_SAMPLING_NAMES},
     {BREEDER(loss_sampling_alpha), KIND_REAL, .def = 1.0, GE(0)},
     {BREEDER(loss_sampling_quantile), KIND_REAL, .def = 0.9, GE(0), LT(1)},
-    {BREEDER(learn_sampling_ratio), KIND_BOOL, .def = 1},
+    {BREEDER(learn_sampling_ratio), KIND_BOOL, .def = 0},
     {BREEDER(train_only_with_non_breed_samples), KIND_BOOL, .def = 0},
     {BREEDER(resample_oob), KIND_BOOL, .def = 1},
     {BREEDER(max_oob_attempts), KIND_INT, .def = 10, INT_MIN_(0)},
@@ -95,31 +95,35 @@ static const field_spec FIELDS[] = {
     {BREEDER(ratio_mlp_label_smoothing), KIND_REAL, .def = 0.0, GE(0), LT(0.5)},
     {BREEDER(ratio_weight_min), KIND_REAL, .def = 0.1, GT(0)},
     {BREEDER(ratio_weight_max), KIND_REAL, .def = 10.0, GT(0)},
-    {BREEDER(max_mlp_steps_per_collect), KIND_INT, .def = 10, INT_MIN_(0)},
-    {BREEDER(max_epoch_per_epoch), KIND_INT, .def = 4, INT_MIN_(1)},
+    {BREEDER(max_mlp_steps_per_collect), KIND_INT, .def = 0, INT_MIN_(0)},
+    {BREEDER(max_epoch_per_epoch), KIND_INT, .def = 2, INT_IN(1, 64)},
     {BREEDER(async_training), KIND_BOOL, .def = 1},
     {BREEDER(activate_breed), KIND_BOOL, .def = 1},
     {BREEDER(min_reservoir_entries), KIND_INT, .def = 128, INT_MIN_(1)},
-    {BREEDER(min_train_steps), KIND_INT, .def = 300, INT_MIN_(0)},
+    {BREEDER(min_train_steps), KIND_INT, .def = 100, INT_MIN_(0)},
+    {BREEDER(trust_min_z), KIND_REAL, .def = 2.0, GE(0)},
+    {BREEDER(trust_probe_share), KIND_REAL, .def = 0.25, GE(0), LE(1)},
 
     {MODEL(model_dim), KIND_INT, .def = 128, INT_IN(8, 65536), .even = true},
-    {MODEL(n_blocks), KIND_INT, .def = 3, INT_IN(1, DENOISER_MAX_BLOCKS)},
-    {MODEL(timesteps), KIND_INT, .def = 100, INT_IN(2, 10000)},
+    {MODEL(n_blocks), KIND_INT, .def = 2, INT_IN(1, DENOISER_MAX_BLOCKS)},
+    {MODEL(timesteps), KIND_INT, .def = 50, INT_IN(2, 10000)},
     {MODEL(noise_schedule), KIND_ENUM, .def = OGAS_CFG_SCHEDULE_COSINE, .choices = SCHEDULE_NAMES},
     {MODEL(beta_start), KIND_REAL, .def = 1e-4, GT(0), LT(1)},
     {MODEL(beta_end), KIND_REAL, .def = 0.02, GT(0), LT(1)},
-    {MODEL(lr), KIND_REAL, .def = 2e-4, GT(0)},
+    {MODEL(lr), KIND_REAL, .def = 1e-3, GT(0)},
     {MODEL(weight_decay), KIND_REAL, .def = 0.0, GE(0)},
     {MODEL(adam_beta1), KIND_REAL, .def = 0.9, GE(0), LT(1)},
     {MODEL(adam_beta2), KIND_REAL, .def = 0.999, GE(0), LT(1)},
     {MODEL(grad_clip), KIND_REAL, .def = 1.0, GT(0)},
     {MODEL(ema_decay), KIND_REAL, .def = 0.999, GE(0), LT(1)},
     {MODEL(p_uncond), KIND_REAL, .def = 0.1, GE(0), LE(1)},
-    {MODEL(guidance_scale), KIND_REAL, .def = 5.0, GE(0)},
+    {MODEL(guidance_scale), KIND_REAL, .def = 1.0, GE(0)},
     {MODEL(sampler), KIND_ENUM, .def = OGAS_CFG_DDPM_SAMPLER_DDPM, .choices = DDPM_SAMPLER_NAMES},
     {MODEL(ddim_steps), KIND_INT, .def = 20, INT_IN(1, 10000)},
-    {MODEL(n_train_steps_per_epoch), KIND_INT, .def = 10, INT_MIN_(0)},
+    {MODEL(n_train_steps_per_epoch), KIND_INT, .def = 0, INT_MIN_(0)},
+    {MODEL(n_train_steps_per_sim), KIND_INT, .def = 2, INT_IN(0, 1000000)},
     {MODEL(blas_threads), KIND_INT, .def = 0, INT_IN(0, 1024)},
+    {MODEL(box_prior), KIND_BOOL, .def = 1},
 
     {DATA(buffer_size), KIND_INT, .def = 6000, INT_MIN_(1)},
     {DATA(batch_size), KIND_INT, .def = 128, INT_MIN_(1)},
@@ -128,6 +132,8 @@ static const field_spec FIELDS[] = {
     {DATA(min_max_queue_length), KIND_INT, .def = 20, INT_MIN_(1)},
     {DATA(max_loss_value), KIND_REAL, .def = 5.0, GT(0)},
     {DATA(clip_loss_norm_to_3_sigma), KIND_BOOL, .def = 0},
+    {DATA(focus_share), KIND_REAL, .def = 0.5, GE(0), LT(1)},
+    {DATA(focus_quantile), KIND_REAL, .def = 0.9, GE(0), LT(1)},
 };
 #define N_FIELDS (sizeof FIELDS / sizeof FIELDS[0])
 
@@ -1500,6 +1506,7 @@ const char *ogas_config_incompatible_field(const ogas_config *a, const ogas_conf
   if (ma->n_blocks != mb->n_blocks) return "model.n_blocks";
   if (ma->timesteps != mb->timesteps) return "model.timesteps";
   if (ma->noise_schedule != mb->noise_schedule) return "model.noise_schedule";
+  if (ma->box_prior != mb->box_prior) return "model.box_prior"; /* what the weights add to */
   /* The betas shape the schedule only when it is linear. */
   if (ma->noise_schedule == OGAS_CFG_SCHEDULE_LINEAR) {
     if (ma->beta_start != mb->beta_start) return "model.beta_start";

@@ -68,11 +68,13 @@ typedef struct {
   double ratio_weight_min;               /* > 0 */
   double ratio_weight_max;               /* >= ratio_weight_min */
   int64_t max_mlp_steps_per_collect;     /* >= 0 */
-  int64_t max_epoch_per_epoch;           /* backlog cap, in grants; >= 1 */
+  int64_t max_epoch_per_epoch;           /* async: breaks a grant may wait, 1..64 */
   bool async_training;
   bool activate_breed;                   /* false: every child is non-bred */
   int64_t min_reservoir_entries;         /* >= 1, <= data.buffer_size */
   int64_t min_train_steps;               /* >= 0 */
+  double trust_min_z;                    /* >= 0; 0: no check before breeding */
+  double trust_probe_share;              /* [0, 1]: share bred while unproven */
 } ogas_config_breeder;
 
 /* "model" section: the conditional DDPM and its optimiser. */
@@ -92,7 +94,9 @@ typedef struct {
   ogas_cfg_ddpm_sampler sampler;
   int64_t ddim_steps;                    /* 1..timesteps (checked for ddim) */
   int64_t n_train_steps_per_epoch;       /* steps granted per record call */
+  int64_t n_train_steps_per_sim;         /* steps granted per new simulation */
   int64_t blas_threads;                  /* 0 (leave OpenBLAS alone) or 1..1024 */
+  bool box_prior;                        /* correct the exact uniform-box denoiser */
 } ogas_config_model;
 
 /* "data" section: difficulty signal and reservoir. */
@@ -104,6 +108,8 @@ typedef struct {
   int64_t min_max_queue_length;          /* >= 1 */
   double max_loss_value;                 /* > 0 */
   bool clip_loss_norm_to_3_sigma;
+  double focus_share;                    /* [0,1) */
+  double focus_quantile;                 /* [0,1) */
 } ogas_config_data;
 
 typedef struct {

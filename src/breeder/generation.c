@@ -76,6 +76,25 @@ static int64_t children_wanted(const ogas_breeder *b, int64_t max_breeding_count
 
 static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, size_t *n_staged);
 
+/* Gather the outcome check's rows: the newest reported simulations of the
+   last TRUST_OUTCOME_GENERATIONS bred-or-probed generations, by id (ids are
+   submitted in order, so each generation is a contiguous run). [lock] */
+static void outcome_test(ogas_breeder *b, trust_outcome *out) {
+  int64_t oldest = b->generation - TRUST_OUTCOME_GENERATIONS + 1;
+  if (oldest < 1) oldest = 1; /* generation 0 is the space-filling table */
+  int n = 0;
+  for (int64_t id = b->highest_known_id; id >= 0 && n < TRUST_OUTCOME_MAX; id--) {
+    if (b->row_generation[id] < oldest) break;
+    if (b->signal.n_values[id] == 0) continue;
+    b->outcome_rows.score[n] = (float)b->signal.score[id];
+    b->outcome_rows.is_bred[n] = b->is_bred[id];
+    b->outcome_rows.generation[n] = b->row_generation[id];
+    n++;
+  }
+  trust_outcome_test(b->outcome_rows.score, b->outcome_rows.is_bred, b->outcome_rows.generation, n,
+                     out);
+}
+
 ogas_status ogas_next_parameters(ogas_breeder *b, int64_t max_breeding_count, size_t *n_staged) {
   if (!b) return OGAS_EINVAL;
   if (n_staged) *n_staged = 0;
@@ -92,7 +111,6 @@ static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, 
                         "ogas_next_parameters: max_breeding_count must be -1 (all remaining "
                         "rows) or >= 0, got %lld",
                         (long long)max_breeding_count);
-  double t0 = wall_ms();
   pthread_mutex_lock(&b->gen_lock);
   /* A generation staged and not concretized is returned as it is: drawing
      again would discard it and advance the schedule and the telemetry. */
@@ -111,6 +129,7 @@ static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, 
   }
   pthread_mutex_unlock(&b->lock);
   if (!b->cfg.breeder.async_training) trainer_spend(b, INT64_MAX); /* sync: spend the budget */
+  double t0 = wall_ms(); /* generation proper, after the sync mode's training */
 
   const ogas_config_breeder *bc = &b->cfg.breeder;
   size_t d = b->d;
@@ -147,11 +166,23 @@ static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, 
   info.ratio_loss = b->tr.ratio_loss;
   info.train_cpu_s_since_last = b->tr.cpu_s - b->last_gen_cpu_s;
   info.values_rejected = b->rejected_nonfinite + b->rejected_negative + b->rejected_unknown_id;
+  if (b->cfg.breeder.async_training) info.ddpm_steps_dropped = trainer_generation_break(b);
+  trust_verdict verdict;
+  trust_window_verdict(&b->trust_win, &verdict);
+  trust_outcome outcome;
+  outcome_test(b, &outcome);
   pthread_mutex_unlock(&b->lock);
 
   pthread_mutex_lock(&b->snap_lock);
   int64_t trained = b->snapshot_steps;
   pthread_mutex_unlock(&b->snap_lock);
+  info.trust_entries = verdict.n_entries;
+  info.trust_loss_high = verdict.loss_high;
+  info.trust_loss_low = verdict.loss_low;
+  info.trust_z = verdict.z;
+  info.outcome_bred = outcome.n_bred;
+  info.outcome_non_bred = outcome.n_plain;
+  info.outcome_z = outcome.z;
   int64_t n_bred = (int64_t)floor((double)n * R);
   if (n_bred > 0 && !bc->activate_breed) {
     snprintf(info.not_bred_reason, sizeof info.not_bred_reason,
@@ -167,6 +198,28 @@ static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, 
              "DDPM has %lld training steps, breeding needs %lld (breeder.min_train_steps)",
              (long long)trained, (long long)bc->min_train_steps);
     n_bred = 0;
+  } else if (n_bred > 0 && !(bc->trust_min_z > 0)) {
+    info.trusted = 1;
+  } else if (n_bred > 0) {
+    double min_z = bc->trust_min_z;
+    int contrast = verdict.n_entries >= TRUST_MIN_ENTRIES && verdict.z >= min_z;
+    info.trusted = outcome.z > -min_z && (contrast || outcome.z >= min_z);
+    if (outcome.z <= -min_z) {
+      snprintf(info.not_bred_reason, sizeof info.not_bred_reason,
+               "bred simulations scored lower than space-filling ones (outcome z %.2f <= -%g)",
+               outcome.z, min_z);
+      n_bred = 0;
+    } else if (!contrast && !(outcome.z >= min_z)) {
+      /* Unproven: breed a probe share, whose outcome the next break judges. */
+      int64_t probe = (int64_t)floor((double)n * bc->trust_probe_share);
+      if (probe < n_bred) {
+        snprintf(info.not_bred_reason, sizeof info.not_bred_reason,
+                 "probe: %lld of %lld bred until the DDPM proves itself (z %.2f, outcome z "
+                 "%.2f < %g)",
+                 (long long)probe, (long long)n_bred, verdict.z, outcome.z, min_z);
+        n_bred = probe;
+      }
+    }
   }
 
   /* Bred children, in z. */

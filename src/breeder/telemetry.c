@@ -207,6 +207,15 @@ void telemetry_append(ogas_breeder *b, const ogas_generation_info *info) {
   bad = bad || text_printf(t, "\"reservoir_entries\": %lld, \"values_rejected\": %lld, ",
                            (long long)info->reservoir_entries, (long long)info->values_rejected);
   bad = bad || json_number(t, "generate_ms", info->generate_ms, ", ");
+  bad = bad || text_printf(t, "\"ddpm_steps_dropped\": %lld, \"trust_entries\": %lld, ",
+                           (long long)info->ddpm_steps_dropped, (long long)info->trust_entries);
+  bad = bad || json_number(t, "trust_loss_high", info->trust_loss_high, ", ");
+  bad = bad || json_number(t, "trust_loss_low", info->trust_loss_low, ", ");
+  bad = bad || json_number(t, "trust_z", info->trust_z, ", ");
+  bad = bad || text_printf(t, "\"outcome_bred\": %lld, \"outcome_non_bred\": %lld, ",
+                           (long long)info->outcome_bred, (long long)info->outcome_non_bred);
+  bad = bad || json_number(t, "outcome_z", info->outcome_z, ", ");
+  bad = bad || text_printf(t, "\"trusted\": %s, ", info->trusted ? "true" : "false");
   bad = bad || text_printf(t, "\"not_bred_reason\": \"");
   for (const char *p = info->not_bred_reason; *p && !bad; p++)
     bad = text_printf(t, "%c", *p == '"' || *p == '\\' ? '\'' : *p);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddpm/box_prior.h"
 #include "nn/loss.h"
 
 int ddpm_model_init(ddpm_model *m, const ddpm_config *cfg, ogas_rng *rng) {
@@ -66,6 +67,12 @@ float ddpm_train_step(ddpm_model *m, const float *z, const float *c, const float
     m->t[slot] = (float)t;
     m->c[slot] = dropped ? 0.0f : c[i];
     m->w[slot] = w ? w[i] : 1.0f;
+    if (m->cfg.box_prior) {
+      /* The network learns the residual eps - E_box[eps | z_t]. */
+      float *base = m->eps_hat + (size_t)slot * d; /* scratch until the forward */
+      box_prior_eps(zt, (size_t)d, sa, sb, base);
+      for (int j = 0; j < d; j++) eps[j] -= base[j];
+    }
   }
   denoiser_forward(m->ws, m->params, m->z_t, m->t, m->c, front, B, m->eps_hat);
   float loss = mse_loss(m->deps, m->eps_hat, m->target, m->w, B, d);
@@ -74,14 +81,20 @@ float ddpm_train_step(ddpm_model *m, const float *z, const float *c, const float
   float scale = clip_scale(grad_norm(m->grads, m->n_params), m->cfg.grad_clip);
   m->step++;
   optimizer_step(m->params, m->grads, m->adam_m, m->adam_v, m->ema, m->n_params, &m->cfg.adam,
-                 m->step, scale, m->cfg.ema_decay);
+                 m->step, scale, ddpm_ema_decay_at(m->cfg.ema_decay, m->step));
   return loss;
+}
+
+float ddpm_ema_decay_at(float ema_decay, int64_t step) {
+  float warm = (float)(1.0 + (double)step) / (float)(10.0 + (double)step);
+  return warm < ema_decay ? warm : ema_decay;
 }
 
 struct ddpm_sampler {
   denoiser_shape shape;
   noise_schedule schedule;
   int max_samples;
+  int box_prior;
   denoiser_ws *ws;
   float *x, *e, *e_c, *e_t, *null_e, *eps, *t_all; /* x, eps: (2N,d); e: (2N,H); e_t: (T,H) */
 };
@@ -92,6 +105,7 @@ ddpm_sampler *ddpm_sampler_create(const ddpm_config *cfg, int max_samples) {
   if (!s) return NULL;
   s->shape = cfg->shape;
   s->max_samples = max_samples;
+  s->box_prior = cfg->box_prior;
   int T = cfg->timesteps;
   size_t N2 = 2 * (size_t)max_samples, d = (size_t)cfg->shape.dim, H = (size_t)cfg->shape.hidden;
   int rows = (int)(N2 > (size_t)T ? N2 : (size_t)T);
@@ -125,15 +139,17 @@ void ddpm_sampler_free(ddpm_sampler *s) {
 
 /* Guided noise prediction at timestep t for the n rows of x: writes eps (n,d).
    Rows are stacked [conditional; unconditional] so that one trunk pass serves
-   both; e = e_t + e_c per row, with the null vector for unconditional rows. */
-static void guided_eps(ddpm_sampler *s, const float *params, int t, int n, int guided,
+   both; e = e_t + e_c per row, with the null vector for unconditional rows.
+   With guidance exactly 1, eps = eps_c: the unconditional half is skipped. */
+static void guided_eps(ddpm_sampler *s, const float *params, int t, int n, int conditional,
                        float guidance) {
   int d = s->shape.dim, H = s->shape.hidden;
   size_t nd = (size_t)n * d;
   const float *et = s->e_t + (size_t)t * H;
+  int guided = conditional && guidance != 1.0f;
   int rows = guided ? 2 * n : n;
   for (int r = 0; r < rows; r++) {
-    const float *ec = (guided && r < n) ? s->e_c + (size_t)r * H : s->null_e;
+    const float *ec = (conditional && r < n) ? s->e_c + (size_t)r * H : s->null_e;
     float *e = s->e + (size_t)r * H;
     for (int k = 0; k < H; k++) e[k] = et[k] + ec[k];
   }
@@ -142,6 +158,11 @@ static void guided_eps(ddpm_sampler *s, const float *params, int t, int n, int g
   if (guided) {
     const float *eu = s->eps + nd;
     for (size_t i = 0; i < nd; i++) s->eps[i] = eu[i] + guidance * (s->eps[i] - eu[i]);
+  }
+  /* The box prior is common to both halves, so guidance leaves it alone. */
+  if (s->box_prior) {
+    float a = (float)s->schedule.sqrt_abar[t], sd = (float)s->schedule.sqrt_one_minus_abar[t];
+    for (size_t i = 0; i < nd; i++) s->eps[i] += box_prior_eps1(s->x[i], a, sd);
   }
 }
 

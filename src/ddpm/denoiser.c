@@ -80,6 +80,11 @@ void denoiser_init(const denoiser_shape *s, float *params, ogas_rng *rng) {
   }
   init_norm(&t.lnf, H);
   init_linear(&t.out, H, d, rng);
+  /* The output layer starts at zero (as adaLN-zero in DiT): the untrained
+     denoiser predicts exactly its base (zero, or the box prior), and the
+     draws above keep the random streams of the other layers unchanged. */
+  memset(t.out.W, 0, d * H * sizeof(float));
+  memset(t.out.b, 0, d * sizeof(float));
 }
 
 struct denoiser_ws {

@@ -1,5 +1,7 @@
 #include "nn/layers.h"
 
+#include "nn/fast_exp.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
@@ -35,25 +37,6 @@ void linear_backward(float *dinp, float *dW, float *dbias, const float *dout, co
       const float *row = dout + (size_t)b * OC;
       for (int o = 0; o < OC; o++) dbias[o] += row[o];
     }
-}
-
-/* exp(x) for the sigmoid, written so that the compiler vectorises it (libm's
-   expf is a call per element): exp(x) = 2^n · e^r with n = round(x/ln 2),
-   r = x - n ln 2 in [-ln2/2, ln2/2], e^r by its degree-6 Taylor polynomial
-   (relative error < 3e-7 in float), 2^n built in the exponent bits. The
-   argument is clamped to [-87, 87], where sigmoid is already 0 or 1 in float. */
-static inline float exp_approx(float x) {
-  x = x > -87.0f ? x : -87.0f; /* not fminf/fmaxf: with their NaN rules gcc */
-  x = x < 87.0f ? x : 87.0f;   /* will not vectorise them; NaN becomes -87, so
-                                  that (int32_t)n below is defined (silu of NaN
-                                  stays NaN through its factor x) */
-  float n = floorf(x * 1.44269504f + 0.5f);
-  float r = x - n * 0.693145752f - n * 1.42860677e-6f; /* ln 2 split for accuracy */
-  float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
-  int32_t bits = ((int32_t)n + 127) << 23;
-  float scale;
-  memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
 }
 
 static inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }

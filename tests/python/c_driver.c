@@ -62,6 +62,15 @@ static int print_layout(void) {
   LAYOUT(ogas_generation_info, values_rejected);
   LAYOUT(ogas_generation_info, generate_ms);
   LAYOUT(ogas_generation_info, not_bred_reason);
+  LAYOUT(ogas_generation_info, ddpm_steps_dropped);
+  LAYOUT(ogas_generation_info, trust_entries);
+  LAYOUT(ogas_generation_info, trust_loss_high);
+  LAYOUT(ogas_generation_info, trust_loss_low);
+  LAYOUT(ogas_generation_info, trust_z);
+  LAYOUT(ogas_generation_info, outcome_bred);
+  LAYOUT(ogas_generation_info, outcome_non_bred);
+  LAYOUT(ogas_generation_info, outcome_z);
+  LAYOUT(ogas_generation_info, trusted);
   printf("ogas_stats %zu\n", sizeof(ogas_stats));
   LAYOUT(ogas_stats, struct_size);
   LAYOUT(ogas_stats, values_accepted);

@@ -28,7 +28,9 @@ import ogas  # noqa: E402
 
 def small_config(**over: Any) -> Dict[str, Any]:
     """A breeder that trusts its DDPM after a few dozen values: breeding starts in
-    generation 1, and a whole protocol run takes well under a second."""
+    generation 1, and a whole protocol run takes well under a second. The trust
+    check is off: it needs dozens of scored simulations, and these tests are of
+    the protocol, not of what the DDPM learns."""
     cfg: Dict[str, Any] = {
         "nb_params": 3,
         "l_bounds": [0.0, -1.0, 10.0],
@@ -44,6 +46,8 @@ def small_config(**over: Any) -> Dict[str, Any]:
             "breakpoint": 3,
             "min_reservoir_entries": 16,
             "min_train_steps": 8,
+            "trust_min_z": 0,
+            "learn_sampling_ratio": True,
             "max_mlp_steps_per_collect": 1,
             "ratio_mlp_hidden_dim": 8,
         },
