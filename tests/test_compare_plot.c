@@ -17,6 +17,7 @@
 #include "run_cli.h"
 #include "ogas.h"
 #include "study/plots.h"
+#include "util/run_log.h"
 #include "util/make_dirs.h"
 
 static long file_size(const char *path) {
@@ -100,21 +101,21 @@ int main(void) {
   write_children(dir);
 
   /* The readers. */
-  plot_generation *g = NULL;
+  run_log_generation *g = NULL;
   size_t ng = 0;
   char e[512];
-  CHECK_MSG(plot_read_generations(dir, &g, &ng, e, sizeof e) == OGAS_OK, "%s", e);
+  CHECK_MSG(run_log_read_generations(dir, &g, &ng, e, sizeof e) == OGAS_OK, "%s", e);
   CHECK(ng == 8);
-  for (size_t i = 0; g && i < ng; i++) CHECK(g[i].generation == (int64_t)i + 1);
+  for (size_t i = 0; g && i < ng; i++) CHECK(g[i].info.generation == (int64_t)i + 1);
   if (g && ng == 8) {
-    CHECK(isnan(g[0].ddpm_loss) && isnan(g[0].target_mean));
-    CHECK_NEAR(g[3].target_mean, 10.9, 1e-12); /* the line after the restart */
-    CHECK_NEAR(g[1].ddpm_loss, 0.5, 1e-12);
-    CHECK(g[7].ddpm_steps == 800 && g[7].n_bred == 28);
+    CHECK(isnan(g[0].info.ddpm_loss) && isnan(g[0].info.target_mean));
+    CHECK_NEAR(g[3].info.target_mean, 10.9, 1e-12); /* the line after the restart */
+    CHECK_NEAR(g[1].info.ddpm_loss, 0.5, 1e-12);
+    CHECK(g[7].info.ddpm_steps == 800 && g[7].info.n_bred == 28);
   }
   free(g);
-  plot_children ch;
-  CHECK_MSG(plot_read_children(dir, &ch, e, sizeof e) == OGAS_OK, "%s", e);
+  run_log_children ch;
+  CHECK_MSG(run_log_read_children(dir, &ch, e, sizeof e) == OGAS_OK, "%s", e);
   CHECK(ch.n_rows == 60 && ch.nb_params == 4);
   if (ch.n_rows == 60 && ch.nb_params == 4) {
     CHECK(!strcmp(ch.names[0], "a") && !strcmp(ch.names[3], "d"));
@@ -132,7 +133,7 @@ int main(void) {
     plot_pick_params(&rows, -1, -1, &px, &py);
     CHECK(px == 0 && py == 1);
   }
-  plot_children_free(&ch);
+  run_log_children_free(&ch);
 
   /* The command. */
   char gnuplot[4096];
@@ -171,7 +172,7 @@ int main(void) {
   snprintf(bad, sizeof bad, "%s/plot_bad", OGAS_TEST_OUT);
   CHECK(make_dirs(bad) == 0);
   write_file(bad, "generations.jsonl", "{\"generation\": 1}\n{\"generation\": 2,\n");
-  CHECK(plot_read_generations(bad, &g, &ng, e, sizeof e) == OGAS_EINVAL);
+  CHECK(run_log_read_generations(bad, &g, &ng, e, sizeof e) == OGAS_EINVAL);
   CHECK_MSG(strstr(e, ":2:") != NULL, "%s", e);
   const char *a4[] = {"plot", bad, NULL};
   CHECK(run_cli(a4, out, err) == 1);

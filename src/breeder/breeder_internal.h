@@ -32,6 +32,7 @@
 #include "breeder/trust.h"
 #include "ddpm/ddpm.h"
 #include "ogas.h"
+#include "util/run_log.h"
 
 /* Largest number of candidates sampled in one pass (bounds the workspace). */
 #define GENERATION_CHUNK 512
@@ -67,11 +68,6 @@ typedef struct {
   pthread_t thread;
 } trainer_state;
 
-/* Text waiting to be appended to one run_dir file. */
-typedef struct {
-  char *text;
-  size_t len, cap;
-} log_text;
 
 /* Longest message of one call. */
 #define BREEDER_MSG_LEN 512
@@ -149,12 +145,12 @@ struct ogas_breeder {
   /* telemetry [lock] */
   ogas_generation_info *gens;
   int64_t n_gens, cap_gens;
-  log_text pending_children, pending_gens; /* formatted, not yet written */
+  run_log_text pending_children, pending_gens; /* formatted, not yet written */
   int64_t telemetry_failures;
   char telemetry_error[BREEDER_MSG_LEN];   /* the first failure */
   /* run_dir files [log_lock]; -1 without a run_dir */
   int fd_children, fd_gens;
-  log_text spare_children, spare_gens;     /* buffers swapped with the pending ones */
+  run_log_text spare_children, spare_gens;     /* buffers swapped with the pending ones */
 };
 
 /* Set the calling thread's message for b and return st. */

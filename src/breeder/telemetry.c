@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "breeder/breeder_internal.h"
+#include "util/run_log.h"
 #include "util/status_msg.h"
 
 /* [lock] held. The first failure's message is kept. */
@@ -35,33 +36,6 @@ static void count_failure(ogas_breeder *b, const char *fmt, ...) {
     vsnprintf(b->telemetry_error, sizeof b->telemetry_error, fmt, ap);
     va_end(ap);
   }
-}
-
-/* Append printf output to t ([lock] held); -1 when out of memory. */
-static int text_printf(log_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int text_printf(log_text *t, const char *fmt, ...) {
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = t->cap - t->len;
-    int k = vsnprintf(t->text ? t->text + t->len : NULL, t->text ? room : 0, fmt, ap);
-    va_end(ap);
-    if (k < 0) return -1;
-    if ((size_t)k < room && t->text) {
-      t->len += (size_t)k;
-      return 0;
-    }
-    size_t cap = t->cap ? t->cap : 4096;
-    while (cap - t->len <= (size_t)k) cap *= 2;
-    char *grown = realloc(t->text, cap);
-    if (!grown) return -1;
-    t->text = grown, t->cap = cap;
-  }
-}
-
-static int json_number(log_text *t, const char *key, double v, const char *sep) {
-  return isfinite(v) ? text_printf(t, "\"%s\": %.9g%s", key, v, sep)
-                     : text_printf(t, "\"%s\": null%s", key, sep);
 }
 
 /* Open RUN_DIR/name for appending: a regular file (created if missing); -1
@@ -108,8 +82,8 @@ ogas_status telemetry_open(ogas_breeder *b, char *err, size_t errlen) {
   if (mkdir(b->cfg.run_dir, 0777) && errno != EEXIST)
     return status_msg(OGAS_EIO, err, errlen, "config: run_dir: cannot create '%s': %s",
                       b->cfg.run_dir, strerror(errno));
-  b->fd_gens = open_log(b, "generations.jsonl", err, errlen);
-  if (b->fd_gens >= 0) b->fd_children = open_log(b, "children.csv", err, errlen);
+  b->fd_gens = open_log(b, RUN_LOG_GENERATIONS, err, errlen);
+  if (b->fd_gens >= 0) b->fd_children = open_log(b, RUN_LOG_CHILDREN, err, errlen);
   if (b->fd_children < 0) {
     if (b->fd_gens >= 0) close(b->fd_gens);
     b->fd_gens = -1;
@@ -117,10 +91,8 @@ ogas_status telemetry_open(ogas_breeder *b, char *err, size_t errlen) {
   }
   struct stat sb;
   if (fstat(b->fd_children, &sb) == 0 && sb.st_size == 0) {
-    log_text h = {0};
-    int bad = text_printf(&h, "sim_id,generation,is_bred,status,train_loss");
-    for (size_t k = 0; k < b->d && !bad; k++) bad = text_printf(&h, ",%s", b->cfg.parameter_names[k]);
-    if (!bad) bad = text_printf(&h, "\n");
+    run_log_text h = {0};
+    int bad = run_log_children_header(&h, (const char *const *)b->cfg.parameter_names, b->d);
     int e = bad ? ENOMEM : (write_all(b->fd_children, h.text, h.len) ? errno : 0);
     free(h.text);
     if (e) {
@@ -151,22 +123,15 @@ void telemetry_close(ogas_breeder *b) {
    so far (empty before any value). */
 void telemetry_log_children(ogas_breeder *b, int64_t upto) {
   if (b->fd_children < 0 || upto <= b->logged_upto) return;
-  log_text *t = &b->pending_children;
-  size_t mark = t->len;
+  run_log_text *t = &b->pending_children;
   int bad = 0;
-  for (int64_t id = b->logged_upto + 1; id <= upto && !bad; id++) {
-    bad = text_printf(t, "%lld,%d,%d,submitted,", (long long)id, (int)b->row_generation[id],
-                      b->is_bred[id]);
-    if (!bad && b->signal.n_values[id]) bad = text_printf(t, "%.9g", b->signal.score[id]);
-    for (size_t k = 0; k < b->d && !bad; k++)
-      bad = text_printf(t, ",%.17g", b->table[(size_t)id * b->d + k]);
-    if (!bad) bad = text_printf(t, "\n");
-  }
-  if (bad) {
-    t->len = mark; /* whole rows only */
+  for (int64_t id = b->logged_upto + 1; id <= upto && !bad; id++)
+    bad = run_log_child_row(t, id, b->row_generation[id], b->is_bred[id], RUN_LOG_SUBMITTED,
+                            b->signal.n_values[id] ? b->signal.score[id] : NAN,
+                            b->table + (size_t)id * b->d, b->d);
+  if (bad) /* whole rows only */
     count_failure(b, "telemetry: out of memory formatting children.csv rows %lld..%lld",
                   (long long)(b->logged_upto + 1), (long long)upto);
-  }
   b->logged_upto = upto;
 }
 
@@ -185,51 +150,17 @@ ogas_status telemetry_reserve(ogas_breeder *b) {
 void telemetry_append(ogas_breeder *b, const ogas_generation_info *info) {
   b->gens[b->n_gens++] = *info;
   if (b->fd_gens < 0) return;
-  log_text *t = &b->pending_gens;
-  size_t mark = t->len;
-  int bad = text_printf(t, "{\"generation\": %lld, ", (long long)info->generation);
-  bad = bad || json_number(t, "breed_ratio", info->breed_ratio, ", ");
-  bad = bad || text_printf(t,
-                           "\"n_children\": %lld, \"n_bred\": %lld, \"n_non_bred\": %lld, "
-                           "\"n_oob_regenerated\": %lld, \"n_clipped\": %lld, ",
-                           (long long)info->n_children, (long long)info->n_bred,
-                           (long long)info->n_non_bred, (long long)info->n_oob_regenerated,
-                           (long long)info->n_clipped);
-  bad = bad || json_number(t, "target_mean", info->target_mean, ", ");
-  bad = bad || text_printf(t,
-                           "\"ddpm_steps\": %lld, \"ddpm_steps_since_last\": %lld, "
-                           "\"ratio_steps\": %lld, ",
-                           (long long)info->ddpm_steps, (long long)info->ddpm_steps_since_last,
-                           (long long)info->ratio_steps);
-  bad = bad || json_number(t, "train_cpu_s_since_last", info->train_cpu_s_since_last, ", ");
-  bad = bad || json_number(t, "ddpm_loss", info->ddpm_loss, ", ");
-  bad = bad || json_number(t, "ratio_loss", info->ratio_loss, ", ");
-  bad = bad || text_printf(t, "\"reservoir_entries\": %lld, \"values_rejected\": %lld, ",
-                           (long long)info->reservoir_entries, (long long)info->values_rejected);
-  bad = bad || json_number(t, "generate_ms", info->generate_ms, ", ");
-  bad = bad || text_printf(t, "\"ddpm_steps_dropped\": %lld, \"trust_entries\": %lld, ",
-                           (long long)info->ddpm_steps_dropped, (long long)info->trust_entries);
-  bad = bad || json_number(t, "trust_loss_high", info->trust_loss_high, ", ");
-  bad = bad || json_number(t, "trust_loss_low", info->trust_loss_low, ", ");
-  bad = bad || json_number(t, "trust_z", info->trust_z, ", ");
-  bad = bad || text_printf(t, "\"outcome_bred\": %lld, \"outcome_non_bred\": %lld, ",
-                           (long long)info->outcome_bred, (long long)info->outcome_non_bred);
-  bad = bad || json_number(t, "outcome_z", info->outcome_z, ", ");
-  bad = bad || text_printf(t, "\"trusted\": %s, ", info->trusted ? "true" : "false");
-  bad = bad || text_printf(t, "\"not_bred_reason\": \"");
-  for (const char *p = info->not_bred_reason; *p && !bad; p++)
-    bad = text_printf(t, "%c", *p == '"' || *p == '\\' ? '\'' : *p);
-  bad = bad || text_printf(t, "\"}\n");
-  if (bad) {
-    t->len = mark;
+  run_log_generation g;
+  run_log_generation_clear(&g);
+  g.info = *info;
+  if (run_log_generation_line(&b->pending_gens, &g))
     count_failure(b, "telemetry: out of memory formatting generation %lld",
                   (long long)info->generation);
-  }
 }
 
 /* Write one pending text to its file ([log_lock] held, not `lock`); the
    error number of a failed write, else 0. */
-static int write_text(int fd, log_text *t) {
+static int write_text(int fd, run_log_text *t) {
   int e = 0;
   if (fd >= 0 && t->len && write_all(fd, t->text, t->len)) e = errno;
   t->len = 0;
@@ -240,7 +171,7 @@ void telemetry_flush(ogas_breeder *b) {
   if (b->fd_children < 0 && b->fd_gens < 0) return;
   pthread_mutex_lock(&b->log_lock);
   pthread_mutex_lock(&b->lock);
-  log_text children = b->pending_children, gens = b->pending_gens;
+  run_log_text children = b->pending_children, gens = b->pending_gens;
   b->pending_children = b->spare_children, b->pending_gens = b->spare_gens;
   pthread_mutex_unlock(&b->lock);
   int e_children = write_text(b->fd_children, &children);

@@ -8,6 +8,7 @@
 
 #include "ogas.h"
 #include "pde/pde.h"
+#include "util/run_log.h"
 #include "util/status_msg.h"
 
 static int cmp_double(const void *a, const void *b) {
@@ -185,17 +186,17 @@ static int plot_ddpm_loss(const compare_report *rep, const char *out_dir, plot_s
   for (size_t s = 0; s < rep->n_seeds; s++) {
     char dir[4400];
     snprintf(dir, sizeof dir, "%s/%s", out_dir, rep->samplers[ogas].run_dirs[s]);
-    plot_generation *g = NULL;
+    run_log_generation *g = NULL;
     size_t n = 0;
     char e2[256];
-    if (plot_read_generations(dir, &g, &n, e2, sizeof e2)) n = 0;
+    if (run_log_read_generations(dir, &g, &n, e2, sizeof e2)) n = 0;
     fprintf(dat.f, "%s# seed %llu\n", s ? "\n\n" : "",
             (unsigned long long)rep->samplers[ogas].runs[s]->seed);
     size_t here = 0;
     for (size_t k = 0; k < n; k++) {
-      if (!(isfinite(g[k].ddpm_loss) && g[k].ddpm_loss > 0)) continue;
-      fprintf(dat.f, "%lld %lld %.9g\n", (long long)g[k].generation, (long long)g[k].ddpm_steps,
-              g[k].ddpm_loss);
+      if (!(isfinite(g[k].info.ddpm_loss) && g[k].info.ddpm_loss > 0)) continue;
+      fprintf(dat.f, "%lld %lld %.9g\n", (long long)g[k].info.generation, (long long)g[k].info.ddpm_steps,
+              g[k].info.ddpm_loss);
       here++;
     }
     if (!here) fputs("NaN NaN NaN\n", dat.f);

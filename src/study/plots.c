@@ -16,6 +16,7 @@
 
 #include "ogas.h"
 #include "util/make_dirs.h"
+#include "util/run_log.h"
 #include "util/status_msg.h"
 
 /* ---- gnuplot ------------------------------------------------------------- */
@@ -343,230 +344,19 @@ int plot_params_per_generation(plot_set *ps, const char *name, const char *title
   return plot_set_draw(ps, name, &gp, err, errlen);
 }
 
-/* ---- reading a run folder ------------------------------------------------ */
-
-static double jnum(json_t *o, const char *key) {
-  json_t *v = json_object_get(o, key);
-  return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static int64_t jint(json_t *o, const char *key) {
-  json_t *v = json_object_get(o, key);
-  return json_is_number(v) ? (int64_t)json_number_value(v) : -1;
-}
-
-int plot_read_generations(const char *dir, plot_generation **out, size_t *n, char *err,
-                          size_t errlen) {
-  *out = NULL, *n = 0;
-  char path[4200];
-  snprintf(path, sizeof path, "%s/generations.jsonl", dir);
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    if (errno == ENOENT) return OGAS_OK;
-    status_msg(0, err, errlen, "cannot open '%s': %s", path, strerror(errno));
-    return OGAS_EIO;
-  }
-  char *line = NULL;
-  size_t cap = 0, count = 0, alloc = 0, lineno = 0;
-  plot_generation *g = NULL;
-  int st = OGAS_OK;
-  while (getline(&line, &cap, f) > 0) {
-    lineno++;
-    const char *p = line;
-    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
-    if (!*p) continue;
-    json_error_t je;
-    json_t *o = json_loads(line, 0, &je);
-    if (!o || !json_is_object(o) || !json_is_number(json_object_get(o, "generation"))) {
-      status_msg(0, err, errlen, "%s:%zu: %s", path, lineno,
-              o ? "expected an object with a \"generation\" number" : je.text);
-      json_decref(o);
-      st = OGAS_EINVAL;
-      break;
-    }
-    plot_generation r = {.generation = jint(o, "generation"),
-                         .breed_ratio = jnum(o, "breed_ratio"),
-                         .target_mean = jnum(o, "target_mean"),
-                         .ddpm_loss = jnum(o, "ddpm_loss"),
-                         .ratio_loss = jnum(o, "ratio_loss"),
-                         .n_bred = jint(o, "n_bred"),
-                         .n_non_bred = jint(o, "n_non_bred"),
-                         .ddpm_steps = jint(o, "ddpm_steps")};
-    json_decref(o);
-    /* A restart from an older checkpoint repeats generations: the later
-       lines replace everything from that generation on. */
-    while (count > 0 && g[count - 1].generation >= r.generation) count--;
-    if (count == alloc) {
-      size_t na = alloc ? 2 * alloc : 64;
-      plot_generation *ng = realloc(g, na * sizeof *ng);
-      if (!ng) {
-        status_msg(0, err, errlen, "out of memory");
-        st = OGAS_ENOMEM;
-        break;
-      }
-      g = ng, alloc = na;
-    }
-    g[count++] = r;
-  }
-  if (st == OGAS_OK && ferror(f)) {
-    status_msg(0, err, errlen, "cannot read '%s'", path);
-    st = OGAS_EIO;
-  }
-  free(line);
-  fclose(f);
-  if (st) {
-    free(g);
-    return st;
-  }
-  *out = g, *n = count;
-  return OGAS_OK;
-}
-
-void plot_children_free(plot_children *c) {
-  free(c->params), free(c->is_bred), free(c->generation), free(c->train_loss);
-  if (c->names)
-    for (size_t i = 0; i < c->nb_params; i++) free(c->names[i]);
-  free(c->names);
-  memset(c, 0, sizeof *c);
-}
-
-/* Split line in place at commas (and the trailing newline); returns the
-   number of fields, at most max. */
-static size_t split_csv(char *line, char **fields, size_t max) {
-  size_t n = 0;
-  line[strcspn(line, "\r\n")] = '\0';
-  char *p = line;
-  while (n < max) {
-    fields[n++] = p;
-    char *c = strchr(p, ',');
-    if (!c) break;
-    *c = '\0';
-    p = c + 1;
-  }
-  return n;
-}
-
-static int parse_double_field(const char *s, double *v) {
-  if (!*s) {
-    *v = NAN;
-    return 0;
-  }
-  char *end;
-  *v = strtod(s, &end);
-  return *end ? -1 : 0;
-}
-
-#define CSV_FIXED 5
-#define CSV_MAX_FIELDS 4101
-
-int plot_read_children(const char *dir, plot_children *c, char *err, size_t errlen) {
-  memset(c, 0, sizeof *c);
-  char path[4200];
-  snprintf(path, sizeof path, "%s/children.csv", dir);
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    if (errno == ENOENT) return OGAS_OK;
-    status_msg(0, err, errlen, "cannot open '%s': %s", path, strerror(errno));
-    return OGAS_EIO;
-  }
-  char **fields = malloc(CSV_MAX_FIELDS * sizeof *fields);
-  char *line = NULL;
-  size_t cap = 0, lineno = 0, alloc = 0;
-  int st = OGAS_OK;
-  static const char *const fixed[CSV_FIXED] = {"sim_id", "generation", "is_bred", "status",
-                                               "train_loss"};
-  if (!fields) {
-    st = OGAS_ENOMEM;
-    status_msg(0, err, errlen, "out of memory");
-    goto done;
-  }
-  if (getline(&line, &cap, f) <= 0) {
-    st = OGAS_EINVAL;
-    status_msg(0, err, errlen, "%s: empty file", path);
-    goto done;
-  }
-  lineno = 1;
-  size_t nf = split_csv(line, fields, CSV_MAX_FIELDS);
-  int header_ok = nf > CSV_FIXED;
-  for (size_t k = 0; header_ok && k < CSV_FIXED; k++) header_ok = !strcmp(fields[k], fixed[k]);
-  if (!header_ok) {
-    st = OGAS_EINVAL;
-    status_msg(0, err, errlen, "%s:1: expected the header sim_id,generation,is_bred,status,train_loss,<parameters>", path);
-    goto done;
-  }
-  c->nb_params = nf - CSV_FIXED;
-  c->names = calloc(c->nb_params, sizeof *c->names);
-  if (!c->names) goto nomem;
-  for (size_t k = 0; k < c->nb_params; k++)
-    if (!(c->names[k] = strdup(fields[CSV_FIXED + k]))) goto nomem;
-  while (getline(&line, &cap, f) > 0) {
-    lineno++;
-    if (line[strspn(line, " \t\r\n")] == '\0') continue;
-    nf = split_csv(line, fields, CSV_MAX_FIELDS);
-    if (nf != CSV_FIXED + c->nb_params) {
-      st = OGAS_EINVAL;
-      status_msg(0, err, errlen, "%s:%zu: %zu fields, the header has %zu", path, lineno, nf,
-              CSV_FIXED + c->nb_params);
-      goto done;
-    }
-    if (c->n_rows == alloc) {
-      size_t na = alloc ? 2 * alloc : 256;
-      double *p = realloc(c->params, na * c->nb_params * sizeof *p);
-      if (p) c->params = p;
-      int *b = realloc(c->is_bred, na * sizeof *b);
-      if (b) c->is_bred = b;
-      int64_t *g = realloc(c->generation, na * sizeof *g);
-      if (g) c->generation = g;
-      double *l = realloc(c->train_loss, na * sizeof *l);
-      if (l) c->train_loss = l;
-      if (!p || !b || !g || !l) goto nomem;
-      alloc = na;
-    }
-    size_t r = c->n_rows;
-    double gen, bred, loss;
-    int bad = parse_double_field(fields[1], &gen) || parse_double_field(fields[2], &bred) ||
-              parse_double_field(fields[4], &loss) || !isfinite(gen) || !isfinite(bred);
-    for (size_t k = 0; !bad && k < c->nb_params; k++)
-      bad = parse_double_field(fields[CSV_FIXED + k], &c->params[r * c->nb_params + k]);
-    if (bad) {
-      st = OGAS_EINVAL;
-      status_msg(0, err, errlen, "%s:%zu: not a number", path, lineno);
-      goto done;
-    }
-    c->generation[r] = (int64_t)gen;
-    c->is_bred[r] = bred != 0;
-    c->train_loss[r] = loss;
-    c->n_rows++;
-  }
-  if (ferror(f)) {
-    st = OGAS_EIO;
-    status_msg(0, err, errlen, "cannot read '%s'", path);
-  }
-  goto done;
-nomem:
-  st = OGAS_ENOMEM;
-  status_msg(0, err, errlen, "out of memory");
-done:
-  free(line);
-  free(fields);
-  fclose(f);
-  if (st) plot_children_free(c);
-  return st;
-}
-
 /* ---- the breeder's plots of a run folder ---------------------------------- */
 
-static int plot_breed_ratio(plot_set *ps, const plot_generation *g, size_t n, char *err,
+static int plot_breed_ratio(plot_set *ps, const run_log_generation *g, size_t n, char *err,
                             size_t errlen) {
   atomic_file dat, gp;
   if (plot_set_open(ps, "breed_ratio", "dat", &dat, err, errlen)) return OGAS_EIO;
   fputs("# generation breed_ratio realised_bred_share\n", dat.f);
   for (size_t i = 0; i < n; i++) {
-    int64_t tot = g[i].n_bred + g[i].n_non_bred;
-    fprintf(dat.f, "%lld ", (long long)g[i].generation);
-    gp_num(dat.f, g[i].breed_ratio);
+    int64_t tot = g[i].info.n_bred + g[i].info.n_non_bred;
+    fprintf(dat.f, "%lld ", (long long)g[i].info.generation);
+    gp_num(dat.f, g[i].info.breed_ratio);
     fputc(' ', dat.f);
-    gp_num(dat.f, g[i].n_bred >= 0 && tot > 0 ? (double)g[i].n_bred / (double)tot : NAN);
+    gp_num(dat.f, g[i].info.n_bred >= 0 && tot > 0 ? (double)g[i].info.n_bred / (double)tot : NAN);
     fputc('\n', dat.f);
   }
   if (plot_set_commit(&dat, err, errlen)) return OGAS_EIO;
@@ -585,14 +375,14 @@ static int plot_breed_ratio(plot_set *ps, const plot_generation *g, size_t n, ch
 
 /* One column of g over generations (or DDPM steps): NAME.dat and NAME.gp. */
 static int plot_generation_series(plot_set *ps, const char *name, const char *title,
-                                  const char *ylabel, int logy, const plot_generation *g,
+                                  const char *ylabel, int logy, const run_log_generation *g,
                                   size_t n, int what, char *err, size_t errlen) {
   size_t finite = 0;
   int by_steps = 1;
   for (size_t i = 0; i < n; i++) {
-    double v = what == 0 ? g[i].ddpm_loss : g[i].target_mean;
+    double v = what == 0 ? g[i].info.ddpm_loss : g[i].info.target_mean;
     finite += isfinite(v) && (!logy || v > 0);
-    if (g[i].ddpm_steps < 0) by_steps = 0;
+    if (g[i].info.ddpm_steps < 0) by_steps = 0;
   }
   if (finite == 0) return OGAS_OK;
   if (what != 0) by_steps = 0;
@@ -601,11 +391,11 @@ static int plot_generation_series(plot_set *ps, const char *name, const char *ti
   fprintf(dat.f, "# generation ddpm_steps %s%s\n", what == 0 ? "ddpm_loss" : "target_mean",
           what == 0 ? " ratio_loss" : "");
   for (size_t i = 0; i < n; i++) {
-    fprintf(dat.f, "%lld %lld ", (long long)g[i].generation, (long long)g[i].ddpm_steps);
-    gp_num(dat.f, what == 0 ? g[i].ddpm_loss : g[i].target_mean);
+    fprintf(dat.f, "%lld %lld ", (long long)g[i].info.generation, (long long)g[i].info.ddpm_steps);
+    gp_num(dat.f, what == 0 ? g[i].info.ddpm_loss : g[i].info.target_mean);
     if (what == 0) {
       fputc(' ', dat.f);
-      gp_num(dat.f, g[i].ratio_loss);
+      gp_num(dat.f, g[i].info.ratio_loss);
     }
     fputc('\n', dat.f);
   }
@@ -616,7 +406,7 @@ static int plot_generation_series(plot_set *ps, const char *name, const char *ti
           by_steps ? "DDPM training steps" : "generation", ylabel, logy ? "set logscale y\n" : "");
   if (what == 0) {
     int ratio = 0;
-    for (size_t i = 0; i < n; i++) ratio |= isfinite(g[i].ratio_loss) && g[i].ratio_loss > 0;
+    for (size_t i = 0; i < n; i++) ratio |= isfinite(g[i].info.ratio_loss) && g[i].info.ratio_loss > 0;
     if (ratio) fputs("set ytics nomirror\nset y2tics\nset y2label 'RatioMLP loss'\n", gp.f);
     fprintf(gp.f,
             "plot '%s.dat' using %d:($3 > 0 ? $3 : 1/0) with linespoints pt 7 ps 0.6 lc rgb "
@@ -639,21 +429,21 @@ static int plot_generation_series(plot_set *ps, const char *name, const char *ti
 
 int plot_breeder_folder(const char *dir, const plot_folder_options *opt, plot_set *ps,
                         char *err, size_t errlen) {
-  plot_generation *g = NULL;
+  run_log_generation *g = NULL;
   size_t ng = 0;
-  plot_children ch;
+  run_log_children ch;
   memset(&ch, 0, sizeof ch);
-  int st = plot_read_generations(dir, &g, &ng, err, errlen);
+  int st = run_log_read_generations(dir, &g, &ng, err, errlen);
   if (st) return st;
-  st = plot_read_children(dir, &ch, err, errlen);
+  st = run_log_read_children(dir, &ch, err, errlen);
   if (st) {
     free(g);
     return st;
   }
   if (ng == 0 && ch.n_rows == 0) {
     status_msg(0, err, errlen,
-            "'%s' has no generations.jsonl (the breeder writes it when its config names a "
-            "run_dir) and no children.csv",
+            "'%s' has no " RUN_LOG_GENERATIONS " (the breeder writes it when its config names a "
+            "run_dir) and no " RUN_LOG_CHILDREN,
             dir);
     free(g);
     return OGAS_EINVAL;
@@ -662,7 +452,7 @@ int plot_breeder_folder(const char *dir, const plot_folder_options *opt, plot_se
     status_msg(0, err, errlen, "parameters %d,%d asked for, but children.csv has %zu (0..%zu)",
             opt->param_x, opt->param_y, ch.nb_params, ch.nb_params - 1);
     free(g);
-    plot_children_free(&ch);
+    run_log_children_free(&ch);
     return OGAS_EINVAL;
   }
   st = plot_set_init(ps, dir, opt ? opt->draw : 1, err, errlen);
@@ -683,6 +473,6 @@ int plot_breeder_folder(const char *dir, const plot_folder_options *opt, plot_se
     st = plot_generation_series(ps, "targets", "Target conditions per generation",
                                 "target loss (condition)", 0, g, ng, 1, err, errlen);
   free(g);
-  plot_children_free(&ch);
+  run_log_children_free(&ch);
   return st;
 }

@@ -106,31 +106,6 @@ int plot_params_per_generation(plot_set *ps, const char *name, const char *title
 /* ---- a breeder run folder (ogas plot) ------------------------------------ */
 
 typedef struct {
-  int64_t generation;
-  double breed_ratio, target_mean, ddpm_loss, ratio_loss;
-  int64_t n_bred, n_non_bred, ddpm_steps;
-} plot_generation;
-
-/* Read DIR/generations.jsonl. *n = 0 (and OGAS_OK) when the file does not
-   exist; OGAS_EIO / OGAS_EINVAL (line number in err) for a bad file. */
-int plot_read_generations(const char *dir, plot_generation **out, size_t *n, char *err,
-                          size_t errlen);
-
-/* children.csv as read back; free with plot_children_free. */
-typedef struct {
-  size_t n_rows, nb_params;
-  double *params;
-  int *is_bred;
-  int64_t *generation;
-  double *train_loss;
-  char **names;
-} plot_children;
-
-/* Read DIR/children.csv. OGAS_OK with c->n_rows = 0 when it does not exist. */
-int plot_read_children(const char *dir, plot_children *c, char *err, size_t errlen);
-void plot_children_free(plot_children *c);
-
-typedef struct {
   int param_x, param_y; /* -1: plot_pick_params chooses */
   int draw;             /* 0: data and scripts only */
 } plot_folder_options;

@@ -12,6 +12,7 @@
 #include "pde/pde.h"
 #include "util/atomic_file.h"
 #include "util/make_dirs.h"
+#include "util/run_log.h"
 #include "util/status_msg.h"
 
 static void stat_set(study_stats *s, int k, double v) {
@@ -153,68 +154,69 @@ void compare_print_table(const compare_report *rep, FILE *f) {
 
 /* ---- run folders ---------------------------------------------------------- */
 
-static int write_children_csv(const study_result *r, const char *dir, char *err, size_t errlen) {
+/* Write text whole to DIR/name (atomic_file); frees text. */
+static int write_log(const char *dir, const char *name, run_log_text *t, char *err,
+                     size_t errlen) {
   char path[4200];
-  snprintf(path, sizeof path, "%s/children.csv", dir);
+  snprintf(path, sizeof path, "%s/%s", dir, name);
   atomic_file a;
   int st = atomic_file_open(&a, path, err, errlen);
-  if (st) return st;
-  const pde_problem *p = pde_find(r->problem);
-  fputs("sim_id,generation,is_bred,status,train_loss", a.f);
-  for (size_t k = 0; k < r->nb_params; k++) {
-    const char *name = p ? pde_param_name(p, k) : NULL;
-    fputc(',', a.f);
-    if (name)
-      for (const char *c = name; *c; c++) fputc(*c == ',' || *c == '\n' ? ';' : *c, a.f);
-    else fprintf(a.f, "p%zu", k);
-  }
-  fputc('\n', a.f);
-  for (int64_t i = 0; i < r->nb_sims; i++) {
-    fprintf(a.f, "%lld,%lld,%d,%d,", (long long)i, (long long)r->generation[i],
-            r->is_bred[i] ? 1 : 0, r->sim_status[i]);
-    if (isfinite(r->sim_train_loss[i])) fprintf(a.f, "%.9g", r->sim_train_loss[i]);
-    for (size_t k = 0; k < r->nb_params; k++)
-      fprintf(a.f, ",%.17g", r->params[(size_t)i * r->nb_params + k]);
-    fputc('\n', a.f);
-  }
-  return atomic_file_commit(&a, err, errlen);
+  if (!st && t->len && fwrite(t->text, 1, t->len, a.f) != t->len) {
+    atomic_file_abort(&a);
+    st = status_msg(OGAS_EIO, err, errlen, "cannot write '%s': %s", path, strerror(errno));
+  } else if (!st)
+    st = atomic_file_commit(&a, err, errlen);
+  free(t->text);
+  return st;
 }
 
-/* The study's breaks in the breeder's telemetry format (the keys a study
-   knows; the DDPM ones are absent). */
+static const run_log_status SIM_STATUS[] = {RUN_LOG_DONE, RUN_LOG_STOPPED, RUN_LOG_FAILED};
+
+static int write_children_csv(const study_result *r, const char *dir, char *err, size_t errlen) {
+  const pde_problem *p = pde_find(r->problem);
+  const char **names = calloc(r->nb_params ? r->nb_params : 1, sizeof *names);
+  run_log_text t = {0};
+  int bad = !names;
+  for (size_t k = 0; k < r->nb_params && !bad; k++) names[k] = p ? pde_param_name(p, k) : NULL;
+  bad = bad || run_log_children_header(&t, names, r->nb_params);
+  free(names);
+  for (int64_t i = 0; i < r->nb_sims && !bad; i++)
+    bad = run_log_child_row(&t, i, r->generation[i], r->is_bred[i],
+                            SIM_STATUS[r->sim_status[i] >= 0 && r->sim_status[i] <= 2 ? r->sim_status[i] : 2],
+                            r->sim_train_loss[i], r->params + (size_t)i * r->nb_params,
+                            r->nb_params);
+  if (bad) {
+    free(t.text);
+    return status_msg(OGAS_ENOMEM, err, errlen, "out of memory formatting %s/" RUN_LOG_CHILDREN,
+                      dir);
+  }
+  return write_log(dir, RUN_LOG_CHILDREN, &t, err, errlen);
+}
+
+/* The study's breaks in the run-log schema (the DDPM's keys are null). */
 static int write_generations_jsonl(const study_result *r, const char *dir, char *err,
                                    size_t errlen) {
-  char path[4200];
-  snprintf(path, sizeof path, "%s/generations.jsonl", dir);
-  atomic_file a;
-  int st = atomic_file_open(&a, path, err, errlen);
-  if (st) return st;
-  for (size_t i = 0; i < r->n_generations; i++) {
-    const study_generation *g = &r->generations[i];
-    json_t *o = json_object();
-    json_object_set_new(o, "generation", json_integer(g->generation));
-    json_object_set_new(o, "breed_ratio",
-                        isfinite(g->breed_ratio) ? json_real(g->breed_ratio) : json_null());
-    json_object_set_new(o, "n_children", json_integer(g->n_bred + g->n_non_bred));
-    json_object_set_new(o, "n_bred", json_integer(g->n_bred));
-    json_object_set_new(o, "n_non_bred", json_integer(g->n_non_bred));
-    json_object_set_new(o, "n_oob_regenerated", json_integer(g->n_oob_regenerated));
-    json_object_set_new(o, "n_clipped", json_integer(g->n_clipped));
-    json_object_set_new(o, "batch", json_integer(r->generation_batch[i]));
-    json_object_set_new(o, "first_id", json_integer(g->first_id));
-    json_object_set_new(o, "last_id", json_integer(g->last_id));
-    json_object_set_new(o, "not_bred_reason", json_string(g->note));
-    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
-    json_decref(o);
-    if (!line) {
-      atomic_file_abort(&a);
-      status_msg(0, err, errlen, "out of memory");
-      return OGAS_ENOMEM;
-    }
-    fprintf(a.f, "%s\n", line);
-    free(line);
+  run_log_text t = {0};
+  int bad = 0;
+  for (size_t i = 0; i < r->n_generations && !bad; i++) {
+    const study_generation *sg = &r->generations[i];
+    run_log_generation g;
+    run_log_generation_clear(&g);
+    g.info.generation = sg->generation;
+    g.info.breed_ratio = sg->breed_ratio;
+    g.info.n_children = sg->n_bred + sg->n_non_bred;
+    g.info.n_bred = sg->n_bred, g.info.n_non_bred = sg->n_non_bred;
+    g.info.n_oob_regenerated = sg->n_oob_regenerated, g.info.n_clipped = sg->n_clipped;
+    snprintf(g.info.not_bred_reason, sizeof g.info.not_bred_reason, "%s", sg->note);
+    g.batch = r->generation_batch[i], g.first_id = sg->first_id, g.last_id = sg->last_id;
+    bad = run_log_generation_line(&t, &g);
   }
-  return atomic_file_commit(&a, err, errlen);
+  if (bad) {
+    free(t.text);
+    return status_msg(OGAS_ENOMEM, err, errlen,
+                      "out of memory formatting %s/" RUN_LOG_GENERATIONS, dir);
+  }
+  return write_log(dir, RUN_LOG_GENERATIONS, &t, err, errlen);
 }
 
 int compare_write_run_folder(const study_result *r, const char *dir, char *err, size_t errlen) {
