@@ -6,17 +6,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "breeder/breed_ratio.h"
 #include "breeder/breeder_internal.h"
 #include "breeder/targets.h"
-
-static double wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
-}
+#include "util/clock.h"
 
 static int out_of_box(const float *z, size_t d) {
   for (size_t k = 0; k < d; k++)
@@ -129,7 +123,7 @@ static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, 
   }
   pthread_mutex_unlock(&b->lock);
   if (!b->cfg.breeder.async_training) trainer_spend(b, INT64_MAX); /* sync: spend the budget */
-  double t0 = wall_ms(); /* generation proper, after the sync mode's training */
+  double t0 = wall_s(); /* generation proper, after the sync mode's training */
 
   const ogas_config_breeder *bc = &b->cfg.breeder;
   size_t d = b->d;
@@ -270,7 +264,7 @@ static ogas_status next_parameters(ogas_breeder *b, int64_t max_breeding_count, 
   info.ddpm_steps_since_last = info.ddpm_steps - b->last_gen_ddpm_steps;
   b->last_gen_ddpm_steps = info.ddpm_steps;
   b->last_gen_cpu_s = b->tr.cpu_s;
-  info.generate_ms = wall_ms() - t0;
+  info.generate_ms = 1e3 * (wall_s() - t0);
   telemetry_append(b, &info);
   pthread_mutex_unlock(&b->lock);
   pthread_mutex_unlock(&b->gen_lock);

@@ -23,7 +23,7 @@
 
 #include "breeder/breeder_internal.h"
 #include "nn/blas_threads.h"
-#include "util/cpu_time.h"
+#include "util/clock.h"
 
 int trainer_init(ogas_breeder *b) {
   const ogas_config *c = &b->cfg;

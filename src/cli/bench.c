@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cblas.h>
 
@@ -13,12 +12,7 @@
 #include "cli/commands.h"
 #include "ddpm/ddpm.h"
 #include "nn/blas_threads.h"
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "util/clock.h"
 
 static const char *usage =
     "usage: ogas bench ddpm [options]\n\n"
@@ -51,12 +45,12 @@ static double sgemm_gflops(int B, int H) {
   for (size_t i = 0; i < (size_t)B * H; i++) a[i] = 0.001f * (float)(i % 97);
   for (size_t i = 0; i < (size_t)H * H; i++) w[i] = 0.001f * (float)(i % 89);
   long reps = 0;
-  double t0 = now_s(), t;
+  double t0 = wall_s(), t;
   do {
     for (int k = 0; k < 20; k++)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, H, 1.0f, a, H, w, H, 0.0f, c, H);
     reps += 20;
-  } while ((t = now_s() - t0) < 0.5);
+  } while ((t = wall_s() - t0) < 0.5);
   free(a), free(w), free(c);
   return 2.0 * B * H * (double)H * (double)reps / t / 1e9;
 }
@@ -129,7 +123,7 @@ static int bench_ddpm(int argc, char **argv) {
   float loss = 0;
   double t_train = 0;
   for (long s = 0; s < 20 + train_steps; s++) {
-    if (s == 20) t_train = now_s();
+    if (s == 20) t_train = wall_s();
     for (long i = 0; i < batch; i++) {
       size_t k = (size_t)ogas_rng_below(&rng, DATA);
       memcpy(zb + i * dim, data + k * dim, (size_t)dim * sizeof(float));
@@ -137,11 +131,11 @@ static int bench_ddpm(int argc, char **argv) {
     }
     loss = ddpm_train_step(&m, zb, cb, NULL, (int)batch, &rng);
   }
-  t_train = now_s() - t_train;
+  t_train = wall_s() - t_train;
   for (long i = 0; i < samples; i++) target[i] = 0.9f;
-  double t_sample = now_s();
+  double t_sample = wall_s();
   ddpm_sample(smp, m.ema, target, (int)samples, (float)guidance, 0, &rng, out);
-  t_sample = now_s() - t_sample;
+  t_sample = wall_s() - t_sample;
 
   /* FLOPs: matrix products only (2·rows·in·out per linear, forward; dW and dX
      backward where needed), as bench/torch_ddpm.py counts them, but for the

@@ -7,18 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "nn/rng.h"
 #include "pde/pde.h"
-
-static double clock_s(clockid_t id) {
-  struct timespec ts;
-  clock_gettime(id, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "util/clock.h"
 
 static const char *usage =
     "usage: ogas bench pde [--problem NAME] [--sims N] [--grid G] [--seed S] [--json]\n\n"
@@ -64,20 +58,20 @@ static int bench_problem(const pde_problem *p, long sims, long grid, ogas_rng *r
       params[i] = pde_lower(p)[i] + (pde_upper(p)[i] - pde_lower(p)[i]) * ogas_rng_uniform(rng);
     char err[256];
     pde_sim *s = NULL;
-    const double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    const double w0 = wall_s(), c0 = thread_cpu_s();
     if (pde_sim_create(p, params, &opt, &s, err, sizeof err) != PDE_OK) {
       fprintf(stderr, "ogas bench pde: %s\n", err);
       status = 1;
       break;
     }
-    const double w1 = clock_s(CLOCK_MONOTONIC), c1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    const double w1 = wall_s(), c1 = thread_cpu_s();
     n_steps = pde_sim_n_steps(s);
     for (size_t t = 0; t < n_steps && !status; t++)
       if (pde_sim_step(s, state) != PDE_OK) {
         fprintf(stderr, "ogas bench pde: %s: the solution stopped being finite\n", pde_name(p));
         status = 1;
       }
-    const double w2 = clock_s(CLOCK_MONOTONIC), c2 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    const double w2 = wall_s(), c2 = thread_cpu_s();
     pde_sim_free(s);
     stat_add(&create_wall, w1 - w0), stat_add(&create_cpu, c1 - c0);
     stat_add(&run_wall, w2 - w1), stat_add(&run_cpu, c2 - c1);

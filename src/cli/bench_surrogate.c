@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -19,12 +18,7 @@
 #include "nn/unet.h"
 #include "ogas.h"
 #include "study/surrogate.h"
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "util/clock.h"
 
 static const char *usage =
     "usage: ogas bench surrogate [options]\n\n"
@@ -172,7 +166,7 @@ int bench_surrogate(int argc, char **argv) {
   float loss = 0;
   double t_train = 0;
   for (long it = 0; it < 5 + train_steps; it++) {
-    if (it == 5) t_train = now_s();
+    if (it == 5) t_train = wall_s();
     for (long b = 0; b < batch; b++) {
       size_t k = (size_t)ogas_rng_below(&rng, POOL);
       memcpy(bu + b * S, u + k * S, S * sizeof(float));
@@ -181,10 +175,10 @@ int bench_surrogate(int argc, char **argv) {
     }
     surrogate_train_step(s, bu, bn, bz, NULL, (int)batch, STUDY_LOSS_NRMSE, &loss, NULL, NULL);
   }
-  t_train = now_s() - t_train;
-  double t_pred = now_s();
+  t_train = wall_s() - t_train;
+  double t_pred = wall_s();
   surrogate_predict(s, u, z, POOL, pred);
-  t_pred = now_s() - t_pred;
+  t_pred = wall_s() - t_pred;
 
   double train_sps = (double)train_steps * batch / t_train, pred_sps = POOL / t_pred;
   double flops = 0;

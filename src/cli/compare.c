@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/args.h"
@@ -23,6 +22,7 @@
 #include "study/study.h"
 #include "cli/study_runner.h"
 #include "util/make_dirs.h"
+#include "util/clock.h"
 
 #define DEFAULT_SAMPLERS "uniform,breed,ogas"
 #define MAX_SAMPLERS 16
@@ -59,12 +59,6 @@ static const char *compare_usage =
     "example:\n"
     "  ogas compare examples/ks1d.json --seeds 3\n"
     "  ogas plot out/ks1d/runs/ogas-seed0     (the breeder's own plots of one study)\n";
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* ---- progress ------------------------------------------------------------- */
 
@@ -348,7 +342,7 @@ int cmd_compare(int argc, char **argv) {
   size_t n_samplers;
   if (parse_samplers(samplers, names, &n_samplers)) return 2;
 
-  double t0 = now_s();
+  double t0 = wall_s();
   study_config cfg;
   char err[1024];
   if (study_config_load(config_path, &cfg, err, sizeof err)) {
@@ -409,13 +403,13 @@ int cmd_compare(int argc, char **argv) {
           "per study, %s mode\n",
           cfg.problem, samplers, n_seeds, n_seeds > 1 ? "s" : "", (long long)cfg.nb_sims,
           (long long)total, rep.deterministic ? "deterministic" : "concurrent");
-  double tv = now_s();
+  double tv = wall_s();
   int threads = cfg.concurrent_sims > 0 ? (int)cfg.concurrent_sims : 1;
   if (study_validation_for_config(&cfg, threads, &val, err, sizeof err)) {
     fprintf(stderr, "ogas compare: validation set: %s\n", err);
     goto done;
   }
-  rep.validation_s = now_s() - tv;
+  rep.validation_s = wall_s() - tv;
   if (!quiet)
     fprintf(stderr, "validation set: %zu simulations x %zu steps (%.1f s)\n",
             study_validation_n_sims(val), study_validation_n_steps(val), rep.validation_s);
@@ -485,7 +479,7 @@ int cmd_compare(int argc, char **argv) {
     }
   }
   compare_report_finish(&rep);
-  rep.total_s = now_s() - t0;
+  rep.total_s = wall_s() - t0;
 
   plot_set ps;
   if (plot_set_init(&ps, out_dir, draw, err, sizeof err) ||
@@ -494,7 +488,7 @@ int cmd_compare(int argc, char **argv) {
     goto done;
   }
   if (ps.warning[0]) fprintf(stderr, "ogas compare: warning: %s\n", ps.warning);
-  rep.total_s = now_s() - t0;
+  rep.total_s = wall_s() - t0;
   if (compare_write_json(&rep, out_dir, &ps, err, sizeof err) ||
       compare_write_markdown(&rep, out_dir, &ps, err, sizeof err)) {
     fprintf(stderr, "ogas compare: %s\n", err);

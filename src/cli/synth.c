@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "synth/synth.h"
+#include "util/clock.h"
 
 static const char *usage =
     "usage: ogas synth [options]\n\n"
@@ -153,8 +153,7 @@ int cmd_synth(int argc, char **argv) {
   json_t *runs = json_array();
   double sum_e = 0, worst_e = 0, worst_gen = 0, sum_cpu = 0, max_cpu = 0;
   int latest_first = 0, never = 0;
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double t0 = wall_s();
   uint64_t first_seed = o.seed;
   for (long k = 0; k < n_seeds; k++) {
     o.seed = first_seed + (uint64_t)k;
@@ -194,8 +193,7 @@ int cmd_synth(int argc, char **argv) {
     json_array_append_new(runs, seed_json(o.seed, &r));
     synth_result_free(&r);
   }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  double wall = wall_s() - t0;
   printf("summary over %ld seed%s: enrichment mean %.2fx, worst seed %.2fx, worst generation "
          "%.2fx; trusted from generation %d at the latest%s; breeder CPU %.2f s per generation "
          "(max %.2f); %.1f s\n",

@@ -9,6 +9,7 @@
 
 #include "mpi/ckpt_file.h"
 #include "ogas.h"
+#include "util/atomic_file.h"
 #include "util/status_msg.h"
 
 void checkpoint_folder(const char *base, int64_t round, char *out, size_t len) {
@@ -43,19 +44,18 @@ int checkpoint_commit(const char *base, int64_t round, int64_t previous_round, i
   json_decref(o);
   if (!text) return status_msg(OGAS_ENOMEM, err, errlen, "checkpoint: out of memory");
   /* The manifest is plain JSON, written atomically as the binary files are. */
-  char tmp[1200], path[1200];
+  char path[1200];
   snprintf(path, sizeof path, "%s/checkpoint.json", base);
-  snprintf(tmp, sizeof tmp, "%s/.checkpoint.json.tmp", base);
-  FILE *f = fopen(tmp, "wb");
-  int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF && !fflush(f) && !fsync(fileno(f));
-  if (f && fclose(f)) ok = 0;
-  free(text);
-  if (!ok || rename(tmp, path)) {
+  atomic_file a;
+  int st = atomic_file_open(&a, path, err, errlen);
+  if (!st && (fputs(text, a.f) < 0 || fputc('\n', a.f) == EOF)) {
     int e = errno;
-    unlink(tmp);
-    return status_msg(OGAS_EIO, err, errlen, "checkpoint: cannot write '%s': %s", path,
-                      strerror(e));
-  }
+    atomic_file_abort(&a);
+    st = status_msg(OGAS_EIO, err, errlen, "checkpoint: cannot write '%s': %s", path, strerror(e));
+  } else if (!st)
+    st = atomic_file_commit(&a, err, errlen);
+  free(text);
+  if (st) return st;
   if (previous_round >= 0 && previous_round != round) {
     char dir[1200], file[1400];
     checkpoint_folder(base, previous_round, dir, sizeof dir);

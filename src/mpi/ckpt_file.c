@@ -31,11 +31,8 @@ int ckpt_make_dir(const char *dir, char *err, size_t errlen) {
 int ckpt_write_open(ckpt_writer *w, const char *dir, const char *name, char *err, size_t errlen) {
   memset(w, 0, sizeof *w);
   snprintf(w->path, sizeof w->path, "%s/%s", dir, name);
-  snprintf(w->tmp, sizeof w->tmp, "%s/.%s.tmp", dir, name);
-  w->f = fopen(w->tmp, "wb");
-  if (!w->f)
-    return status_msg(OGAS_EIO, err, errlen, "checkpoint: cannot write '%s': %s", w->tmp,
-                      strerror(errno));
+  int st = atomic_file_open(&w->file, w->path, err, errlen);
+  if (st) return st;
   w->hash = 0xcbf29ce484222325ull;
   ckpt_put(w, magic, sizeof magic);
   return OGAS_OK;
@@ -43,29 +40,23 @@ int ckpt_write_open(ckpt_writer *w, const char *dir, const char *name, char *err
 
 void ckpt_put(ckpt_writer *w, const void *p, size_t n) {
   if (w->failed || !n) return;
-  if (fwrite(p, 1, n, w->f) != n) w->failed = 1;
+  if (fwrite(p, 1, n, w->file.f) != n) w->failed = errno ? errno : EIO;
   w->hash = fnv1a(w->hash, p, n);
 }
 
 void ckpt_write_abort(ckpt_writer *w) {
-  if (w->f) fclose(w->f);
-  w->f = NULL;
-  unlink(w->tmp);
+  if (w->file.f) atomic_file_abort(&w->file);
 }
 
 int ckpt_write_close(ckpt_writer *w, char *err, size_t errlen) {
   uint64_t h = w->hash;
-  if (!w->failed && fwrite(&h, 1, sizeof h, w->f) != sizeof h) w->failed = 1;
-  if (!w->failed && (fflush(w->f) || fsync(fileno(w->f)))) w->failed = 1;
-  int closed = fclose(w->f);
-  w->f = NULL;
-  if (w->failed || closed || rename(w->tmp, w->path)) {
-    int e = errno;
-    unlink(w->tmp);
+  if (!w->failed && fwrite(&h, 1, sizeof h, w->file.f) != sizeof h) w->failed = errno ? errno : EIO;
+  if (w->failed) {
+    atomic_file_abort(&w->file);
     return status_msg(OGAS_EIO, err, errlen, "checkpoint: cannot write '%s': %s", w->path,
-                      strerror(e));
+                      strerror(w->failed));
   }
-  return OGAS_OK;
+  return atomic_file_commit(&w->file, err, errlen);
 }
 
 int ckpt_read_open(ckpt_reader *r, const char *dir, const char *name, char *err, size_t errlen) {

@@ -1,6 +1,7 @@
-/* ckpt_file — one file of a study checkpoint: written to a temporary name,
- * flushed to disk and renamed into place, so that a reader never sees half
- * of it; read back whole and checked against the FNV-1a hash that ends it.
+/* ckpt_file — one file of a study checkpoint: written through atomic_file
+ * (util/atomic_file.h: a temporary file, synced, renamed into place, the
+ * folder synced), so that a reader never sees half of it; read back whole and
+ * checked against the FNV-1a hash that ends it.
  *
  * Layout: "OGASMPI1", then the caller's fields, then the 64-bit hash of all
  * bytes before it. Functions return ogas_status codes with a message. */
@@ -11,9 +12,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "util/atomic_file.h"
+
 typedef struct {
-  FILE *f;
-  char tmp[1200], path[1200];
+  atomic_file file;
+  char path[1200];
   uint64_t hash;
   int failed;
 } ckpt_writer;
@@ -27,7 +30,8 @@ typedef struct {
 int ckpt_write_open(ckpt_writer *w, const char *dir, const char *name, char *err, size_t errlen);
 void ckpt_put(ckpt_writer *w, const void *p, size_t n);
 static inline void ckpt_put_i64(ckpt_writer *w, int64_t v) { ckpt_put(w, &v, sizeof v); }
-/* Finish: hash, fsync, rename. On any failure the temporary file is removed. */
+/* Finish: the hash, then atomic_file_commit. On any failure the temporary
+   file is removed and the previous file, if any, is left as it was. */
 int ckpt_write_close(ckpt_writer *w, char *err, size_t errlen);
 void ckpt_write_abort(ckpt_writer *w);
 

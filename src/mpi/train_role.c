@@ -16,6 +16,7 @@
 #include "nn/rng.h"
 #include "ogas.h"
 #include "study/buffer.h"
+#include "util/clock.h"
 #include "util/status_msg.h"
 
 /* The study's minibatch stream (study.c seeds it the same way). */
@@ -76,12 +77,6 @@ struct train_role {
 };
 
 static const int64_t one_credit = 1;
-
-static double thread_cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int train_role_create(rank_ctx *x, train_role **out, char *err, size_t errlen) {
   *out = NULL;

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "ogas.h"
-#include "util/cpu_time.h"
+#include "util/clock.h"
 #include "util/status_msg.h"
 
 static const char *const sampler_names[] = {"uniform", "lhs", "halton", "sobol", "breed", "ogas"};

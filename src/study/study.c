@@ -10,24 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "nn/rng.h"
 #include "ogas.h"
 #include "pde/pde.h"
 #include "study/buffer.h"
 #include "util/atomic_file.h"
-#include "util/cpu_time.h"
+#include "util/clock.h"
 #include "util/status_msg.h"
 
 /* Samples drawn from the buffer to fit the surrogate's normalisation. */
 #define STUDY_NORM_SAMPLES 512
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Everything one study run owns. Fields marked [M] are shared between the
    training thread and the simulation threads in concurrent mode and guarded
@@ -128,7 +121,7 @@ static void report_progress(study *s, float loss) {
                       .nb_sims = s->cfg->nb_sims,
                       .generation = (int64_t)s->res->n_generations,
                       .last_loss = loss,
-                      .elapsed_s = now_s() - s->t0};
+                      .elapsed_s = wall_s() - s->t0};
   s->opts->progress(s->opts->progress_ctx, &p);
 }
 
@@ -587,12 +580,12 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
     goto nomem;
   locks = 1;
 
-  s.t0 = now_s();
+  s.t0 = wall_s();
   double train_cpu0 = thread_cpu_s();
   st = cfg->deterministic ? run_deterministic(&s, slots, n_slots)
                           : run_concurrent(&s, workers, n_slots);
   r->train_cpu_s = thread_cpu_s() - train_cpu0 - (cfg->deterministic ? s.sim_cpu : 0.0);
-  r->wall_s = now_s() - s.t0;
+  r->wall_s = wall_s() - s.t0;
   /* A deterministic run might stop with slots still open after an error. */
   for (int k = 0; k < n_slots; k++) pde_sim_free(slots[k].sim), slots[k].sim = NULL;
   if (st) {
@@ -608,7 +601,7 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
     r->sim_train_loss[i] = s.loss_count[i] ? s.loss_sum[i] / (double)s.loss_count[i] : NAN;
 
   /* Validation. */
-  double e0 = now_s();
+  double e0 = wall_s();
   const study_validation *val = opts ? opts->validation : NULL;
   if (!val) {
     st = study_validation_for_config(cfg, (int)cfg->concurrent_sims, &own_val, err, errlen);
@@ -638,7 +631,7 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
     study_stats_compute(r->val_pair_nrmse, np, scratch, &r->val_pair_stats);
     free(scratch);
   }
-  r->eval_s = now_s() - e0;
+  r->eval_s = wall_s() - e0;
   if (opts && opts->keep_surrogate) r->surrogate = s.sur, s.sur = NULL;
   *out = r;
   r = NULL;
