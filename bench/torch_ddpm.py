@@ -309,6 +309,37 @@ def sample(model, betas, alphas, abar, cond, guidance, gen, timesteps=None):
     return x
 
 
+@torch.no_grad()
+def sample_ddim(model, abar, cond, guidance, gen, steps):
+    """Deterministic DDIM (eta = 0) over `steps` of the T timesteps, spread
+    evenly as ogas does; guidance as in sample()."""
+    N, d = cond.shape[0], model.dim
+    T = abar.shape[0]
+    ts = [T - 1] if steps == 1 else [round(i * (T - 1) / (steps - 1)) for i in range(steps)]
+    x = torch.randn(N, d, generator=gen)
+    c2 = torch.cat([cond, cond])
+    uncond = torch.cat([torch.zeros(N, dtype=torch.bool),
+                        torch.ones(N, dtype=torch.bool)])
+    for i in range(steps - 1, -1, -1):
+        t = ts[i]
+        out = model(torch.cat([x, x]), torch.full((2 * N,), float(t)), c2, uncond)
+        eps = out[N:] + guidance * (out[:N] - out[N:])
+        x0 = (x - torch.sqrt(1 - abar[t]) * eps) / torch.sqrt(abar[t])
+        ab_prev = abar[ts[i - 1]] if i > 0 else torch.tensor(1.0)
+        x = torch.sqrt(ab_prev) * x0 + torch.sqrt(1 - ab_prev) * eps
+    return x
+
+
+# --preset, as `ogas bench ddpm --preset` has them ("default" mirrors the
+# library's default model: model_dim 128, 2 blocks, T = 50, guidance 1).
+PRESETS = {
+    "default": dict(dim=8, model_dim=128, blocks=2, batch=128, timesteps=50,
+                    samples=200, guidance=1.0),
+    "paper": dict(dim=309, model_dim=1024, blocks=3, batch=128, timesteps=100,
+                  samples=200, guidance=5.0),
+}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="PyTorch reference for `ogas bench ddpm`")
     ap.add_argument("--dim", type=int, default=8)
@@ -322,6 +353,14 @@ def main(argv=None):
     ap.add_argument("--guidance", type=float, default=5.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--preset", choices=sorted(PRESETS))
+    ap.add_argument("--sampler", choices=["ddpm", "ddim"], default="ddpm",
+                    help="ddim: time DDIM too, next to the ancestral sampler")
+    ap.add_argument("--ddim-steps", type=int, default=20)
+    argv = sys.argv[1:] if argv is None else argv
+    known = ap.parse_known_args(argv)[0]
+    if known.preset:  # the preset's values, then the options given after it
+        ap.set_defaults(**PRESETS[known.preset])
     args = ap.parse_args(argv)
     for name in ("dim", "model_dim", "blocks", "batch", "timesteps", "samples",
                  "threads", "train_steps"):
@@ -358,6 +397,11 @@ def main(argv=None):
     x = sample(model, trainer.betas, trainer.alphas, trainer.abar, cond,
                args.guidance, gen)
     sample_s = time.perf_counter() - t0
+    ddim_s = None
+    if args.sampler == "ddim":
+        t0 = time.perf_counter()
+        x = sample_ddim(model, trainer.abar, cond, args.guidance, gen, args.ddim_steps)
+        ddim_s = time.perf_counter() - t0
     if not torch.isfinite(x).all():
         print("torch_ddpm: non-finite samples", file=sys.stderr)
         return 1
@@ -381,6 +425,8 @@ def main(argv=None):
         "train_flops_per_step": train_flops,
         "train_gflops_per_s": train_flops * steps_per_s / 1e9,
         "sample_ms": 1e3 * sample_s,
+        **({"ddim_steps": args.ddim_steps, "ddim_sample_ms": 1e3 * ddim_s}
+           if ddim_s is not None else {}),
         "sample_flops": sample_flops,
         "sample_gflops_per_s": sample_flops / sample_s / 1e9,
         "final_loss": loss,

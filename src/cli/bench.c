@@ -8,6 +8,7 @@
 
 #include <cblas.h>
 
+#include "breeder/config.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "ddpm/ddpm.h"
@@ -21,6 +22,11 @@ static const char *usage =
     "  gradient clipping, AdamW, EMA) and the time to sample candidates with\n"
     "  classifier-free guidance. Compare with bench/torch_ddpm.py (same flags).\n\n"
     "options:\n"
+    "  --preset P       default: the breeder's default model, sampler and guidance\n"
+    "                   (library defaults, d = 8, 200 candidates: a generation);\n"
+    "                   paper: the published size (d = 309, model_dim 1024, 3 blocks,\n"
+    "                   batch 128, T = 100, guidance 5, 200 candidates). Options\n"
+    "                   given with it override it. Without a preset: the values below.\n"
     "  --dim D          parameters per sample (8)\n"
     "  --model-dim H    hidden width (256)\n"
     "  --blocks N       residual blocks (3)\n"
@@ -30,8 +36,50 @@ static const char *usage =
     "  --threads N      OpenBLAS threads (1)\n"
     "  --train-steps N  timed training steps after 20 warm-up steps (200)\n"
     "  --guidance G     guidance scale (5.0)\n"
+    "  --sampler S      ddpm (ancestral, T steps) or ddim (--ddim-steps steps); the\n"
+    "                   ancestral sampler is always timed too, for comparison (ddpm)\n"
+    "  --ddim-steps N   DDIM steps (20)\n"
     "  --seed S         seed (0)\n"
-    "  --json           print one JSON object instead of text\n";
+    "  --json           print one JSON object instead of text\n\n"
+    "The box prior (model.box_prior, on in the breeder) is off here, as in the\n"
+    "PyTorch script, so that both do the same arithmetic.\n";
+
+/* The shapes of --preset. */
+typedef struct {
+  long dim, hidden, blocks, batch, T, samples, ddim_steps;
+  double guidance;
+  int ddim;
+} bench_shape;
+
+/* 0, or -1 for an unknown name. */
+static int preset_shape(const char *name, bench_shape *b) {
+  if (!strcmp(name, "paper")) {
+    *b = (bench_shape){.dim = 309,
+                       .hidden = 1024,
+                       .blocks = 3,
+                       .batch = 128,
+                       .T = 100,
+                       .samples = 200,
+                       .ddim_steps = 20,
+                       .guidance = 5.0,
+                       .ddim = 0};
+    return 0;
+  }
+  if (strcmp(name, "default")) return -1;
+  ogas_config c;
+  ogas_config_defaults(&c);
+  *b = (bench_shape){.dim = 8,
+                     .hidden = c.model.model_dim,
+                     .blocks = c.model.n_blocks,
+                     .batch = c.data.batch_size,
+                     .T = c.model.timesteps,
+                     .samples = 200,
+                     .ddim_steps = c.model.ddim_steps,
+                     .guidance = c.model.guidance_scale,
+                     .ddim = c.model.sampler == OGAS_CFG_DDPM_SAMPLER_DDIM};
+  ogas_config_free(&c);
+  return 0;
+}
 
 /* Rate of one sgemm at the shape that dominates a training step:
    (B x H) · (H x H), repeated for ~0.5 s. */
@@ -56,10 +104,20 @@ static double sgemm_gflops(int B, int H) {
 }
 
 static int bench_ddpm(int argc, char **argv) {
-  long dim = 8, hidden = 256, blocks = 3, batch = 128, T = 100, samples = 1000, threads = 1,
-       train_steps = 200, seed = 0;
-  double guidance = 5.0;
+  bench_shape b = {.dim = 8,
+                   .hidden = 256,
+                   .blocks = 3,
+                   .batch = 128,
+                   .T = 100,
+                   .samples = 1000,
+                   .ddim_steps = 20,
+                   .guidance = 5.0,
+                   .ddim = 0};
+  long threads = 1, train_steps = 200, seed = 0;
   int json = 0;
+  /* The preset first, so that the other options override it wherever they are. */
+  for (int i = 1; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "--preset") && preset_shape(argv[i + 1], &b) == 0) break;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     int rc = 0;
@@ -69,22 +127,53 @@ static int bench_ddpm(int argc, char **argv) {
     } else if (!strcmp(o, "--json")) {
       json = 1;
       continue;
-    } else if (!strcmp(o, "--dim")) rc = arg_long(o, v, 1, 4096, &dim);
-    else if (!strcmp(o, "--model-dim")) rc = arg_long(o, v, 2, 8192, &hidden);
-    else if (!strcmp(o, "--blocks")) rc = arg_long(o, v, 1, DENOISER_MAX_BLOCKS, &blocks);
-    else if (!strcmp(o, "--batch")) rc = arg_long(o, v, 1, 1 << 16, &batch);
-    else if (!strcmp(o, "--timesteps")) rc = arg_long(o, v, 2, 10000, &T);
-    else if (!strcmp(o, "--samples")) rc = arg_long(o, v, 1, 1 << 20, &samples);
-    else if (!strcmp(o, "--threads")) rc = arg_long(o, v, 1, 256, &threads);
-    else if (!strcmp(o, "--train-steps")) rc = arg_long(o, v, 1, 1L << 30, &train_steps);
-    else if (!strcmp(o, "--guidance")) rc = arg_double(o, v, 0, 1e3, &guidance);
-    else if (!strcmp(o, "--seed")) rc = arg_long(o, v, 0, 1L << 62, &seed);
+    } else if (!strcmp(o, "--preset") || !strcmp(o, "--sampler")) {
+      int is_preset = !strcmp(o, "--preset");
+      bench_shape applied_above;
+      int bad = !v || (is_preset ? preset_shape(v, &applied_above) != 0
+                                 : strcmp(v, "ddpm") && strcmp(v, "ddim"));
+      if (!bad && !is_preset) b.ddim = !strcmp(v, "ddim");
+      if (bad) {
+        fprintf(stderr, "ogas bench ddpm: %s needs %s\n", o,
+                is_preset ? "default or paper" : "ddpm or ddim");
+        return 2;
+      }
+    } else if (!strcmp(o, "--dim"))
+      rc = arg_long(o, v, 1, 4096, &b.dim);
+    else if (!strcmp(o, "--model-dim"))
+      rc = arg_long(o, v, 2, 8192, &b.hidden);
+    else if (!strcmp(o, "--blocks"))
+      rc = arg_long(o, v, 1, DENOISER_MAX_BLOCKS, &b.blocks);
+    else if (!strcmp(o, "--batch"))
+      rc = arg_long(o, v, 1, 1 << 16, &b.batch);
+    else if (!strcmp(o, "--timesteps"))
+      rc = arg_long(o, v, 2, 10000, &b.T);
+    else if (!strcmp(o, "--samples"))
+      rc = arg_long(o, v, 1, 1 << 20, &b.samples);
+    else if (!strcmp(o, "--ddim-steps"))
+      rc = arg_long(o, v, 1, 10000, &b.ddim_steps);
+    else if (!strcmp(o, "--threads"))
+      rc = arg_long(o, v, 1, 256, &threads);
+    else if (!strcmp(o, "--train-steps"))
+      rc = arg_long(o, v, 1, 1L << 30, &train_steps);
+    else if (!strcmp(o, "--guidance"))
+      rc = arg_double(o, v, 0, 1e3, &b.guidance);
+    else if (!strcmp(o, "--seed"))
+      rc = arg_long(o, v, 0, 1L << 62, &seed);
     else {
       fprintf(stderr, "ogas bench ddpm: unknown option '%s'\n\n%s", o, usage);
       return 2;
     }
     if (rc) return 2;
     i++;
+  }
+  long dim = b.dim, hidden = b.hidden, blocks = b.blocks, batch = b.batch, T = b.T,
+       samples = b.samples;
+  double guidance = b.guidance;
+  if (b.ddim && b.ddim_steps >= T) {
+    fprintf(stderr, "ogas bench ddpm: --ddim-steps (%ld) must be below --timesteps (%ld)\n",
+            b.ddim_steps, T);
+    return 2;
   }
   if (hidden % 2) {
     fprintf(stderr, "ogas bench ddpm: --model-dim must be even\n");
@@ -109,15 +198,18 @@ static int bench_ddpm(int argc, char **argv) {
   /* Synthetic data like the torch script: z ~ U[-1,1]^d, c = (mean(z)+1)/2. */
   enum { DATA = 6000 };
   float *data = malloc((size_t)DATA * dim * sizeof(float)), *cond = malloc(DATA * sizeof(float));
-  float *zb = malloc((size_t)batch * dim * sizeof(float)), *cb = malloc((size_t)batch * sizeof(float));
-  float *out = malloc((size_t)samples * dim * sizeof(float)), *target = malloc((size_t)samples * sizeof(float));
+  float *zb = malloc((size_t)batch * dim * sizeof(float)),
+        *cb = malloc((size_t)batch * sizeof(float));
+  float *out = malloc((size_t)samples * dim * sizeof(float)),
+        *target = malloc((size_t)samples * sizeof(float));
   if (ddpm_model_init(&m, &cfg, &rng) || !smp || !data || !cond || !zb || !cb || !out || !target) {
     fprintf(stderr, "ogas bench ddpm: out of memory\n");
     return 1;
   }
   for (int i = 0; i < DATA; i++) {
     double s = 0;
-    for (long k = 0; k < dim; k++) s += data[(size_t)i * dim + k] = (float)(2 * ogas_rng_uniform(&rng) - 1);
+    for (long k = 0; k < dim; k++)
+      s += data[(size_t)i * dim + k] = (float)(2 * ogas_rng_uniform(&rng) - 1);
     cond[i] = (float)((s / dim + 1) / 2);
   }
   float loss = 0;
@@ -136,6 +228,12 @@ static int bench_ddpm(int argc, char **argv) {
   double t_sample = wall_s();
   ddpm_sample(smp, m.ema, target, (int)samples, (float)guidance, 0, &rng, out);
   t_sample = wall_s() - t_sample;
+  double t_ddim = 0;
+  if (b.ddim) {
+    t_ddim = wall_s();
+    ddpm_sample(smp, m.ema, target, (int)samples, (float)guidance, (int)b.ddim_steps, &rng, out);
+    t_ddim = wall_s() - t_ddim;
+  }
 
   /* FLOPs: matrix products only (2·rows·in·out per linear, forward; dW and dX
      backward where needed), as bench/torch_ddpm.py counts them, but for the
@@ -145,7 +243,8 @@ static int bench_ddpm(int argc, char **argv) {
   int n_cond = (int)(batch * (1.0 - cfg.p_uncond) + 0.5);
   double step_flops = denoiser_forward_flops(sh, (int)batch, n_cond) +
                       denoiser_backward_flops(sh, (int)batch, n_cond);
-  double H = (double)hidden, d = (double)dim, rows = 2.0 * samples;
+  double H = (double)hidden, d = (double)dim,
+         rows = (guidance == 1.0 ? 1.0 : 2.0) * samples; /* g = 1: conditional rows only */
   double trunk = 2 * rows * d * H + blocks * 2 * (2 * rows * H * H) + 2 * rows * H * d;
   double sample_flops = T * trunk + 2 * (2 * T * H * H) + 2 * (2 * (double)samples * H * H);
   double steps_per_s = train_steps / t_train;
@@ -154,26 +253,35 @@ static int bench_ddpm(int argc, char **argv) {
   double peak = sgemm_gflops((int)batch, (int)hidden);
 
   if (json) {
-    printf("{\"impl\": \"c\", \"train_steps_per_s\": %.2f, \"sample_ms\": %.1f, "
-           "\"train_flops_per_step\": %.0f, \"sample_flops\": %.0f, \"train_gflops\": %.2f, "
-           "\"sample_gflops\": %.2f, \"sgemm_gflops\": %.2f, \"train_fraction_of_sgemm\": %.3f, "
-           "\"sample_fraction_of_sgemm\": %.3f, \"final_loss\": %.4f, \"threads\": %ld, "
-           "\"dim\": %ld, \"model_dim\": %ld, \"blocks\": %ld, \"batch\": %ld, "
-           "\"timesteps\": %ld, \"samples\": %ld, \"guidance\": %g}\n",
-           steps_per_s, t_sample * 1e3, step_flops, sample_flops, train_gflops, sample_gflops,
-           peak, train_gflops / peak, sample_gflops / peak, loss, threads, dim, hidden, blocks,
-           batch, T, samples, guidance);
+    printf(
+        "{\"impl\": \"c\", \"train_steps_per_s\": %.2f, \"sample_ms\": %.1f, "
+        "\"train_flops_per_step\": %.0f, \"sample_flops\": %.0f, \"train_gflops\": %.2f, "
+        "\"sample_gflops\": %.2f, \"sgemm_gflops\": %.2f, \"train_fraction_of_sgemm\": %.3f, "
+        "\"sample_fraction_of_sgemm\": %.3f, \"final_loss\": %.4f, \"threads\": %ld, "
+        "\"dim\": %ld, \"model_dim\": %ld, \"blocks\": %ld, \"batch\": %ld, "
+        "\"timesteps\": %ld, \"samples\": %ld, \"guidance\": %g",
+        steps_per_s, t_sample * 1e3, step_flops, sample_flops, train_gflops, sample_gflops, peak,
+        train_gflops / peak, sample_gflops / peak, loss, threads, dim, hidden, blocks, batch, T,
+        samples, guidance);
+    if (b.ddim)
+      printf(", \"ddim_steps\": %ld, \"ddim_sample_ms\": %.1f", b.ddim_steps, t_ddim * 1e3);
+    printf("}\n");
   } else {
-    printf("ogas bench ddpm: d=%ld H=%ld blocks=%ld batch=%ld T=%ld, %ld OpenBLAS thread(s)\n",
-           dim, hidden, blocks, batch, T, threads);
+    printf("ogas bench ddpm: d=%ld H=%ld blocks=%ld batch=%ld T=%ld, %ld OpenBLAS thread(s)\n", dim,
+           hidden, blocks, batch, T, threads);
     printf("  training : %8.1f steps/s  (%.2f ms/step, %.1f MFLOP/step, %.1f GFLOP/s)\n",
            steps_per_s, 1e3 / steps_per_s, step_flops / 1e6, train_gflops);
-    printf("  sampling : %8.1f ms for %ld candidates with guidance %.1f (%.1f GFLOP, %.1f GFLOP/s)\n",
-           t_sample * 1e3, samples, guidance, sample_flops / 1e9, sample_gflops);
-    printf("  sgemm    : %8.1f GFLOP/s at (%ld x %ld)·(%ld x %ld); training reaches %.0f %%, "
-           "sampling %.0f %%\n",
-           peak, batch, hidden, hidden, hidden, 100 * train_gflops / peak,
-           100 * sample_gflops / peak);
+    printf(
+        "  sampling : %8.1f ms for %ld candidates with guidance %.1f, ancestral over %ld steps "
+        "(%.1f GFLOP, %.1f GFLOP/s)\n",
+        t_sample * 1e3, samples, guidance, T, sample_flops / 1e9, sample_gflops);
+    if (b.ddim)
+      printf("  DDIM     : %8.1f ms for the same candidates over %ld steps (%.1fx faster)\n",
+             t_ddim * 1e3, b.ddim_steps, t_sample / t_ddim);
+    printf(
+        "  sgemm    : %8.1f GFLOP/s at (%ld x %ld)·(%ld x %ld); training reaches %.0f %%, "
+        "sampling %.0f %%\n",
+        peak, batch, hidden, hidden, hidden, 100 * train_gflops / peak, 100 * sample_gflops / peak);
   }
   ddpm_model_free(&m);
   ddpm_sampler_free(smp);
@@ -185,9 +293,11 @@ int cmd_bench(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "ddpm")) return bench_ddpm(argc - 1, argv + 1);
   if (argc >= 2 && !strcmp(argv[1], "pde")) return cmd_bench_pde(argc - 1, argv + 1);
   if (argc >= 2 && !strcmp(argv[1], "surrogate")) return bench_surrogate(argc - 1, argv + 1);
-  fprintf(argc >= 2 && strcmp(argv[1], "--help") ? stderr : stdout,
-          "usage: ogas bench ddpm [--help | options]        DDPM training and sampling speed\n"
-          "       ogas bench pde [--help | options]         cost of one simulation of each PDE problem\n"
-          "       ogas bench surrogate [--help | options]   surrogate (FNO, UNet) training speed\n");
+  fprintf(
+      argc >= 2 && strcmp(argv[1], "--help") ? stderr : stdout,
+      "usage: ogas bench ddpm [--help | options]        DDPM training and sampling speed\n"
+      "       ogas bench pde [--help | options]         cost of one simulation of each PDE "
+      "problem\n"
+      "       ogas bench surrogate [--help | options]   surrogate (FNO, UNet) training speed\n");
   return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
 }
