@@ -33,7 +33,11 @@ static const char *usage =
     "  --batch B        training minibatch (128)\n"
     "  --timesteps T    diffusion steps (100)\n"
     "  --samples N      candidates to sample with guidance (1000)\n"
-    "  --threads N      OpenBLAS threads (1)\n"
+    "  --threads N      threads (1): training splits each minibatch by rows over N\n"
+    "                   threads, each calling OpenBLAS on one thread; sampling runs\n"
+    "                   OpenBLAS on N threads\n"
+    "  --split S        rows (the above) or blas: training also lets OpenBLAS split\n"
+    "                   every product over N threads instead (rows)\n"
     "  --train-steps N  timed training steps after 20 warm-up steps (200)\n"
     "  --guidance G     guidance scale (5.0)\n"
     "  --sampler S      ddpm (ancestral, T steps) or ddim (--ddim-steps steps); the\n"
@@ -114,7 +118,7 @@ static int bench_ddpm(int argc, char **argv) {
                    .guidance = 5.0,
                    .ddim = 0};
   long threads = 1, train_steps = 200, seed = 0;
-  int json = 0;
+  int json = 0, split_rows = 1;
   /* The preset first, so that the other options override it wherever they are. */
   for (int i = 1; i + 1 < argc; i++)
     if (!strcmp(argv[i], "--preset") && preset_shape(argv[i + 1], &b) == 0) break;
@@ -127,6 +131,12 @@ static int bench_ddpm(int argc, char **argv) {
     } else if (!strcmp(o, "--json")) {
       json = 1;
       continue;
+    } else if (!strcmp(o, "--split")) {
+      if (!v || (strcmp(v, "rows") && strcmp(v, "blas"))) {
+        fprintf(stderr, "ogas bench ddpm: --split needs rows or blas\n");
+        return 2;
+      }
+      split_rows = !strcmp(v, "rows");
     } else if (!strcmp(o, "--preset") || !strcmp(o, "--sampler")) {
       int is_preset = !strcmp(o, "--preset");
       bench_shape applied_above;
@@ -179,7 +189,8 @@ static int bench_ddpm(int argc, char **argv) {
     fprintf(stderr, "ogas bench ddpm: --model-dim must be even\n");
     return 2;
   }
-  blas_set_threads((int)threads);
+  int row_team = split_rows && threads > 1;
+  blas_set_threads(row_team ? 1 : (int)threads);
 
   ddpm_config cfg = {
       .shape = {(int)dim, (int)hidden, (int)blocks},
@@ -206,6 +217,10 @@ static int bench_ddpm(int argc, char **argv) {
     fprintf(stderr, "ogas bench ddpm: out of memory\n");
     return 1;
   }
+  if (row_team && ddpm_model_set_threads(&m, (int)threads)) {
+    fprintf(stderr, "ogas bench ddpm: cannot start %ld training threads\n", threads);
+    return 1;
+  }
   for (int i = 0; i < DATA; i++) {
     double s = 0;
     for (long k = 0; k < dim; k++)
@@ -225,6 +240,7 @@ static int bench_ddpm(int argc, char **argv) {
   }
   t_train = wall_s() - t_train;
   for (long i = 0; i < samples; i++) target[i] = 0.9f;
+  blas_set_threads((int)threads);
   double t_sample = wall_s();
   ddpm_sample(smp, m.ema, target, (int)samples, (float)guidance, 0, &rng, out);
   t_sample = wall_s() - t_sample;
@@ -257,18 +273,22 @@ static int bench_ddpm(int argc, char **argv) {
         "{\"impl\": \"c\", \"train_steps_per_s\": %.2f, \"sample_ms\": %.1f, "
         "\"train_flops_per_step\": %.0f, \"sample_flops\": %.0f, \"train_gflops\": %.2f, "
         "\"sample_gflops\": %.2f, \"sgemm_gflops\": %.2f, \"train_fraction_of_sgemm\": %.3f, "
-        "\"sample_fraction_of_sgemm\": %.3f, \"final_loss\": %.4f, \"threads\": %ld, "
+        "\"sample_fraction_of_sgemm\": %.3f, \"final_loss\": %.4f, \"threads\": %ld, \"split\": "
+        "\"%s\", "
         "\"dim\": %ld, \"model_dim\": %ld, \"blocks\": %ld, \"batch\": %ld, "
         "\"timesteps\": %ld, \"samples\": %ld, \"guidance\": %g",
         steps_per_s, t_sample * 1e3, step_flops, sample_flops, train_gflops, sample_gflops, peak,
-        train_gflops / peak, sample_gflops / peak, loss, threads, dim, hidden, blocks, batch, T,
-        samples, guidance);
+        train_gflops / peak, sample_gflops / peak, loss, threads, split_rows ? "rows" : "blas", dim,
+        hidden, blocks, batch, T, samples, guidance);
     if (b.ddim)
       printf(", \"ddim_steps\": %ld, \"ddim_sample_ms\": %.1f", b.ddim_steps, t_ddim * 1e3);
     printf("}\n");
   } else {
-    printf("ogas bench ddpm: d=%ld H=%ld blocks=%ld batch=%ld T=%ld, %ld OpenBLAS thread(s)\n", dim,
-           hidden, blocks, batch, T, threads);
+    printf("ogas bench ddpm: d=%ld H=%ld blocks=%ld batch=%ld T=%ld, %ld thread(s)%s\n", dim,
+           hidden, blocks, batch, T, threads,
+           threads < 2  ? ""
+           : split_rows ? ", training split by rows"
+                        : ", OpenBLAS splits training");
     printf("  training : %8.1f steps/s  (%.2f ms/step, %.1f MFLOP/step, %.1f GFLOP/s)\n",
            steps_per_s, 1e3 / steps_per_s, step_flops / 1e6, train_gflops);
     printf(

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ddpm/box_prior.h"
+#include "ddpm/train_team.h"
 #include "nn/loss.h"
 
 int ddpm_model_init(ddpm_model *m, const ddpm_config *cfg, ogas_rng *rng) {
@@ -40,10 +41,23 @@ int ddpm_model_init(ddpm_model *m, const ddpm_config *cfg, ogas_rng *rng) {
 }
 
 void ddpm_model_free(ddpm_model *m) {
+  train_team_free(m->team);
   free(m->params);
   denoiser_ws_free(m->ws);
   schedule_free(&m->schedule);
   memset(m, 0, sizeof *m);
+}
+
+int ddpm_model_set_threads(ddpm_model *m, int threads) {
+  if (threads <= 1 || (m->team && train_team_threads(m->team) == threads)) {
+    if (threads <= 1) train_team_free(m->team), m->team = NULL;
+    return 0;
+  }
+  train_team *team = train_team_create(m, threads);
+  if (!team) return -1;
+  train_team_free(m->team);
+  m->team = team;
+  return 0;
 }
 
 float ddpm_train_step(ddpm_model *m, const float *z, const float *c, const float *w, int B,
@@ -74,6 +88,7 @@ float ddpm_train_step(ddpm_model *m, const float *z, const float *c, const float
       for (int j = 0; j < d; j++) eps[j] -= base[j];
     }
   }
+  if (m->team) return train_team_step(m->team, m, front, B);
   denoiser_forward(m->ws, m->params, m->z_t, m->t, m->c, front, B, m->eps_hat);
   float loss = mse_loss(m->deps, m->eps_hat, m->target, m->w, B, d);
   /* grads are all zero here: optimizer_step clears them after each use. */

@@ -45,12 +45,19 @@ typedef struct {
   ddpm_config cfg;
   denoiser_ws *ws;
   float *z_t, *target, *eps_hat, *deps, *t, *c, *w; /* per-step scratch */
+  struct train_team *team; /* NULL: one thread (ddpm_model_set_threads) */
 } ddpm_model;
 
 /* 0 on success, -1 on invalid config or allocation failure (nothing leaks).
    Weights are initialised from rng; the EMA starts equal to them. */
 int ddpm_model_init(ddpm_model *m, const ddpm_config *cfg, ogas_rng *rng);
 void ddpm_model_free(ddpm_model *m);
+
+/* Train on `threads` threads from now on, the minibatch split by rows
+   (train_team.h; OpenBLAS must then run one thread per call); 1 goes back to
+   the caller's thread alone. 0, or -1 when the threads cannot be started
+   (the model keeps training as before). */
+int ddpm_model_set_threads(ddpm_model *m, int threads);
 
 /* One training step on B rows (B <= batch_size): z (B,d) clean samples,
    c (B) conditions, w (B) example weights or NULL. Draws t ~ U{0..T-1},

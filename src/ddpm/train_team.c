@@ -1,0 +1,206 @@
+/* train_team — see train_team.h. */
+#include "ddpm/train_team.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddpm/denoiser.h"
+#include "nn/loss.h"
+#include "nn/optim.h"
+
+#define TEAM_MAX 64
+
+typedef enum { PHASE_FORWARD, PHASE_BACKWARD, PHASE_REDUCE, PHASE_UPDATE, PHASE_EXIT } phase;
+
+typedef struct {
+  denoiser_ws *ws; /* member 0: the model's own */
+  float *grads;    /* member 0: the model's own */
+  double sq;       /* step 4: Σ g² over this member's parameters */
+  pthread_t thread;
+} member;
+
+struct train_team {
+  int n;
+  member members[TEAM_MAX];
+  /* What the current phase works on (written by member 0 before it starts). */
+  ddpm_model *m;
+  int n_cond, B;
+  float grad_scale, ema_decay;
+  /* Handoff: member 0 bumps `round` with the phase; workers count `done`. */
+  pthread_mutex_t lock;
+  pthread_cond_t start, finished;
+  phase what;
+  unsigned long round;
+  int done;
+};
+
+/* Rows [*r0, *r1) of member k, and how many of them are conditioned. */
+static int member_rows(const train_team *t, int k, int *r0, int *r1) {
+  *r0 = (int)((long)t->B * k / t->n);
+  *r1 = (int)((long)t->B * (k + 1) / t->n);
+  int c = t->n_cond - *r0;
+  return c < 0 ? 0 : c > *r1 - *r0 ? *r1 - *r0 : c;
+}
+
+/* Parameters [*p0, *p1) of member k, in 16-float pieces. */
+static void member_params(const train_team *t, int k, size_t *p0, size_t *p1) {
+  size_t pieces = (t->m->n_params + 15) / 16;
+  *p0 = pieces * (size_t)k / (size_t)t->n * 16;
+  *p1 = pieces * (size_t)(k + 1) / (size_t)t->n * 16;
+  if (*p1 > t->m->n_params) *p1 = t->m->n_params;
+  if (*p0 > *p1) *p0 = *p1;
+}
+
+static void run_phase(train_team *t, int k, phase what) {
+  ddpm_model *m = t->m;
+  member *me = &t->members[k];
+  size_t d = (size_t)m->shape.dim;
+  int r0, r1, nc = member_rows(t, k, &r0, &r1);
+  size_t p0, p1;
+  switch (what) {
+    case PHASE_FORWARD:
+      if (r1 > r0)
+        denoiser_forward(me->ws, m->params, m->z_t + (size_t)r0 * d, m->t + r0, m->c + r0, nc,
+                         r1 - r0, m->eps_hat + (size_t)r0 * d);
+      break;
+    case PHASE_BACKWARD:
+      if (r1 > r0) denoiser_backward(me->ws, m->params, me->grads, m->deps + (size_t)r0 * d, NULL);
+      break;
+    case PHASE_REDUCE: {
+      member_params(t, k, &p0, &p1);
+      double sq = 0;
+      for (size_t i = p0; i < p1; i++) {
+        float g = m->grads[i];
+        for (int j = 1; j < t->n; j++) {
+          g += t->members[j].grads[i];
+          t->members[j].grads[i] = 0.0f;
+        }
+        m->grads[i] = g;
+        sq += (double)g * g;
+      }
+      me->sq = sq;
+      break;
+    }
+    case PHASE_UPDATE:
+      member_params(t, k, &p0, &p1);
+      if (p1 > p0)
+        optimizer_step(m->params + p0, m->grads + p0, m->adam_m + p0, m->adam_v + p0, m->ema + p0,
+                       p1 - p0, &m->cfg.adam, m->step, t->grad_scale, t->ema_decay);
+      break;
+    case PHASE_EXIT:
+      break;
+  }
+}
+
+typedef struct {
+  train_team *team;
+  int k;
+} worker_arg;
+
+static void *worker(void *arg) {
+  train_team *t = ((worker_arg *)arg)->team;
+  int k = ((worker_arg *)arg)->k;
+  free(arg);
+  unsigned long seen = 0;
+  for (;;) {
+    pthread_mutex_lock(&t->lock);
+    while (t->round == seen) pthread_cond_wait(&t->start, &t->lock);
+    seen = t->round;
+    phase what = t->what;
+    pthread_mutex_unlock(&t->lock);
+    if (what == PHASE_EXIT) return NULL;
+    run_phase(t, k, what);
+    pthread_mutex_lock(&t->lock);
+    if (++t->done == t->n - 1) pthread_cond_signal(&t->finished);
+    pthread_mutex_unlock(&t->lock);
+  }
+}
+
+/* Every member runs `what`; returns when all are done. */
+static void team_phase(train_team *t, phase what) {
+  pthread_mutex_lock(&t->lock);
+  t->what = what;
+  t->done = 0;
+  t->round++;
+  pthread_cond_broadcast(&t->start);
+  pthread_mutex_unlock(&t->lock);
+  if (what == PHASE_EXIT) return;
+  run_phase(t, 0, what);
+  pthread_mutex_lock(&t->lock);
+  while (t->done < t->n - 1) pthread_cond_wait(&t->finished, &t->lock);
+  pthread_mutex_unlock(&t->lock);
+}
+
+train_team *train_team_create(const ddpm_model *m, int threads) {
+  if (threads < 2 || threads > TEAM_MAX) return NULL;
+  train_team *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->n = threads;
+  t->m = (ddpm_model *)m;
+  int rows = (m->cfg.batch_size + threads - 1) / threads;
+  int ok = !pthread_mutex_init(&t->lock, NULL);
+  if (ok && pthread_cond_init(&t->start, NULL)) ok = 0;
+  if (ok && pthread_cond_init(&t->finished, NULL)) {
+    pthread_cond_destroy(&t->start);
+    ok = 0;
+  }
+  if (!ok) {
+    free(t);
+    return NULL;
+  }
+  int started = 1;
+  for (int k = 1; k < threads && ok; k++) {
+    member *me = &t->members[k];
+    me->ws = denoiser_ws_create(&m->shape, rows, 1);
+    me->grads = calloc(m->n_params, sizeof(float));
+    worker_arg *arg = malloc(sizeof *arg);
+    ok = me->ws && me->grads && arg;
+    if (ok) *arg = (worker_arg){t, k};
+    if (ok && pthread_create(&me->thread, NULL, worker, arg)) ok = 0;
+    if (!ok)
+      free(arg);
+    else
+      started++;
+  }
+  t->n = started; /* the workers that run, for the exit below */
+  if (!ok) {
+    train_team_free(t);
+    return NULL;
+  }
+  return t;
+}
+
+void train_team_free(train_team *t) {
+  if (!t) return;
+  if (t->n > 1) team_phase(t, PHASE_EXIT);
+  for (int k = 1; k < TEAM_MAX; k++) {
+    member *me = &t->members[k];
+    if (k < t->n) pthread_join(me->thread, NULL);
+    denoiser_ws_free(me->ws);
+    free(me->grads);
+  }
+  pthread_cond_destroy(&t->finished);
+  pthread_cond_destroy(&t->start);
+  pthread_mutex_destroy(&t->lock);
+  free(t);
+}
+
+int train_team_threads(const train_team *t) { return t->n; }
+
+float train_team_step(train_team *t, ddpm_model *m, int n_cond, int B) {
+  t->m = m, t->n_cond = n_cond, t->B = B;
+  t->members[0].ws = m->ws, t->members[0].grads = m->grads;
+  team_phase(t, PHASE_FORWARD);
+  float loss = mse_loss(m->deps, m->eps_hat, m->target, m->w, B, m->shape.dim);
+  team_phase(t, PHASE_BACKWARD);
+  team_phase(t, PHASE_REDUCE);
+  double sq = 0;
+  for (int k = 0; k < t->n; k++) sq += t->members[k].sq;
+  t->grad_scale = clip_scale((float)sqrt(sq), m->cfg.grad_clip);
+  m->step++;
+  t->ema_decay = ddpm_ema_decay_at(m->cfg.ema_decay, m->step);
+  team_phase(t, PHASE_UPDATE);
+  return loss;
+}

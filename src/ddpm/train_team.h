@@ -1,0 +1,38 @@
+/* train_team — one DDPM training step split over threads by rows of the
+ * minibatch, so that two cores train at close to twice the one-core rate
+ * where letting OpenBLAS split each (128 x H)·(H x H) product does not (its
+ * threads synchronise inside every product; rows of 64 keep each core's
+ * sgemm efficient and need one handoff per phase).
+ *
+ * The step, for n threads (the caller's thread is member 0):
+ *   1. forward:  member k runs the denoiser on its rows [r_k, r_{k+1}),
+ *                conditioned rows first as the denoiser wants;
+ *   2. the caller computes the loss and d(loss)/d(eps) over all B rows;
+ *   3. backward: member k accumulates its rows' gradient into its own buffer
+ *                (member 0 into the model's);
+ *   4. reduce:   member k sums the buffers over its share of the parameters,
+ *                clears the others, and the squares for the gradient norm;
+ *   5. update:   member k runs the clipping-AdamW-EMA pass on its share.
+ * The result equals the one-thread step up to the order of floating-point
+ * sums (the tests bound the difference); for a given n it is the same bit for
+ * bit on every run. Each member calls BLAS on its own rows: OpenBLAS must run
+ * one thread per call (blas_set_threads(1)) or the cores are oversubscribed. */
+#ifndef OGAS_DDPM_TRAIN_TEAM_H
+#define OGAS_DDPM_TRAIN_TEAM_H
+
+#include "ddpm/ddpm.h"
+
+typedef struct train_team train_team;
+
+/* A team of `threads` (2..64) members for model m (its shape and minibatch);
+   starts threads - 1 worker threads. NULL on failure (nothing leaks). */
+train_team *train_team_create(const ddpm_model *m, int threads);
+/* Stops and joins the workers. NULL is allowed. */
+void train_team_free(train_team *team);
+int train_team_threads(const train_team *team);
+
+/* Steps 1-5 on the B rows ddpm_train_step staged in m (z_t, t, c, w,
+   target), the first n_cond of them conditioned. Returns the loss. */
+float train_team_step(train_team *team, ddpm_model *m, int n_cond, int B);
+
+#endif
