@@ -3,7 +3,8 @@
    sums (after 1 step and after 60, weights within the tolerances below), is
    the same bit for bit on every run for a given thread count, handles a
    minibatch smaller than the team and one with every condition dropped, and
-   ddpm_model_set_threads(m, 1) returns to the one-thread step exactly. */
+   ddpm_model_set_threads(m, 1) returns to the one-thread step exactly; a
+   breeder with model.train_threads 2 breeds, reproducibly in sync mode. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "check.h"
 #include "ddpm/ddpm.h"
 #include "nn/blas_threads.h"
+#include "synth/synth.h"
 
 enum { D = 6, B = 128, N_DATA = 512 };
 
@@ -118,6 +120,26 @@ int main(void) {
   CHECK(!memcmp(a.params, b.params, n * sizeof(float)));
   CHECK(ddpm_model_set_threads(&b, 65) == -1 && b.team == NULL); /* too many: refused */
   ddpm_model_free(&a), ddpm_model_free(&b);
+
+  /* Through the breeder's config. */
+  synth_options o = {.landscape = LANDSCAPE_BUMP,
+                     .dim = 8,
+                     .generation_size = 100,
+                     .generations = 3,
+                     .steps_per_sim = 10,
+                     .pattern = REPORT_PER_SIM,
+                     .calls_per_sim = 4,
+                     .minibatch = 64,
+                     .seed = 5,
+                     .async = 0,
+                     .breeder_json = "{\"model\": {\"train_threads\": 2}}"};
+  synth_result s1, s2;
+  char err[512];
+  CHECK_MSG(synth_run(&o, &s1, err, sizeof err) == 0, "%s", err);
+  CHECK_MSG(synth_run(&o, &s2, err, sizeof err) == 0, "%s", err);
+  CHECK(s1.n_bred > 0 && s1.nb_sims == s2.nb_sims);
+  CHECK(!memcmp(s1.params, s2.params, (size_t)s1.nb_sims * s1.d * sizeof(double)));
+  synth_result_free(&s1), synth_result_free(&s2);
   free(p1), free(e1), free(pt), free(et), free(pr), free(er);
   return check_exit("test_train_team");
 }
