@@ -276,9 +276,10 @@ int run_log_generation_line(run_log_text *t, const run_log_generation *g) {
   for (size_t k = 0; k < N_GENERATION_FIELDS && !bad; k++) {
     const char *at = (const char *)g + GENERATION_FIELDS[k].offset;
     const char *key = GENERATION_FIELDS[k].key, *sep = k + 1 < N_GENERATION_FIELDS ? ", " : "";
-    int64_t i = *(const int64_t *)at;
+    field_kind kind = GENERATION_FIELDS[k].kind;
+    int64_t i = kind == FIELD_INT || kind == FIELD_BOOL ? *(const int64_t *)at : 0;
     double v;
-    switch (GENERATION_FIELDS[k].kind) {
+    switch (kind) {
       case FIELD_INT:
         bad = i < 0 ? run_log_printf(t, "\"%s\": null%s", key, sep)
                     : run_log_printf(t, "\"%s\": %lld%s", key, (long long)i, sep);
