@@ -68,6 +68,16 @@ static void children(const char *dir) {
   write_file(dir, RUN_LOG_CHILDREN, short_row, strlen(short_row));
   CHECK(run_log_read_children(dir, &c, err, sizeof err) == OGAS_EINVAL);
   CHECK_MSG(strstr(err, ":2: 3 fields, the header has 6"), "%s", err);
+  const char *bad_numbers[] = {"0,1e300,0,done,,5\n", "0,1.5,0,done,,5\n", "0,0,2,done,,5\n",
+                               "0,0,0,done,x,5\n", "0,-1,0,done,,5\n"};
+  for (size_t i = 0; i < sizeof bad_numbers / sizeof bad_numbers[0]; i++) {
+    char text[256];
+    snprintf(text, sizeof text, "sim_id,generation,is_bred,status,train_loss,x\n%s",
+             bad_numbers[i]);
+    write_file(dir, RUN_LOG_CHILDREN, text, strlen(text));
+    CHECK(run_log_read_children(dir, &c, err, sizeof err) == OGAS_EINVAL);
+    CHECK_MSG(strstr(err, ":2: generation, is_bred"), "row %zu: %s", i, err);
+  }
   const char *no_header = "a,b\n";
   write_file(dir, RUN_LOG_CHILDREN, no_header, strlen(no_header));
   CHECK(run_log_read_children(dir, &c, err, sizeof err) == OGAS_EINVAL);
@@ -122,6 +132,13 @@ static void generations(const char *dir) {
   CHECK(run_log_read_generations(dir, &r, &n, err, sizeof err) == OGAS_EINVAL);
   CHECK_MSG(strstr(err, "generations.jsonl:3:"), "%s", err);
   CHECK(r == NULL && n == 0);
+  const char *bad_gens[] = {"{\"generation\": 1e300}\n", "{\"generation\": -2}\n",
+                            "{\"generation\": 1.5}\n"};
+  for (size_t i = 0; i < 3; i++) {
+    write_file(dir, RUN_LOG_GENERATIONS, bad_gens[i], strlen(bad_gens[i]));
+    CHECK(run_log_read_generations(dir, &r, &n, err, sizeof err) == OGAS_EINVAL);
+    CHECK_MSG(strstr(err, ":1: expected an object"), "%s", err);
+  }
   const char *no_gen = "{\"n_bred\": 1}\n";
   write_file(dir, RUN_LOG_GENERATIONS, no_gen, strlen(no_gen));
   CHECK(run_log_read_generations(dir, &r, &n, err, sizeof err) == OGAS_EINVAL);

@@ -69,7 +69,7 @@ int run_log_child_row(run_log_text *t, int64_t sim_id, int64_t generation, int i
   size_t mark = t->len;
   int bad = run_log_printf(t, "%lld,%lld,%d,%s,", (long long)sim_id, (long long)generation,
                            is_bred ? 1 : 0, STATUS_NAMES[status]);
-  if (!bad && isfinite(train_loss)) bad = run_log_printf(t, "%.9g", train_loss);
+  if (!bad && !isnan(train_loss)) bad = run_log_printf(t, "%.9g", train_loss);
   for (size_t k = 0; k < nb_params && !bad; k++) bad = run_log_printf(t, ",%.17g", params[k]);
   bad = bad || run_log_printf(t, "\n");
   if (bad) t->len = mark;
@@ -189,12 +189,17 @@ int run_log_read_children(const char *dir, run_log_children *c, char *err, size_
                       fields[3]);
       goto done;
     }
+    /* generation: a whole number a double holds exactly; is_bred: 0 or 1. */
     int bad = parse_number(fields[1], &gen) || parse_number(fields[2], &bred) ||
-              parse_number(fields[4], &c->train_loss[r]) || !isfinite(gen) || !isfinite(bred);
+              parse_number(fields[4], &c->train_loss[r]) || !(gen >= 0 && gen <= 0x1p53) ||
+              gen != floor(gen) || !(bred == 0 || bred == 1);
     for (size_t k = 0; !bad && k < c->nb_params; k++)
       bad = parse_number(fields[CHILD_FIXED + k], &c->params[r * c->nb_params + k]);
     if (bad) {
-      st = status_msg(OGAS_EINVAL, err, errlen, "%s:%zu: not a number", path, lineno);
+      st = status_msg(OGAS_EINVAL, err, errlen,
+                      "%s:%zu: generation, is_bred, train_loss and the parameters must be "
+                      "numbers (generation a whole number >= 0, is_bred 0 or 1)",
+                      path, lineno);
       goto done;
     }
     c->generation[r] = (int64_t)gen;
@@ -308,6 +313,17 @@ int run_log_generation_line(run_log_text *t, const run_log_generation *g) {
   return bad ? -1 : 0;
 }
 
+/* Cut a UTF-8 sequence that truncation left incomplete at the end of s. */
+static void utf8_trim(char *s) {
+  size_t len = strlen(s), i = len;
+  if (!len) return;
+  while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;
+  if (i == 0) return;
+  unsigned char lead = (unsigned char)s[i - 1];
+  size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  if (len - (i - 1) < need) s[i - 1] = '\0';
+}
+
 /* Fill g from one parsed line; unknown keys are ignored, missing or null
    ones stay unknown. */
 static void generation_from_json(json_t *o, run_log_generation *g) {
@@ -317,8 +333,8 @@ static void generation_from_json(json_t *o, run_log_generation *g) {
     char *at = (char *)g + GENERATION_FIELDS[k].offset;
     switch (GENERATION_FIELDS[k].kind) {
       case FIELD_INT:
-        if (json_is_number(v) && json_number_value(v) >= 0)
-          *(int64_t *)at = (int64_t)json_number_value(v);
+        if (json_is_integer(v) && json_integer_value(v) >= 0)
+          *(int64_t *)at = (int64_t)json_integer_value(v);
         break;
       case FIELD_BOOL:
         if (json_is_boolean(v)) *(int64_t *)at = json_is_true(v);
@@ -327,8 +343,10 @@ static void generation_from_json(json_t *o, run_log_generation *g) {
         if (json_is_number(v)) *(double *)at = json_number_value(v);
         break;
       case FIELD_TEXT:
-        if (json_is_string(v))
+        if (json_is_string(v)) {
           snprintf(at, sizeof g->info.not_bred_reason, "%s", json_string_value(v));
+          utf8_trim(at);
+        }
         break;
     }
   }
@@ -353,9 +371,10 @@ int run_log_read_generations(const char *dir, run_log_generation **out, size_t *
     if (line[strspn(line, " \t\r\n")] == '\0') continue;
     json_error_t je;
     json_t *o = json_loads(line, 0, &je);
-    if (!o || !json_is_object(o) || !json_is_number(json_object_get(o, "generation"))) {
+    json_t *gen = o ? json_object_get(o, "generation") : NULL;
+    if (!o || !json_is_object(o) || !json_is_integer(gen) || json_integer_value(gen) < 0) {
       st = status_msg(OGAS_EINVAL, err, errlen, "%s:%zu: %s", path, lineno,
-                      o ? "expected an object with a \"generation\" number" : je.text);
+                      o ? "expected an object with a \"generation\" number >= 0" : je.text);
       json_decref(o);
       break;
     }

@@ -45,7 +45,7 @@ typedef enum {
 /* The header line; a NULL name is written p<k>, and commas or line breaks
    in names become ';'. 0, or -1 when out of memory. */
 int run_log_children_header(run_log_text *t, const char *const *names, size_t nb_params);
-/* One row; train_loss NaN is written empty. 0, or -1 (t unchanged). */
+/* One row; train_loss NaN is written empty (and read back as NaN). 0, or -1 (t unchanged). */
 int run_log_child_row(run_log_text *t, int64_t sim_id, int64_t generation, int is_bred,
                       run_log_status status, double train_loss, const double *params,
                       size_t nb_params);
