@@ -51,7 +51,8 @@ SECTIONS = ("breeder", "model", "data")
 # Key paths that only the reference (Python) breeder has and ogas does not
 # implement: taken out of native-layout keyword arguments and listed as
 # ignored (the library's own list, for the Melissa layout, is
-# REFERENCE_ONLY_KEYS in src/breeder/config.c; keep the two equal).
+# config_reference_only_keys in src/breeder/config_fields.c; keep the two
+# equal).
 # breeder.activate_breed is not here: ogas implements it.
 REFERENCE_ONLY_PATHS = (
     "log_extra",

@@ -12,7 +12,8 @@
  *          24  u32 CRC-32 of the section 28  u32 reserved (0)
  *
  * ckpt_parse checks all of that (magic, version, sizes, every CRC) without
- * interpreting the sections; checkpoint.c decodes them. */
+ * interpreting the sections (checkpoint_format.c); checkpoint.c decodes them
+ * with the primitives of checkpoint_codec.h. */
 #ifndef OGAS_BREEDER_CHECKPOINT_FORMAT_H
 #define OGAS_BREEDER_CHECKPOINT_FORMAT_H
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ogas.h"
+#include "util/suggest.h"
 
 void study_config_defaults(study_config *c) {
   memset(c, 0, sizeof *c);
@@ -66,41 +67,22 @@ static int bad(ctx *x, const char *fmt, ...) {
   return OGAS_EINVAL;
 }
 
-static size_t edit_distance(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  if (la > 63 || lb > 63) return 99;
-  size_t row[64];
-  for (size_t j = 0; j <= lb; j++) row[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      size_t up = row[j];
-      size_t best = diag + (a[i - 1] != b[j - 1]);
-      if (up + 1 < best) best = up + 1;
-      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-      row[j] = best;
-      diag = up;
-    }
-  }
-  return row[lb];
-}
-
 /* Every key of obj must be in keys[]; else an error naming path.key. */
 static int check_keys(ctx *x, json_t *obj, const char *path, const char *const *keys, size_t n) {
   const char *key;
   json_t *val;
   json_object_foreach(obj, key, val) {
-    size_t i, best = 0, best_d = 99;
+    size_t i;
+    suggestion guess;
+    suggest_init(&guess, key, false);
     for (i = 0; i < n; i++) {
       if (!strcmp(key, keys[i])) break;
-      size_t d = edit_distance(key, keys[i]);
-      if (d < best_d) best_d = d, best = i;
+      suggest_consider(&guess, keys[i], 3);
     }
     if (i < n) continue;
-    if (best_d <= 3)
+    if (guess.best)
       return bad(x, "unknown key '%s%s%s' (did you mean '%s%s%s'?)", path, *path ? "." : "", key,
-                 path, *path ? "." : "", keys[best]);
+                 path, *path ? "." : "", guess.best);
     return bad(x, "unknown key '%s%s%s'", path, *path ? "." : "", key);
   }
   return OGAS_OK;
@@ -108,14 +90,21 @@ static int check_keys(ctx *x, json_t *obj, const char *path, const char *const *
 
 static const char *type_name(const json_t *v) {
   switch (json_typeof(v)) {
-  case JSON_OBJECT: return "an object";
-  case JSON_ARRAY: return "an array";
-  case JSON_STRING: return "a string";
-  case JSON_INTEGER: return "an integer";
-  case JSON_REAL: return "a number";
-  case JSON_TRUE:
-  case JSON_FALSE: return "a boolean";
-  case JSON_NULL: return "null";
+    case JSON_OBJECT:
+      return "an object";
+    case JSON_ARRAY:
+      return "an array";
+    case JSON_STRING:
+      return "a string";
+    case JSON_INTEGER:
+      return "an integer";
+    case JSON_REAL:
+      return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+      return "a boolean";
+    case JSON_NULL:
+      return "null";
   }
   return "a value";
 }
@@ -126,7 +115,8 @@ static int get_int(ctx *x, json_t *obj, const char *path, const char *key, int64
   json_t *v = json_object_get(obj, key);
   if (!v) return OGAS_OK;
   int64_t val;
-  if (json_is_integer(v)) val = (int64_t)json_integer_value(v);
+  if (json_is_integer(v))
+    val = (int64_t)json_integer_value(v);
   else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
            fabs(json_real_value(v)) < 9e18)
     val = (int64_t)json_real_value(v);
@@ -200,18 +190,32 @@ static int get_section(ctx *x, json_t *root, const char *key, json_t **out) {
   return OGAS_OK;
 }
 
-#define TRY(e)                  \
-  do {                          \
-    int st_ = (e);              \
-    if (st_) return st_;        \
+#define TRY(e)           \
+  do {                   \
+    int st_ = (e);       \
+    if (st_) return st_; \
   } while (0)
 
 static int parse_root(ctx *x, json_t *root, study_config *c) {
-  static const char *const top[] = {"problem", "pde", "nb_sims", "concurrent_sims", "seed",
-                                    "sampler", "deterministic", "surrogate", "buffer",
-                                    "batches_per_sim", "loss", "nn_updates",
-                                    "min_finished_between_generations", "generation_size",
-                                    "validation", "breed", "ogas", "mpi", "comment"};
+  static const char *const top[] = {"problem",
+                                    "pde",
+                                    "nb_sims",
+                                    "concurrent_sims",
+                                    "seed",
+                                    "sampler",
+                                    "deterministic",
+                                    "surrogate",
+                                    "buffer",
+                                    "batches_per_sim",
+                                    "loss",
+                                    "nn_updates",
+                                    "min_finished_between_generations",
+                                    "generation_size",
+                                    "validation",
+                                    "breed",
+                                    "ogas",
+                                    "mpi",
+                                    "comment"};
   if (!json_is_object(root)) return bad(x, "the study config must be a JSON object");
   TRY(check_keys(x, root, "", top, sizeof top / sizeof *top));
   const char *s = NULL;
@@ -323,9 +327,9 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
   }
   TRY(get_section(x, root, "breed", &sec));
   if (sec) {
-    static const char *const keys[] = {"start_breed_ratio", "end_breed_ratio", "breakpoint",
-                                       "sigma", "shrink", "max_oob_attempts", "ema_loss_alpha",
-                                       "non_breed_sampler"};
+    static const char *const keys[] = {
+        "start_breed_ratio", "end_breed_ratio", "breakpoint",       "sigma", "shrink",
+        "max_oob_attempts",  "ema_loss_alpha",  "non_breed_sampler"};
     study_breed_config *b = &c->breed;
     TRY(check_keys(x, sec, "breed", keys, 8));
     TRY(get_num(x, sec, "breed", "start_breed_ratio", 0, 1, 0, 0, &b->start_breed_ratio));
@@ -338,7 +342,8 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
     s = NULL;
     TRY(get_str(x, sec, "breed", "non_breed_sampler", &s));
     if (s && sf_parse_kind(s, &b->non_breed_sampler))
-      return bad(x, "breed.non_breed_sampler: unknown sampler '%s' (uniform, lhs, halton, sobol)", s);
+      return bad(x, "breed.non_breed_sampler: unknown sampler '%s' (uniform, lhs, halton, sobol)",
+                 s);
   }
   TRY(get_section(x, root, "ogas", &sec));
   if (sec) {
