@@ -46,20 +46,21 @@ int main(int argc, char **argv) {
   const int per_gen = 20, per_call = 32;
   long calls_per_gen = calls / gens;
   char json[1024], err[512];
-  snprintf(json, sizeof json,
-           "{\"nb_params\": 4, \"l_bounds\": [0, 0, 0, 0], \"u_bounds\": [1, 1, 1, 1],"
-           " \"nb_sims\": %ld, \"seed\": 1, \"breeder\": {\"async_training\": true,"
-           " \"min_reservoir_entries\": 64, \"min_train_steps\": 20},"
-           " \"model\": {\"model_dim\": 32, \"n_blocks\": 1, \"timesteps\": 20,"
-           " \"n_train_steps_per_epoch\": 1}, \"data\": {\"buffer_size\": 2000, \"batch_size\": 32}}",
-           (long)per_gen * (gens + 1));
+  snprintf(
+      json, sizeof json,
+      "{\"nb_params\": 4, \"l_bounds\": [0, 0, 0, 0], \"u_bounds\": [1, 1, 1, 1],"
+      " \"nb_sims\": %ld, \"seed\": 1, \"breeder\": {\"async_training\": true,"
+      " \"min_reservoir_entries\": 64, \"min_train_steps\": 20},"
+      " \"model\": {\"model_dim\": 32, \"n_blocks\": 1, \"timesteps\": 20,"
+      " \"n_train_steps_per_epoch\": 1}, \"data\": {\"buffer_size\": 2000, \"batch_size\": 32}}",
+      (long)per_gen * (gens + 1));
   ogas_breeder *b = NULL;
   if (ogas_breeder_create(json, &b, err, sizeof err) != OGAS_OK) {
     fprintf(stderr, "soak: %s\n", err);
     return 1;
   }
-  printf("soak: %ld record calls of %d values, %ld generations of %d, background training\n",
-         calls, per_call, gens, per_gen);
+  printf("soak: %ld record calls of %d values, %ld generations of %d, background training\n", calls,
+         per_call, gens, per_gen);
   printf("%10s %6s %10s %10s %9s\n", "calls", "gen", "reservoir", "ddpm_steps", "rss_MB");
   double t0 = now_s(), rss_full = -1, rss_max_after = 0, rss_start = rss_mb();
   long full_at = -1;
@@ -102,11 +103,14 @@ int main(int argc, char **argv) {
   ogas_stats s = OGAS_STATS_INIT;
   ogas_get_stats(b, &s);
   double rss_end = rss_mb();
-  printf("\nstart %.1f MB; reservoir full after %ld calls at %.1f MB; max afterwards %.1f MB; "
-         "end %.1f MB\n", rss_start, full_at, rss_full, rss_max_after, rss_end);
+  printf(
+      "\nstart %.1f MB; reservoir full after %ld calls at %.1f MB; max afterwards %.1f MB; "
+      "end %.1f MB\n",
+      rss_start, full_at, rss_full, rss_max_after, rss_end);
   printf("growth after the reservoir filled: %+.2f MB over %ld calls (%lld DDPM steps, %.1f s)\n",
          rss_max_after - rss_full, call - full_at, (long long)s.ddpm_steps, now_s() - t0);
-  printf("%s\n", rss_max_after - rss_full < 2.0 ? "resident memory is flat" : "RESIDENT MEMORY GREW");
+  printf("%s\n",
+         rss_max_after - rss_full < 2.0 ? "resident memory is flat" : "RESIDENT MEMORY GREW");
   ogas_breeder_free(b);
   return 0;
 }

@@ -68,7 +68,8 @@ typedef struct ogas_breeder ogas_breeder;
 typedef enum {
   OGAS_OK = 0,
   OGAS_EINVAL,   /* bad argument or configuration */
-  OGAS_ENOMEM,   /* allocation failed, or the config needs more memory than the machine has; nothing changed */
+  OGAS_ENOMEM,   /* allocation failed, or the config needs more memory than the machine has; nothing
+                    changed */
   OGAS_EIO,      /* file could not be read or written */
   OGAS_ECORRUPT, /* checkpoint file is damaged or foreign */
   OGAS_ESTATE,   /* call not valid in the breeder's current state */
@@ -89,8 +90,8 @@ OGAS_API const char *ogas_status_name(ogas_status s);
                 message names nb_sims and the bytes needed)
    OGAS_EIO     the file cannot be read (create_from_file), or run_dir cannot
                 be created or its log files opened for appending */
-OGAS_API ogas_status ogas_breeder_create(const char *config_json, ogas_breeder **out,
-                                         char *errbuf, size_t errlen);
+OGAS_API ogas_status ogas_breeder_create(const char *config_json, ogas_breeder **out, char *errbuf,
+                                         size_t errlen);
 OGAS_API ogas_status ogas_breeder_create_from_file(const char *path, ogas_breeder **out,
                                                    char *errbuf, size_t errlen);
 /* Stops the background trainer, interrupts training and waits for the calls
@@ -166,25 +167,25 @@ OGAS_API double ogas_breed_ratio(const ogas_breeder *b);
 
 /* What one generation did (telemetry). */
 typedef struct {
-  size_t struct_size;          /* in: sizeof the caller's struct; out: bytes filled */
-  int64_t generation;          /* 1, 2, ... */
-  double breed_ratio;          /* R_g */
-  int64_t n_children;          /* staged */
+  size_t struct_size; /* in: sizeof the caller's struct; out: bytes filled */
+  int64_t generation; /* 1, 2, ... */
+  double breed_ratio; /* R_g */
+  int64_t n_children; /* staged */
   int64_t n_bred, n_non_bred;
-  int64_t n_oob_regenerated;   /* bred children drawn again for leaving the box */
-  int64_t n_clipped;           /* still outside after the attempts: clipped */
-  double target_mean;          /* mean target condition of the bred children */
-  int64_t ddpm_steps;          /* DDPM training steps done so far */
+  int64_t n_oob_regenerated; /* bred children drawn again for leaving the box */
+  int64_t n_clipped;         /* still outside after the attempts: clipped */
+  double target_mean;        /* mean target condition of the bred children */
+  int64_t ddpm_steps;        /* DDPM training steps done so far */
   int64_t ddpm_steps_since_last;
-  int64_t ratio_steps;         /* RatioMLP training steps done so far */
+  int64_t ratio_steps;           /* RatioMLP training steps done so far */
   double train_cpu_s_since_last; /* CPU seconds spent training since the last generation */
   double ddpm_loss, ratio_loss;  /* recent training losses (moving averages; NaN before any) */
   int64_t reservoir_entries;
-  int64_t values_rejected;     /* rejected increments so far */
-  double generate_ms;          /* wall time of this next_parameters call */
-  char not_bred_reason[128];   /* why fewer than floor(R n) were bred, or "" */
-  int64_t ddpm_steps_dropped;  /* async: granted steps that expired unspent at this break
-                                  (the trainer fell behind); always 0 in sync mode */
+  int64_t values_rejected;    /* rejected increments so far */
+  double generate_ms;         /* wall time of this next_parameters call */
+  char not_bred_reason[128];  /* why fewer than floor(R n) were bred, or "" */
+  int64_t ddpm_steps_dropped; /* async: granted steps that expired unspent at this break
+                                 (the trainer fell behind); always 0 in sync mode */
   /* The check before breeding (breeder.trust_min_z, docs/breeder.md): the
      simulations that started since the last generation, each scored before
      the DDPM trained on it: their mean denoising loss conditioned on a high
@@ -202,7 +203,8 @@ typedef struct {
   int64_t trusted; /* 1: the check passed (or is off) and the full ratio was allowed */
 } ogas_generation_info;
 
-#define OGAS_GENERATION_INFO_INIT {.struct_size = sizeof(ogas_generation_info)}
+#define OGAS_GENERATION_INFO_INIT \
+  { .struct_size = sizeof(ogas_generation_info) }
 
 /* Telemetry of generation g. OGAS_EINVAL (NULL b or out, out->struct_size
    smaller than the first field), OGAS_ERANGE (g outside
@@ -212,20 +214,21 @@ OGAS_API ogas_status ogas_generation_info_get(ogas_breeder *b, int64_t generatio
 
 /* Counters of the difficulty signal and training. */
 typedef struct {
-  size_t struct_size;          /* in: sizeof the caller's struct; out: bytes filled */
+  size_t struct_size; /* in: sizeof the caller's struct; out: bytes filled */
   int64_t values_accepted;
   int64_t rejected_nonfinite, rejected_negative, rejected_unknown_id;
   int64_t reservoir_entries;
   int64_t ddpm_steps, ratio_steps;
-  int64_t budget_pending;      /* DDPM steps granted but not yet spent */
+  int64_t budget_pending; /* DDPM steps granted but not yet spent */
   double ddpm_loss, ratio_loss;
-  double train_cpu_s;          /* CPU seconds of all training so far */
-  int64_t n_staged;            /* children waiting for concretize */
+  double train_cpu_s;           /* CPU seconds of all training so far */
+  int64_t n_staged;             /* children waiting for concretize */
   int64_t highest_submitted_id; /* -1 before any value or concretize */
-  int64_t telemetry_failures;  /* writes to run_dir that failed */
+  int64_t telemetry_failures;   /* writes to run_dir that failed */
 } ogas_stats;
 
-#define OGAS_STATS_INIT {.struct_size = sizeof(ogas_stats)}
+#define OGAS_STATS_INIT \
+  { .struct_size = sizeof(ogas_stats) }
 
 /* OGAS_EINVAL (NULL b or out, out->struct_size smaller than the first
    field), OGAS_ESTATE (being freed). */

@@ -31,11 +31,11 @@ static int check_count_;
   } while (0)
 
 /* |a - b| <= tol * max(1, |b|) */
-#define CHECK_NEAR(a, b, tol)                                                  \
-  do {                                                                         \
-    double ca_ = (double)(a), cb_ = (double)(b);                               \
-    CHECK_MSG(fabs(ca_ - cb_) <= (tol) * fmax(1.0, fabs(cb_)),                 \
-              "%s = %.9g, %s = %.9g", #a, ca_, #b, cb_);                       \
+#define CHECK_NEAR(a, b, tol)                                                                     \
+  do {                                                                                            \
+    double ca_ = (double)(a), cb_ = (double)(b);                                                  \
+    CHECK_MSG(fabs(ca_ - cb_) <= (tol)*fmax(1.0, fabs(cb_)), "%s = %.9g, %s = %.9g", #a, ca_, #b, \
+              cb_);                                                                               \
   } while (0)
 
 static inline int check_exit(const char *name) {

@@ -28,8 +28,8 @@ int main(void) {
   ogas_config def;
   ogas_config_defaults(&def);
 
-  const char *a1[] = {"bench", "ddpm", "--samples", "8", "--preset", "default", "--sampler",
-                      "ddim", "--train-steps", "3", "--json", NULL};
+  const char *a1[] = {"bench",     "ddpm", "--samples",     "8", "--preset", "default",
+                      "--sampler", "ddim", "--train-steps", "3", "--json",   NULL};
   CHECK(run_cli(a1, out, err) == 0);
   char *t = read_text(out);
   CHECK_MSG(t && json_long(t, "model_dim") == def.model.model_dim, "%s", t ? t : "");
@@ -41,8 +41,9 @@ int main(void) {
   CHECK(t && strstr(t, "\"ddim_sample_ms\": ") && strstr(t, "\"sample_ms\": "));
   free(t);
 
-  const char *a2[] = {"bench", "ddpm", "--preset", "paper", "--dim", "4", "--model-dim", "64",
-                      "--train-steps", "2", "--samples", "2", "--json", NULL};
+  const char *a2[] = {"bench",       "ddpm", "--preset",      "paper", "--dim",     "4",
+                      "--model-dim", "64",   "--train-steps", "2",     "--samples", "2",
+                      "--json",      NULL};
   CHECK(run_cli(a2, out, err) == 0);
   t = read_text(out);
   CHECK(json_long(t, "dim") == 4 && json_long(t, "model_dim") == 64);

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "small_ddpm.h"
 #include "ddpm/box_prior.h"
 #include "ddpm/ddpm.h"
 #include "ddpm/schedule.h"
+#include "small_ddpm.h"
 
 /* Double reference: the truncated-normal mean by Mills ratios from erfc and
    a continued fraction, independent of the float code's Chebyshev fit. */

@@ -22,11 +22,11 @@ static ogas_breeder *make(int64_t nb_sims, const char *extra) {
   return b;
 }
 
-#define SMALL_SYNC                                                                          \
-  ", \"breeder\": {\"async_training\": false, \"min_reservoir_entries\": 1, "               \
-  "\"min_train_steps\": 0, \"trust_min_z\": 0, \"max_oob_attempts\": %d}, "                  \
-  "\"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10, "                     \
-  "\"n_train_steps_per_epoch\": 1, \"box_prior\": false}, "                                 \
+#define SMALL_SYNC                                                            \
+  ", \"breeder\": {\"async_training\": false, \"min_reservoir_entries\": 1, " \
+  "\"min_train_steps\": 0, \"trust_min_z\": 0, \"max_oob_attempts\": %d}, "   \
+  "\"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10, "       \
+  "\"n_train_steps_per_epoch\": 1, \"box_prior\": false}, "                   \
   "\"data\": {\"batch_size\": 8, \"buffer_size\": 64}"
 
 static void test_create_errors(void) {

@@ -116,8 +116,8 @@ static void test_far_ids(void) {
   ogas_stats s = OGAS_STATS_INIT;
   CHECK(ogas_get_stats(b, &s) == OGAS_OK && s.highest_submitted_id == 49);
   CHECK(ogas_next_parameters(b, 5, &n) == OGAS_OK && n == 0);
-  CHECK_MSG(strstr(ogas_errmsg(b), "no unsubmitted rows left") && strstr(ogas_errmsg(b), "sim 49") &&
-                strstr(ogas_errmsg(b), "value was reported"),
+  CHECK_MSG(strstr(ogas_errmsg(b), "no unsubmitted rows left") &&
+                strstr(ogas_errmsg(b), "sim 49") && strstr(ogas_errmsg(b), "value was reported"),
             "%s", ogas_errmsg(b));
   CHECK(ogas_current_generation(b) == 0); /* nothing staged, no generation */
   ogas_breeder_free(b);
@@ -183,7 +183,8 @@ static void *other_thread(void *arg) {
 }
 
 static void test_messages_per_thread(void) {
-  msg_ctx c = {.b = make(20, 0, NULL), .m = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+  msg_ctx c = {
+      .b = make(20, 0, NULL), .m = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
   pthread_t t;
   pthread_create(&t, NULL, other_thread, &c);
   int64_t first, last;
@@ -231,7 +232,8 @@ static void free_during_training(int async) {
   train_ctx c = {.b = b, .st = OGAS_OK};
   pthread_t t;
   pthread_create(&t, NULL, train_forever, &c);
-  while (!__atomic_load_n(&c.started, __ATOMIC_ACQUIRE)) nanosleep(&(struct timespec){0, 1000000}, NULL);
+  while (!__atomic_load_n(&c.started, __ATOMIC_ACQUIRE))
+    nanosleep(&(struct timespec){0, 1000000}, NULL);
   nanosleep(&(struct timespec){0, 50000000}, NULL); /* inside the call by now */
   double t0 = now_s();
   ogas_breeder_free(b); /* waits for the call, which it interrupts */
@@ -295,8 +297,10 @@ static void test_blas_threads_left_alone(void) {
   openblas_set_num_threads(2);
   int before = openblas_get_num_threads();
   ogas_breeder *b = make(20, 1, NULL);
-  CHECK_MSG(openblas_get_num_threads() == before, "the breeder changed the host's OpenBLAS "
-            "threads from %d to %d", before, openblas_get_num_threads());
+  CHECK_MSG(openblas_get_num_threads() == before,
+            "the breeder changed the host's OpenBLAS "
+            "threads from %d to %d",
+            before, openblas_get_num_threads());
   ogas_breeder_free(b);
   /* Only on request, and then process-wide (documented). */
   char json[1024], err[512];

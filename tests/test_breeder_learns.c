@@ -32,9 +32,17 @@
 #include "synth/synth.h"
 
 static synth_options opts(landscape_kind k, uint64_t seed, const char *json) {
-  synth_options o = {.landscape = k, .dim = 8, .generation_size = 100, .generations = 4,
-                     .steps_per_sim = 10, .pattern = REPORT_PER_SIM, .calls_per_sim = 4,
-                     .minibatch = 64, .seed = seed, .async = 0, .breeder_json = json};
+  synth_options o = {.landscape = k,
+                     .dim = 8,
+                     .generation_size = 100,
+                     .generations = 4,
+                     .steps_per_sim = 10,
+                     .pattern = REPORT_PER_SIM,
+                     .calls_per_sim = 4,
+                     .minibatch = 64,
+                     .seed = seed,
+                     .async = 0,
+                     .breeder_json = json};
   return o;
 }
 
@@ -70,16 +78,19 @@ static int enrichment_claim(uint64_t first, const char *json, int verbose) {
     }
     sum += r.enrichment;
     worst = fmin(worst, r.enrichment);
-    if (!r.first_trusted_generation) never++;
-    else if (r.first_trusted_generation > latest) latest = r.first_trusted_generation;
+    if (!r.first_trusted_generation)
+      never++;
+    else if (r.first_trusted_generation > latest)
+      latest = r.first_trusted_generation;
     synth_result_free(&r);
   }
   int ok = sum / 5 >= 3.0 && worst >= 1.5 && !never && latest <= 4;
   if (verbose)
-    printf("bump d=8, seeds %llu-%llu%s: enrichment mean %.2fx, worst %.2fx, trusted from generation "
-           "%d at the latest, %d never trusted: %s\n",
-           (unsigned long long)first, (unsigned long long)first + 4, json ? " (control)" : "",
-           sum / 5, worst, latest, never, ok ? "holds" : "fails");
+    printf(
+        "bump d=8, seeds %llu-%llu%s: enrichment mean %.2fx, worst %.2fx, trusted from generation "
+        "%d at the latest, %d never trusted: %s\n",
+        (unsigned long long)first, (unsigned long long)first + 4, json ? " (control)" : "", sum / 5,
+        worst, latest, never, ok ? "holds" : "fails");
   return ok;
 }
 
@@ -116,10 +127,11 @@ static void patterns(void) {
       int64_t steps = 0, dropped = 0;
       for (int g = 1; g < r.n_generations; g++)
         steps += r.gens[g].ddpm_steps_since_last, dropped += r.gens[g].dropped;
-      printf("%s reporting, %s: trusted from generation %d, enrichment %.2fx, %lld DDPM steps, "
-             "%lld dropped\n",
-             report_pattern_name(pats[p]), async ? "background" : "sync",
-             r.first_trusted_generation, r.enrichment, (long long)steps, (long long)dropped);
+      printf(
+          "%s reporting, %s: trusted from generation %d, enrichment %.2fx, %lld DDPM steps, "
+          "%lld dropped\n",
+          report_pattern_name(pats[p]), async ? "background" : "sync", r.first_trusted_generation,
+          r.enrichment, (long long)steps, (long long)dropped);
       CHECK_MSG(r.first_trusted_generation >= 1 && r.first_trusted_generation <= 3,
                 "%s, async %d: first trusted generation %d", report_pattern_name(pats[p]), async,
                 r.first_trusted_generation);
@@ -146,7 +158,8 @@ int main(void) {
             failed_enrichment);
   CHECK_MSG(failed_flat == 0, "the flat-landscape claim failed on %d seed groups", failed_flat);
   /* A broken breeder fails claim 2. */
-  CHECK_MSG(!enrichment_claim(1000, "{\"model\": {\"p_uncond\": 1.0}, \"data\": {\"focus_share\": 0}}", 1),
+  CHECK_MSG(!enrichment_claim(
+                1000, "{\"model\": {\"p_uncond\": 1.0}, \"data\": {\"focus_share\": 0}}", 1),
             "a DDPM that never sees the conditions passed the enrichment claim");
   patterns();
   return check_exit("test_breeder_learns");

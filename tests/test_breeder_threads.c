@@ -25,7 +25,8 @@ static void *recorder(void *arg) {
       ts[i] = c;
       v[i] = 0.01 * (double)((ids[i] * 13) % 100);
     }
-    if (ogas_record_increments(b, ids, ts, v, PER_CALL, c) != OGAS_OK) __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+    if (ogas_record_increments(b, ids, ts, v, PER_CALL, c) != OGAS_OK)
+      __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
   }
   return NULL;
 }
@@ -35,8 +36,10 @@ static void *reader(void *arg) {
   ogas_stats s = OGAS_STATS_INIT;
   for (int c = 0; c < 3000; c++) {
     int bred;
-    if (ogas_get_parameters(b, c % NB_SIMS, x, &bred) != OGAS_OK) __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
-    if (c % 100 == 0 && ogas_get_stats(b, &s) != OGAS_OK) __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+    if (ogas_get_parameters(b, c % NB_SIMS, x, &bred) != OGAS_OK)
+      __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+    if (c % 100 == 0 && ogas_get_stats(b, &s) != OGAS_OK)
+      __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
   }
   return NULL;
 }
@@ -46,7 +49,8 @@ static void *generator(void *arg) {
   for (int g = 0; g < 6; g++) {
     size_t staged;
     int64_t first, last;
-    if (ogas_next_parameters(b, 50, &staged) != OGAS_OK) __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+    if (ogas_next_parameters(b, 50, &staged) != OGAS_OK)
+      __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
     if (ogas_concretize_resampled_parameters(b, last_submitted, &first, &last) != OGAS_OK)
       __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
     last_submitted += 50;
@@ -59,7 +63,8 @@ int main(void) {
   snprintf(json, sizeof json,
            "{\"nb_params\": 4, \"l_bounds\": [0,0,0,0], \"u_bounds\": [1,1,1,1], \"nb_sims\": %d,"
            " \"seed\": 1, \"breeder\": {\"async_training\": true, \"min_reservoir_entries\": 16,"
-           " \"min_train_steps\": 5, \"max_epoch_per_epoch\": 64}, \"model\": {\"model_dim\": 16, \"n_blocks\": 1,"
+           " \"min_train_steps\": 5, \"max_epoch_per_epoch\": 64}, \"model\": {\"model_dim\": 16, "
+           "\"n_blocks\": 1,"
            " \"timesteps\": 10, \"n_train_steps_per_epoch\": 2}, \"data\": {\"batch_size\": 16,"
            " \"buffer_size\": 256}}",
            NB_SIMS);
@@ -98,7 +103,8 @@ int main(void) {
   snprintf(slow, sizeof slow,
            "{\"nb_params\": 4, \"l_bounds\": [0,0,0,0], \"u_bounds\": [1,1,1,1], \"nb_sims\": 8,"
            " \"breeder\": {\"min_reservoir_entries\": 1, \"learn_sampling_ratio\": false},"
-           " \"model\": {\"model_dim\": 256, \"n_train_steps_per_epoch\": 1, \"n_train_steps_per_sim\": 0},"
+           " \"model\": {\"model_dim\": 256, \"n_train_steps_per_epoch\": 1, "
+           "\"n_train_steps_per_sim\": 0},"
            " \"data\": {\"batch_size\": 128, \"buffer_size\": 256}}");
   int short_waits = 0;
   for (int k = 0; k < 10; k++) {

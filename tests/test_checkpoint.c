@@ -62,7 +62,8 @@ static void test_bit_identical_restart(const uint64_t *ref, int stop_phase) {
   CHECK(ogas_current_generation(b) == ogas_current_generation(a));
   /* Saving the restored breeder gives the same bytes. */
   CHECK(ogas_checkpoint_state(b, path_b) == OGAS_OK);
-  CHECK_MSG(ckt_same_file(path_a, path_b), "save -> restore -> save differs (phase %d)", stop_phase);
+  CHECK_MSG(ckt_same_file(path_a, path_b), "save -> restore -> save differs (phase %d)",
+            stop_phase);
   ogas_breeder *pair[2] = {a, b};
   for (int w = 0; w < 2; w++) {
     ogas_breeder *x = pair[w];
@@ -174,7 +175,8 @@ static int same_state(const char *pa, const char *pb) {
   ckpt_file *fa = malloc(sizeof *fa), *fb = malloc(sizeof *fb);
   char err[256];
   int same = a && b && fa && fb && ckpt_parse(a, na, 0, fa, err, sizeof err) == OGAS_OK &&
-             ckpt_parse(b, nb, 0, fb, err, sizeof err) == OGAS_OK && fa->n_sections == fb->n_sections;
+             ckpt_parse(b, nb, 0, fb, err, sizeof err) == OGAS_OK &&
+             fa->n_sections == fb->n_sections;
   for (uint32_t i = 0; same && i < fa->n_sections; i++) {
     const ckpt_section *x = &fa->sections[i], *y = ckpt_find(fb, x->tag);
     if (!strcmp(x->tag, CKPT_TAG_CONFIG)) continue;

@@ -58,8 +58,10 @@ static unsigned char *edited(const char *tag, size_t offset, const void *bytes, 
   unsigned char *c = malloc(good_n);
   memcpy(c, good, good_n);
   const ckpt_section *s = ckpt_find(&layout, tag);
-  if (s && offset + len <= s->size) memcpy(c + s->offset + offset, bytes, len);
-  else CHECK_MSG(0, "edit of %s at %zu is out of range", tag, offset);
+  if (s && offset + len <= s->size)
+    memcpy(c + s->offset + offset, bytes, len);
+  else
+    CHECK_MSG(0, "edit of %s at %zu is out of range", tag, offset);
   ckpt_fix_checksums(c, good_n);
   return c;
 }
@@ -277,7 +279,8 @@ static void test_content(void) {
   const ckpt_section *cs = ckpt_find(&layout, CKPT_TAG_CONFIG);
   const char *md = NULL;
   for (size_t i = 0; !md && i + 15 <= cs->size; i++)
-    if (!memcmp(good + cs->offset + i, "\"model_dim\": 32", 15)) md = (const char *)good + cs->offset + i;
+    if (!memcmp(good + cs->offset + i, "\"model_dim\": 32", 15))
+      md = (const char *)good + cs->offset + i;
   CHECK(md != NULL);
   if (md)
     expect_bad_edit(CKPT_TAG_CONFIG, (size_t)((const unsigned char *)md - good - cs->offset),
@@ -299,10 +302,18 @@ static void test_mutations(int rounds) {
     for (int e = 0; e < edits; e++) {
       size_t at = (size_t)ogas_rng_below(&rng, n);
       switch (ogas_rng_below(&rng, 4)) {
-      case 0: c[at] = (unsigned char)ogas_rng_u64(&rng); break;
-      case 1: c[at] ^= (unsigned char)(1u << ogas_rng_below(&rng, 8)); break;
-      case 2: memset(c + at, 0xff, n - at < 8 ? n - at : 8); break;
-      default: n = at + 1; break; /* truncate */
+        case 0:
+          c[at] = (unsigned char)ogas_rng_u64(&rng);
+          break;
+        case 1:
+          c[at] ^= (unsigned char)(1u << ogas_rng_below(&rng, 8));
+          break;
+        case 2:
+          memset(c + at, 0xff, n - at < 8 ? n - at : 8);
+          break;
+        default:
+          n = at + 1;
+          break; /* truncate */
       }
     }
     if (ogas_rng_below(&rng, 2)) ckpt_fix_checksums(c, n);
@@ -313,7 +324,8 @@ static void test_mutations(int rounds) {
       CHECK(ogas_restart_from_checkpoint(br, good_path) == OGAS_OK);
     } else {
       failed++;
-      CHECK_MSG(st == OGAS_ECORRUPT || st == OGAS_EINVAL, "mutation %d: %s", r, ogas_status_name(st));
+      CHECK_MSG(st == OGAS_ECORRUPT || st == OGAS_EINVAL, "mutation %d: %s", r,
+                ogas_status_name(st));
     }
     CHECK(ogas_checkpoint_state(br, after_path) == OGAS_OK);
     CHECK_MSG(ckt_same_file(before_path, after_path), "mutation %d (%s) changed the breeder", r,

@@ -12,6 +12,7 @@
           runs thousands, synchronous and asynchronous)
    --async: the child trains in the background; tables then depend on
    timing, so only the restore and the generation are checked. */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -20,7 +21,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -73,10 +73,14 @@ int main(int argc, char **argv) {
   const char *dir = OGAS_TEST_OUT, *child_path = NULL;
   int child_fd = -1;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--kills") && i + 1 < argc) kills_wanted = atol(argv[++i]);
-    else if (!strcmp(argv[i], "--async")) async = 1;
-    else if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
-    else if (!strcmp(argv[i], "--child") && i + 2 < argc) child_path = argv[++i], child_fd = atoi(argv[++i]);
+    if (!strcmp(argv[i], "--kills") && i + 1 < argc)
+      kills_wanted = atol(argv[++i]);
+    else if (!strcmp(argv[i], "--async"))
+      async = 1;
+    else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+      dir = argv[++i];
+    else if (!strcmp(argv[i], "--child") && i + 2 < argc)
+      child_path = argv[++i], child_fd = atoi(argv[++i]);
     else {
       fprintf(stderr, "usage: %s [--kills N] [--async] [--dir DIR]\n", argv[0]);
       return 2;
@@ -123,7 +127,8 @@ int main(int argc, char **argv) {
     }
     close(fds[1]);
     double delay = ogas_rng_uniform(&rng) * max_delay_ms;
-    struct timespec ts = {.tv_sec = (time_t)(delay / 1000), .tv_nsec = (long)(fmod(delay, 1000) * 1e6)};
+    struct timespec ts = {.tv_sec = (time_t)(delay / 1000),
+                          .tv_nsec = (long)(fmod(delay, 1000) * 1e6)};
     nanosleep(&ts, NULL);
     kill(pid, SIGKILL);
     int status;
@@ -157,8 +162,8 @@ int main(int argc, char **argv) {
                 "the file holds generation %lld, the child reported %lld complete (before: %lld)",
                 (long long)gen, (long long)last_reported, (long long)last_seen);
       if (!async)
-        CHECK_MSG(ckt_table_hash(x) == ref[gen], "generation %lld differs from the uninterrupted run",
-                  (long long)gen);
+        CHECK_MSG(ckt_table_hash(x) == ref[gen],
+                  "generation %lld differs from the uninterrupted run", (long long)gen);
       last_seen = last_reported = gen;
       if (gen == GENS) { /* study complete: start another */
         remove(path);
@@ -173,9 +178,10 @@ int main(int argc, char **argv) {
   }
   remove(path);
   remove_leftovers(dir, base);
-  printf("crash test (%s): %ld SIGKILLs, %ld children finished, %ld restores checked, %ld kills "
-         "left a temporary file (killed mid-write), %ld studies completed across processes\n",
-         async ? "async" : "sync", kills, finished, restores, mid_write, studies);
+  printf(
+      "crash test (%s): %ld SIGKILLs, %ld children finished, %ld restores checked, %ld kills "
+      "left a temporary file (killed mid-write), %ld studies completed across processes\n",
+      async ? "async" : "sync", kills, finished, restores, mid_write, studies);
   CHECK(kills >= kills_wanted);
   return check_exit("test_checkpoint_crash");
 }

@@ -35,8 +35,12 @@ static int replay(const char *dir, int (*one)(void *, const uint8_t *, size_t), 
   return n;
 }
 
-static int config_one(void *ctx, const uint8_t *d, size_t n) { return (void)ctx, fuzz_config_one(d, n); }
-static int checkpoint_one(void *ctx, const uint8_t *d, size_t n) { return fuzz_checkpoint_one(ctx, d, n); }
+static int config_one(void *ctx, const uint8_t *d, size_t n) {
+  return (void)ctx, fuzz_config_one(d, n);
+}
+static int checkpoint_one(void *ctx, const uint8_t *d, size_t n) {
+  return fuzz_checkpoint_one(ctx, d, n);
+}
 
 static int write_seeds(const char *dir) {
   ogas_breeder *b = NULL;
@@ -70,8 +74,10 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 3; i++) {
     char path[512];
     snprintf(path, sizeof path, FUZZ_DIR "/corpus/checkpoint/%s.ckpt", seeds[i]);
-    CHECK_MSG(ogas_restart_from_checkpoint(ctx.b, path) == OGAS_OK, "seed %s: %s (rewrite the "
-              "seeds with --write-seeds)", seeds[i], ogas_errmsg(ctx.b));
+    CHECK_MSG(ogas_restart_from_checkpoint(ctx.b, path) == OGAS_OK,
+              "seed %s: %s (rewrite the "
+              "seeds with --write-seeds)",
+              seeds[i], ogas_errmsg(ctx.b));
   }
   fuzz_checkpoint_free(&ctx);
   printf("replayed %d config and %d checkpoint inputs\n", n, m);

@@ -121,7 +121,8 @@ static void test_allocation_failures(ogas_breeder *b) {
       fprintf(stderr, "checkpoint, allocation %ld failed: %s (%s), leaked %ld\n", k,
               ogas_status_name(st), ogas_errmsg(b), live_blocks - before);
   }
-  CHECK_MSG(finished && failures >= 3 && bad == 0, "checkpoint: %d failures, %d wrong", failures, bad);
+  CHECK_MSG(finished && failures >= 3 && bad == 0, "checkpoint: %d failures, %d wrong", failures,
+            bad);
   printf("checkpoint: %d allocations failed in turn\n", failures);
 
   /* ogas_restart_from_checkpoint: the breeder must not change. The config
@@ -171,7 +172,8 @@ static void test_allocation_failures(ogas_breeder *b) {
       break;
     }
     failures++;
-    int wrong = st == OGAS_OK ? x == NULL : (!(st == OGAS_ENOMEM || st == OGAS_EINVAL) || x != NULL);
+    int wrong =
+        st == OGAS_OK ? x == NULL : (!(st == OGAS_ENOMEM || st == OGAS_EINVAL) || x != NULL);
     wrong |= st != OGAS_OK && live_blocks != before;
     if (x) ogas_breeder_free(x);
     wrong |= live_blocks != before;
@@ -243,8 +245,8 @@ static void test_io_failures(ogas_breeder *b) {
   /* Reading. */
   read_countdown = 0;
   st = ogas_restart_from_checkpoint(b, path);
-  CHECK_MSG(st == OGAS_EIO && strstr(ogas_errmsg(b), "cannot read"), "%s: %s",
-            ogas_status_name(st), ogas_errmsg(b));
+  CHECK_MSG(st == OGAS_EIO && strstr(ogas_errmsg(b), "cannot read"), "%s: %s", ogas_status_name(st),
+            ogas_errmsg(b));
   CHECK(untouched(b));
   read_countdown = 5, read_chunk = 100;
   st = ogas_restart_from_checkpoint(b, path);

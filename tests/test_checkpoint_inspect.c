@@ -42,9 +42,15 @@ int main(void) {
   snprintf(args, sizeof args, "'%s'", path);
   int rc = run(args, out, sizeof out);
   CHECK_MSG(rc == 0, "exit %d: %s", rc, out);
-  const char *want[] = {"version 2", "header:       checksum ok", "DDPM", "TELE",
-                        "generation:   2", "reservoir:    ", "\"nb_sims\": 40",
-                        "nb_params:    2", "checksums:    all hold"};
+  const char *want[] = {"version 2",
+                        "header:       checksum ok",
+                        "DDPM",
+                        "TELE",
+                        "generation:   2",
+                        "reservoir:    ",
+                        "\"nb_sims\": 40",
+                        "nb_params:    2",
+                        "checksums:    all hold"};
   for (size_t i = 0; i < sizeof want / sizeof *want; i++)
     CHECK_MSG(strstr(out, want[i]), "output lacks '%s':\n%s", want[i], out);
   CHECK(!strstr(out, "BAD"));

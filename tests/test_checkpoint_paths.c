@@ -25,7 +25,9 @@
 
 static char dir[512];
 
-static void path_in(char *out, size_t len, const char *name) { snprintf(out, len, "%s/%s", dir, name); }
+static void path_in(char *out, size_t len, const char *name) {
+  snprintf(out, len, "%s/%s", dir, name);
+}
 
 /* Entries in dir whose names start with prefix (temporary files left). */
 static int count_prefix(const char *prefix) {
@@ -45,7 +47,8 @@ static int is_ckpt(const char *path) {
 }
 
 /* The checkpoint is refused with OGAS_EIO and a message containing `needle`. */
-static void expect_refused(ogas_breeder *b, const char *path, const char *needle, const char *what) {
+static void expect_refused(ogas_breeder *b, const char *path, const char *needle,
+                           const char *what) {
   ogas_status st = ogas_checkpoint_state(b, path);
   CHECK_MSG(st == OGAS_EIO, "%s: %s (%s)", what, ogas_status_name(st), ogas_errmsg(b));
   CHECK_MSG(strstr(ogas_errmsg(b), needle), "%s: message lacks '%s': %s", what, needle,

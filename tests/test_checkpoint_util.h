@@ -39,10 +39,14 @@ static const char *ckt_sampler = "halton";
 
 static inline char *ckt_config(size_t d, int64_t nb_sims, int async, const char *extra_breeder,
                                const char *extra_model) {
-  static const char *const breeder[] = {
-      "\"min_reservoir_entries\": 8", "\"min_train_steps\": 6", "\"start_breed_ratio\": 0.3",
-      "\"end_breed_ratio\": 0.8", "\"breakpoint\": 3", "\"ratio_mlp_hidden_dim\": 16",
-      "\"max_mlp_steps_per_collect\": 2", NULL};
+  static const char *const breeder[] = {"\"min_reservoir_entries\": 8",
+                                        "\"min_train_steps\": 6",
+                                        "\"start_breed_ratio\": 0.3",
+                                        "\"end_breed_ratio\": 0.8",
+                                        "\"breakpoint\": 3",
+                                        "\"ratio_mlp_hidden_dim\": 16",
+                                        "\"max_mlp_steps_per_collect\": 2",
+                                        NULL};
   static const char *const model[] = {"\"model_dim\": 32", "\"n_blocks\": 1", "\"timesteps\": 20",
                                       "\"n_train_steps_per_epoch\": 3", NULL};
   size_t cap = 2048 + 64 * d + strlen(extra_breeder) + strlen(extra_model);
@@ -66,8 +70,8 @@ static inline char *ckt_config(size_t d, int64_t nb_sims, int async, const char 
   return s;
 }
 
-static inline ogas_breeder *ckt_make(size_t d, int64_t nb_sims, int async, const char *extra_breeder,
-                              const char *extra_model) {
+static inline ogas_breeder *ckt_make(size_t d, int64_t nb_sims, int async,
+                                     const char *extra_breeder, const char *extra_model) {
   char *json = ckt_config(d, nb_sims, async, extra_breeder, extra_model);
   char err[512] = "";
   ogas_breeder *b = NULL;

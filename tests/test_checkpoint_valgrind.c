@@ -17,13 +17,15 @@ int main(void) {
   printf("test_checkpoint_valgrind: SKIPPED: sanitizer build (valgrind needs a plain one)\n");
   return 77;
 #elif defined(OGAS_NATIVE_BUILD)
-  printf("test_checkpoint_valgrind: SKIPPED: OGAS_NATIVE=ON build (-march=native); the default "
-         "build, or scripts/valgrind.sh, runs it\n");
+  printf(
+      "test_checkpoint_valgrind: SKIPPED: OGAS_NATIVE=ON build (-march=native); the default "
+      "build, or scripts/valgrind.sh, runs it\n");
   return 77;
 #else
   if (system("valgrind --version >/dev/null 2>&1") != 0) {
-    printf("test_checkpoint_valgrind: SKIPPED: valgrind is not installed "
-           "(scripts/deps.sh test installs it)\n");
+    printf(
+        "test_checkpoint_valgrind: SKIPPED: valgrind is not installed "
+        "(scripts/deps.sh test installs it)\n");
     return 77;
   }
   char log[512], csv[512], cmd[2048];
@@ -43,14 +45,17 @@ int main(void) {
   char line[1024];
   int unsupported = 0, errors_line = 0;
   while (f && fgets(line, sizeof line, f)) {
-    if (strstr(line, "nrecognised instruction") || strstr(line, "unhandled instruction")) unsupported = 1;
+    if (strstr(line, "nrecognised instruction") || strstr(line, "unhandled instruction"))
+      unsupported = 1;
     if (strstr(line, "ERROR SUMMARY") || strstr(line, "definitely lost") ||
         strstr(line, "Invalid") || strstr(line, "uninitialised"))
       fputs(line, stdout), errors_line = 1;
   }
   if (f) fclose(f);
-  CHECK_MSG(!unsupported, "valgrind met an instruction it cannot decode in a portable build "
-            "(see %s)", log);
+  CHECK_MSG(!unsupported,
+            "valgrind met an instruction it cannot decode in a portable build "
+            "(see %s)",
+            log);
   CHECK_MSG(rc == 0, "valgrind exit status %d (99: memcheck found errors; see %s)", rc, log);
   CHECK(errors_line);
   if (rc == 0) remove(log);

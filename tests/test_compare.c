@@ -93,8 +93,10 @@ static void check_results(const char *path, int n_seeds) {
       for (int r = 0; r < n_seeds; r++) {
         json_t *run = json_array_get(runs, (size_t)r);
         double q = num(json_object_get(run, "ratio"), stat_names[k]);
-        double wq = num(json_object_get(json_array_get(json_object_get(u, "runs"), (size_t)r), "stats"),
-                        stat_names[k]) / num(json_object_get(run, "stats"), stat_names[k]);
+        double wq =
+            num(json_object_get(json_array_get(json_object_get(u, "runs"), (size_t)r), "stats"),
+                stat_names[k]) /
+            num(json_object_get(run, "stats"), stat_names[k]);
         CHECK_NEAR(q, wq, 1e-7);
         CHECK(q >= lo - 1e-12 && q <= hi + 1e-12);
       }
@@ -132,8 +134,8 @@ int main(void) {
 
   /* Two samplers, two seeds, deterministic. */
   {
-    const char *args[] = {"compare", cfg,    "--samplers",      "uniform,ogas", "--seeds", "2",
-                          "--out",   dir,    "--deterministic", "--quiet",      NULL};
+    const char *args[] = {"compare", cfg, "--samplers",      "uniform,ogas", "--seeds", "2",
+                          "--out",   dir, "--deterministic", "--quiet",      NULL};
     int rc = run_cli(args, out, err);
     char *e = read_text(err);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, e ? e : "");
@@ -158,8 +160,10 @@ int main(void) {
     static const char *const run_files[] = {"runs/uniform-seed3/result.json",
                                             "runs/uniform-seed4/children.csv",
                                             "runs/ogas-seed3/generations.jsonl",
-                                            "runs/ogas-seed4/children.csv", "plots/errors.gp",
-                                            "plots/errors.dat", "plots/params_ogas.gp"};
+                                            "runs/ogas-seed4/children.csv",
+                                            "plots/errors.gp",
+                                            "plots/errors.dat",
+                                            "plots/params_ogas.gp"};
     for (size_t i = 0; i < sizeof run_files / sizeof *run_files; i++) {
       snprintf(path, sizeof path, "%s/%s", dir, run_files[i]);
       CHECK_MSG(file_size(path) > 0, "%s missing or empty", path);
@@ -187,7 +191,7 @@ int main(void) {
   {
     char dir2[600];
     snprintf(dir2, sizeof dir2, "%s/compare_out2", OGAS_TEST_OUT);
-    const char *args[] = {"compare", cfg, "--samplers", "halton,breed", "--out", dir2,
+    const char *args[] = {"compare",         cfg,       "--samplers", "halton,breed", "--out", dir2,
                           "--deterministic", "--quiet", NULL};
     setenv("OGAS_GNUPLOT", "", 1);
     int rc = run_cli(args, out, err);
@@ -221,25 +225,27 @@ int main(void) {
     char tmp[512], reuse[700];
     CHECK(temp_dir_make(tmp, sizeof tmp, "compare_reuse") == 0);
     snprintf(reuse, sizeof reuse, "%s/out", tmp);
-    const char *first[] = {"compare", cfg, "--samplers", "uniform,breed", "--out", reuse,
-                           "--deterministic", "--quiet", "--no-plots", NULL};
+    const char *first[] = {"compare",    cfg,   "--samplers",      "uniform,breed",
+                           "--out",      reuse, "--deterministic", "--quiet",
+                           "--no-plots", NULL};
     CHECK(run_cli(first, out, err) == 0);
     snprintf(path, sizeof path, "%s/plots/params_breed.gp", reuse);
     CHECK(file_size(path) > 0);
-    const char *other[] = {"compare", cfg, "--samplers", "halton", "--out", reuse,
+    const char *other[] = {"compare",         cfg,       "--samplers", "halton", "--out", reuse,
                            "--deterministic", "--quiet", "--no-plots", NULL};
     CHECK(run_cli(other, out, err) == 1);
     char *e = read_text(err);
-    CHECK_MSG(e && strstr(e, "another comparison") && strstr(e, "uniform,breed") &&
-                  strstr(e, "--force"),
-              "%s", e ? e : "");
+    CHECK_MSG(
+        e && strstr(e, "another comparison") && strstr(e, "uniform,breed") && strstr(e, "--force"),
+        "%s", e ? e : "");
     free(e);
     snprintf(path, sizeof path, "%s/results.json", reuse);
     char *kept = read_text(path);
     CHECK(kept && strstr(kept, "\"breed\""));
     free(kept);
-    const char *forced[] = {"compare", cfg, "--samplers", "halton", "--out", reuse, "--force",
-                            "--deterministic", "--quiet", "--no-plots", NULL};
+    const char *forced[] = {"compare", cfg,          "--samplers", "halton",
+                            "--out",   reuse,        "--force",    "--deterministic",
+                            "--quiet", "--no-plots", NULL};
     CHECK(run_cli(forced, out, err) == 0);
     static const char *const gone[] = {"plots/params_breed.gp", "plots/params_breed.dat",
                                        "plots/breed_ratio.gp", "runs/breed-seed3",
@@ -252,8 +258,9 @@ int main(void) {
     json_error_t je;
     json_t *now = json_load_file(path, 0, &je);
     json_t *list = json_object_get(now, "samplers");
-    CHECK(json_array_size(list) == 1 &&
-          !strcmp(json_string_value(json_object_get(json_array_get(list, 0), "sampler")), "halton"));
+    CHECK(
+        json_array_size(list) == 1 &&
+        !strcmp(json_string_value(json_object_get(json_array_get(list, 0), "sampler")), "halton"));
     json_decref(now);
     CHECK(run_cli(forced + 0, out, err) == 0); /* the same comparison: replaced */
     snprintf(path, sizeof path, "%s/runs/halton-seed3/result.json", reuse);

@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "run_cli.h"
 #include "ogas.h"
+#include "run_cli.h"
 #include "study/plots.h"
-#include "util/run_log.h"
 #include "util/make_dirs.h"
+#include "util/run_log.h"
 
 static long file_size(const char *path) {
   struct stat st;
@@ -48,9 +48,10 @@ static void write_generations(const char *dir) {
     int g = order[i], again = i >= 5;
     double r = g < 4 ? 0.7 * (g - 1) / 3.0 : 0.7;
     if (g == 1)
-      fprintf(f, "{\"generation\": 1, \"breed_ratio\": 0, \"n_children\": 40, \"n_bred\": 0, "
-                 "\"n_non_bred\": 40, \"target_mean\": null, \"ddpm_steps\": 0, "
-                 "\"ddpm_loss\": null, \"ratio_loss\": null, \"not_bred_reason\": \"warming up\"}\n");
+      fprintf(f,
+              "{\"generation\": 1, \"breed_ratio\": 0, \"n_children\": 40, \"n_bred\": 0, "
+              "\"n_non_bred\": 40, \"target_mean\": null, \"ddpm_steps\": 0, "
+              "\"ddpm_loss\": null, \"ratio_loss\": null, \"not_bred_reason\": \"warming up\"}\n");
     else
       fprintf(f,
               "{\"generation\": %d, \"breed_ratio\": %.3f, \"n_children\": 40, \"n_bred\": %d, "
@@ -121,8 +122,11 @@ int main(void) {
     CHECK(!strcmp(ch.names[0], "a") && !strcmp(ch.names[3], "d"));
     CHECK(isnan(ch.train_loss[7]) && isfinite(ch.train_loss[8]));
     CHECK(ch.generation[59] == 7 && ch.is_bred[17] == 1 && ch.is_bred[18] == 0);
-    plot_param_rows rows = {.n_rows = ch.n_rows, .nb_params = ch.nb_params, .params = ch.params,
-                            .is_bred = ch.is_bred, .generation = ch.generation,
+    plot_param_rows rows = {.n_rows = ch.n_rows,
+                            .nb_params = ch.nb_params,
+                            .params = ch.params,
+                            .is_bred = ch.is_bred,
+                            .generation = ch.generation,
                             .train_loss = ch.train_loss};
     int px, py;
     plot_pick_params(&rows, -1, -1, &px, &py);

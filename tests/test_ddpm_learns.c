@@ -88,8 +88,8 @@ static void test_mixture(void) {
   double ed_base = energy_distance(base, N, ref, N, 2);
   mixture(&r, base, N); /* two samples of the mixture itself: the noise floor */
   double ed_floor = energy_distance(base, N, ref, N, 2);
-  printf("mixture: energy distance model %.4f, uniform baseline %.4f, noise floor %.4f\n",
-         ed_model, ed_base, ed_floor);
+  printf("mixture: energy distance model %.4f, uniform baseline %.4f, noise floor %.4f\n", ed_model,
+         ed_base, ed_floor);
   CHECK_MSG(ed_model < 0.2 * ed_base, "model %g vs baseline %g", ed_model, ed_base);
   CHECK_MSG(ed_model < 3 * ed_floor, "model %g vs noise floor %g", ed_model, ed_floor);
 

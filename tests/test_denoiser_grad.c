@@ -11,7 +11,8 @@
 enum { D = 3, H = 8, NB = 2, ROWS = 5, NCOND = 3 };
 static denoiser_shape shape = {D, H, NB};
 static denoiser_ws *ws;
-static float *params, z[ROWS * D], t[ROWS] = {0, 7, 3, 7, 42} /* 7 twice: shared e_t */, c[NCOND] = {0.1f, 2.5f, 0.7f};
+static float *params, z[ROWS * D], t[ROWS] = {0, 7, 3, 7, 42} /* 7 twice: shared e_t */,
+                                   c[NCOND] = {0.1f, 2.5f, 0.7f};
 static float g[ROWS * D], eps[ROWS * D];
 
 static double objective(void *ctx) {
@@ -26,8 +27,8 @@ int main(void) {
   ogas_rng_seed(&r, 3, 0);
   size_t n = denoiser_param_count(&shape);
   /* in + t1,t2,c1,c2 + null + blocks + lnf + out */
-  size_t expect = (D * H + H) + 4 * (H * H + H) + H + NB * (2 * H + 2 * (H * H + H)) + 2 * H +
-                  (H * D + D);
+  size_t expect =
+      (D * H + H) + 4 * (H * H + H) + H + NB * (2 * H + 2 * (H * H + H)) + 2 * H + (H * D + D);
   CHECK(n == expect);
   params = malloc(n * sizeof(float));
   float *grads = calloc(n, sizeof(float));
@@ -35,7 +36,8 @@ int main(void) {
   /* Move LayerNorm gains/biases and the null vector off their init so that
      their gradients are exercised in a generic point. */
   for (size_t i = 0; i < n; i++) params[i] += 0.1f * (float)ogas_rng_normal(&r);
-  for (int i = 0; i < ROWS * D; i++) z[i] = (float)ogas_rng_normal(&r), g[i] = (float)ogas_rng_normal(&r);
+  for (int i = 0; i < ROWS * D; i++)
+    z[i] = (float)ogas_rng_normal(&r), g[i] = (float)ogas_rng_normal(&r);
   ws = denoiser_ws_create(&shape, ROWS, 1);
   CHECK(ws != NULL);
 

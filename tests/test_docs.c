@@ -89,8 +89,10 @@ static void test_count_ranges(const char *doc) {
     free(text);
     setting(extra, sizeof extra, key, hi + (even ? 2 : 1));
     text = config_text(2, "halton", extra);
-    CHECK_MSG(!parses(text, err, sizeof err) && strstr(err, key), "%s = %lld (above the documented "
-              "%lld..%lld) accepted or not named: %s", key, hi + 1, lo, hi, err);
+    CHECK_MSG(!parses(text, err, sizeof err) && strstr(err, key),
+              "%s = %lld (above the documented "
+              "%lld..%lld) accepted or not named: %s",
+              key, hi + 1, lo, hi, err);
     free(text);
     setting(extra, sizeof extra, key, lo - (even ? 2 : 1));
     text = config_text(2, "halton", extra);
@@ -133,11 +135,13 @@ static void test_documented_maxima_create(const char *doc) {
   int parsed = sscanf(range, "1..%lld; 1..%lld with", &all, &qmc) == 2;
   CHECK_MSG(parsed, "nb_params range: %s (no limit for halton and sobol)", range);
   if (!parsed) return;
-  const char *small = "\"model\": {\"model_dim\": 8, \"n_blocks\": 1, \"timesteps\": 2}, "
-                      "\"breeder\": {\"async_training\": false, \"ratio_mlp_hidden_dim\": 1, "
-                      "\"min_reservoir_entries\": 2}, "
-                      "\"data\": {\"buffer_size\": 8, \"batch_size\": 2}";
-  static const char *const every[] = {"uniform", "lhs"}, *const qmc_samplers[] = {"halton", "sobol"};
+  const char *small =
+      "\"model\": {\"model_dim\": 8, \"n_blocks\": 1, \"timesteps\": 2}, "
+      "\"breeder\": {\"async_training\": false, \"ratio_mlp_hidden_dim\": 1, "
+      "\"min_reservoir_entries\": 2}, "
+      "\"data\": {\"buffer_size\": 8, \"batch_size\": 2}";
+  static const char *const every[] = {"uniform", "lhs"}, *const qmc_samplers[] = {"halton",
+                                                                                  "sobol"};
   for (int i = 0; i < 2; i++) {
     text = config_text((size_t)all, every[i], small);
     CHECK_MSG(creates(text, err, sizeof err), "nb_params = %lld with %s: %s", all, every[i], err);
@@ -267,9 +271,9 @@ static void test_function_names(void) {
   static const char *const files[] = {DOCS "/config.md", DOCS "/checkpoint.md", DOCS "/compare.md",
                                       REPO "/README.md", REPO "/python/README.md"};
   /* ogas_* words that are not functions: types, a backend name, a file. */
-  static const char *const not_functions[] = {"ogas_breeder", "ogas_status", "ogas_checkpoint",
-                                              "ogas_stats", "ogas_generation_info", "ogas_version",
-                                              "ogas_mpi"};
+  static const char *const not_functions[] = {
+      "ogas_breeder",         "ogas_status",  "ogas_checkpoint", "ogas_stats",
+      "ogas_generation_info", "ogas_version", "ogas_mpi"};
   int named = 0;
   for (size_t f = 0; header && f < sizeof files / sizeof *files; f++) {
     char *text = read_text(files[f]);
@@ -278,7 +282,8 @@ static void test_function_names(void) {
       if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) continue;
       char name[96];
       size_t n = 0;
-      while (n + 1 < sizeof name && (islower((unsigned char)p[n]) || isdigit((unsigned char)p[n]) || p[n] == '_'))
+      while (n + 1 < sizeof name &&
+             (islower((unsigned char)p[n]) || isdigit((unsigned char)p[n]) || p[n] == '_'))
         name[n] = p[n], n++;
       name[n] = '\0';
       int skip = 0;

@@ -136,7 +136,8 @@ int main(void) {
   CHECK_NEAR(ema[0], 0.1, 1e-6);
   CHECK_NEAR(ema[1], -0.2, 1e-6);
   float pw[2] = {1, 1}, gw[2] = {0.3f, -2}, m[2] = {0}, vv[2] = {0};
-  adamw_config ac = {.lr = 0.1f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.5f};
+  adamw_config ac = {
+      .lr = 0.1f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.5f};
   adamw_step(pw, gw, m, vv, 2, &ac, 1);
   CHECK_NEAR(pw[0], 1 * (1 - 0.05) - 0.1, 1e-5);
   CHECK_NEAR(pw[1], 1 * (1 - 0.05) + 0.1, 1e-5);

@@ -40,8 +40,9 @@ static void run_default(const pde_problem *p, int where) {
   double params[MAX_PARAMS];
   CHECK(pde_nb_params(p) <= MAX_PARAMS);
   for (size_t j = 0; j < pde_nb_params(p) && j < MAX_PARAMS; j++)
-    params[j] = where == 0 ? 0.5 * (pde_lower(p)[j] + pde_upper(p)[j])
-                : where == 1 ? pde_lower(p)[j] : pde_upper(p)[j];
+    params[j] = where == 0   ? 0.5 * (pde_lower(p)[j] + pde_upper(p)[j])
+                : where == 1 ? pde_lower(p)[j]
+                             : pde_upper(p)[j];
   char err[256];
   pde_sim *s = NULL;
   const pde_options no_warmup = {.warmup_steps = -1};
@@ -84,8 +85,8 @@ static void test_arguments(void) {
   const double hot[5] = {300, 300, 300, 300, 1e4};
   CHECK(pde_sim_create(p, hot, NULL, &s, small, sizeof small) == PDE_EINVAL);
   pde_options huge = {.substeps = 10000001};
-  CHECK(pde_sim_create(pde_find("ks1d"), (double[7]){0, 0, 0, 0, 0, 0, 20}, &huge, &s, NULL,
-                       0) == PDE_EINVAL);
+  CHECK(pde_sim_create(pde_find("ks1d"), (double[7]){0, 0, 0, 0, 0, 0, 20}, &huge, &s, NULL, 0) ==
+        PDE_EINVAL);
   pde_sim_free(NULL);
 }
 

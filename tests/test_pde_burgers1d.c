@@ -37,10 +37,10 @@ static double cole_hopf_sine(double x, double t, double nu) {
 
 /* Exact cell averages over [j dx, (j+1) dx) by 4-point Gauss–Legendre. */
 static void exact_cell_averages(size_t n, double t, double nu, double *out) {
-  static const double node[4] = {-0.86113631159405258, -0.33998104358485626,
-                                 0.33998104358485626, 0.86113631159405258};
-  static const double weight[4] = {0.34785484513745386, 0.65214515486254614,
-                                   0.65214515486254614, 0.34785484513745386};
+  static const double node[4] = {-0.86113631159405258, -0.33998104358485626, 0.33998104358485626,
+                                 0.86113631159405258};
+  static const double weight[4] = {0.34785484513745386, 0.65214515486254614, 0.65214515486254614,
+                                   0.34785484513745386};
   const double dx = 2 * pi / (double)n;
   for (size_t j = 0; j < n; j++) {
     double avg = 0;
@@ -89,13 +89,13 @@ static void test_cole_hopf_smooth(void) {
     }
     free(u), free(exact);
   }
-  printf("burgers1d nu=0.05: N=64, 128, 256: max error %.3g %.3g %.3g, L1 %.3g %.3g %.3g\n",
-         err[0], err[1], err[2], l1[0], l1[1], l1[2]);
+  printf("burgers1d nu=0.05: N=64, 128, 256: max error %.3g %.3g %.3g, L1 %.3g %.3g %.3g\n", err[0],
+         err[1], err[2], l1[0], l1[1], l1[2]);
   CHECK_MSG(err[1] < 1e-2, "N=128 error %.3g", err[1]);
-  CHECK_MSG(l1[0] / l1[1] > 3.2 && l1[1] / l1[2] > 3.2, "L1 ratios %.2f %.2f",
-            l1[0] / l1[1], l1[1] / l1[2]);
-  CHECK_MSG(err[0] / err[1] > 2.5 && err[1] / err[2] > 2.5, "max ratios %.2f %.2f",
-            err[0] / err[1], err[1] / err[2]);
+  CHECK_MSG(l1[0] / l1[1] > 3.2 && l1[1] / l1[2] > 3.2, "L1 ratios %.2f %.2f", l1[0] / l1[1],
+            l1[1] / l1[2]);
+  CHECK_MSG(err[0] / err[1] > 2.5 && err[1] / err[2] > 2.5, "max ratios %.2f %.2f", err[0] / err[1],
+            err[1] / err[2]);
 }
 
 /* nu = 0.002 (the box's lower end): the shock at x = pi (formed at t = 1)
@@ -122,8 +122,7 @@ static void test_cole_hopf_shock(void) {
       if (fabs(x - pi) > 0.1) far = fmax(far, e);
       max_abs = fmax(max_abs, fabs(u[j]));
     }
-    printf("burgers1d nu=0.002 N=%zu: L1 error %.3g, max error off the shock %.3g\n", n,
-           l1, far);
+    printf("burgers1d nu=0.002 N=%zu: L1 error %.3g, max error off the shock %.3g\n", n, l1, far);
     CHECK_MSG(l1 < 5e-3, "N=%zu L1 error %.3g", n, l1);
     CHECK_MSG(far < 2e-3, "N=%zu error away from the shock %.3g", n, far);
     CHECK_MSG(max_abs <= 1.0 + 1e-6, "maximum principle: max|u| = %.9g", max_abs);

@@ -81,8 +81,8 @@ static void test_relaxes_to_laplace(void) {
 static double one_hot_side(double x, double y) {
   double w = 0;
   for (int m = 1; m < 400; m += 2) /* sinh ratio as exp to avoid overflow */
-    w += 4 / (m * pi) * sin(m * pi * x) * exp(m * pi * (y - 1)) *
-         (1 - exp(-2 * m * pi * y)) / (1 - exp(-2 * m * pi));
+    w += 4 / (m * pi) * sin(m * pi * x) * exp(m * pi * (y - 1)) * (1 - exp(-2 * m * pi * y)) /
+         (1 - exp(-2 * m * pi));
   return 100 + 400 * w;
 }
 

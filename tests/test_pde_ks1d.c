@@ -38,7 +38,10 @@ static double energy(const float *u, size_t n) {
  * decay exactly as exp((k^2 - k^4) t), k = 2 pi m / L (ETDRK4 integrates
  * the linear part exactly). */
 static void test_linear_rates(void) {
-  struct { double L; int m, use_sin; } cases[] = {
+  struct {
+    double L;
+    int m, use_sin;
+  } cases[] = {
       {40.0, 2, 0}, /* k = 0.314: unstable, rate +0.089 */
       {6.0, 1, 1},  /* k = 1.047: stable, rate -0.106 */
       {22.0, 3, 1}, /* k = 0.857: unstable, rate +0.195 */
@@ -59,8 +62,8 @@ static void test_linear_rates(void) {
       const double got = mode_amplitude(u, N, cases[c].m, cases[c].use_sin);
       worst = fmax(worst, fabs(got / expected - 1));
     }
-    CHECK_MSG(worst < 1e-4, "L=%g m=%d: relative error %.3g vs exp((k^2-k^4)t)",
-              cases[c].L, cases[c].m, worst);
+    CHECK_MSG(worst < 1e-4, "L=%g m=%d: relative error %.3g vs exp((k^2-k^4)t)", cases[c].L,
+              cases[c].m, worst);
     pde_sim_free(s);
   }
 }
@@ -99,8 +102,8 @@ static void test_fourth_order(void) {
   double err[4];
   for (int i = 0; i < 4; i++) err[i] = kt_error((size_t)8 << i, reference);
   const double order = log2(err[0] / err[3]) / 3;
-  printf("ks1d: relative errors at h = 1.25 .. 0.156: %.3g %.3g %.3g %.3g, order %.2f\n",
-         err[0], err[1], err[2], err[3], order);
+  printf("ks1d: relative errors at h = 1.25 .. 0.156: %.3g %.3g %.3g %.3g, order %.2f\n", err[0],
+         err[1], err[2], err[3], order);
   CHECK_MSG(err[0] < 0.05, "h = 1.25 error %.3g", err[0]);
   for (int i = 0; i < 3; i++) CHECK(err[i + 1] < err[i] / 4);
   CHECK_MSG(order > 3.6 && order < 5.0, "observed order %.2f", order);

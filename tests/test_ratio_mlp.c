@@ -53,7 +53,8 @@ static void flatten(uint64_t seed, int d, int steps, double *corner, double *ent
   enum { M = 2000, B = 128 };
   ogas_rng rng;
   ogas_rng_seed(&rng, seed, 0);
-  adamw_config adam = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.01f};
+  adamw_config adam = {
+      .lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.01f};
   ratio_mlp r;
   CHECK(ratio_mlp_init(&r, d, 64, B, &adam, 0.0f, &rng) == 0);
   float *res = malloc((size_t)M * d * sizeof(float)), *z = malloc((size_t)B * d * sizeof(float));
@@ -106,11 +107,12 @@ static int flattening_claim(uint64_t first, int d, int steps, int verbose) {
     raw_corner = rc, raw_entropy = re;
   }
   if (verbose)
-    printf("flattening d=%d, %d steps, seeds %llu-%llu: corner share weighted <= %.3f (raw %.3f, "
-           "uniform %.3f), entropy weighted >= %.3f (raw %.3f, max %.3f): %s\n",
-           d, steps, (unsigned long long)first, (unsigned long long)first + 4, worst_corner,
-           raw_corner, uniform_corner, worst_entropy, raw_entropy, max_entropy,
-           ok ? "holds" : "fails");
+    printf(
+        "flattening d=%d, %d steps, seeds %llu-%llu: corner share weighted <= %.3f (raw %.3f, "
+        "uniform %.3f), entropy weighted >= %.3f (raw %.3f, max %.3f): %s\n",
+        d, steps, (unsigned long long)first, (unsigned long long)first + 4, worst_corner,
+        raw_corner, uniform_corner, worst_entropy, raw_entropy, max_entropy,
+        ok ? "holds" : "fails");
   return ok;
 }
 
@@ -118,10 +120,13 @@ static void test_flattening(void) {
   static const int dims[] = {8, 64};
   for (int k = 0; k < 2; k++) {
     int groups = seed_groups(), failed = 0;
-    for (int g = 0; g < groups; g++) failed += !flattening_claim(300 + 5 * (uint64_t)g, dims[k], 1500, 1);
-    if (groups > 1) printf("flattening d=%d: %d of %d seed groups failed\n", dims[k], failed, groups);
+    for (int g = 0; g < groups; g++)
+      failed += !flattening_claim(300 + 5 * (uint64_t)g, dims[k], 1500, 1);
+    if (groups > 1)
+      printf("flattening d=%d: %d of %d seed groups failed\n", dims[k], failed, groups);
     CHECK_MSG(failed == 0, "flattening failed at d=%d", dims[k]);
-    CHECK_MSG(!flattening_claim(300, dims[k], 0, 1), "an untrained RatioMLP passed at d=%d", dims[k]);
+    CHECK_MSG(!flattening_claim(300, dims[k], 0, 1), "an untrained RatioMLP passed at d=%d",
+              dims[k]);
   }
 }
 
@@ -129,7 +134,8 @@ int main(void) {
   test_flattening();
   ogas_rng rng;
   ogas_rng_seed(&rng, 9, 0);
-  adamw_config adam = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.01f};
+  adamw_config adam = {
+      .lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.01f};
 
   /* Gradient check on a tiny net, with and without label smoothing. */
   ratio_mlp small;
@@ -142,8 +148,8 @@ int main(void) {
     ratio_mlp_loss_grad(&small, g_z, g_lab, 6);
     float *grads = malloc(small.n_params * sizeof(float));
     memcpy(grads, small.grads, small.n_params * sizeof(float));
-    CHECK(gradcheck("ratio mlp", objective, NULL, small.params, grads, small.n_params, 1e-2f,
-                    1e-3, 5e-3));
+    CHECK(gradcheck("ratio mlp", objective, NULL, small.params, grads, small.n_params, 1e-2f, 1e-3,
+                    5e-3));
     free(grads);
   }
   ratio_mlp_free(&small);

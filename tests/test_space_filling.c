@@ -17,7 +17,8 @@ static double *draw(sf_kind kind, size_t dim, uint64_t seed, size_t n) {
   space_filling *s = NULL;
   char err[128];
   double *x = malloc(n * dim * sizeof *x);
-  if (!x || sf_create(kind, dim, seed, &s, err, sizeof err) != OGAS_OK || sf_next(s, n, x) != OGAS_OK) {
+  if (!x || sf_create(kind, dim, seed, &s, err, sizeof err) != OGAS_OK ||
+      sf_next(s, n, x) != OGAS_OK) {
     free(x);
     x = NULL;
   }
@@ -28,7 +29,8 @@ static double *draw(sf_kind kind, size_t dim, uint64_t seed, size_t n) {
 static double *draw_unscrambled(sf_kind kind, size_t dim, size_t n) {
   space_filling *s = NULL;
   double *x = malloc(n * dim * sizeof *x);
-  if (!x || sf_create_unscrambled(kind, dim, &s, NULL, 0) != OGAS_OK || sf_next(s, n, x) != OGAS_OK) {
+  if (!x || sf_create_unscrambled(kind, dim, &s, NULL, 0) != OGAS_OK ||
+      sf_next(s, n, x) != OGAS_OK) {
     free(x);
     x = NULL;
   }
@@ -106,7 +108,8 @@ static double correlation(const double *x, size_t n, size_t d, size_t a, size_t 
 }
 
 /* Largest and root-mean-square |corr| over all pairs of the last `last` columns. */
-static void tail_correlations(const double *x, size_t n, size_t d, size_t last, double *max_abs, double *rms) {
+static void tail_correlations(const double *x, size_t n, size_t d, size_t last, double *max_abs,
+                              double *rms) {
   double mx = 0, ss = 0;
   int pairs = 0;
   for (size_t a = d - last; a < d; a++)
@@ -145,7 +148,7 @@ static void test_halton_known_values(void) {
     CHECK_NEAR(x[i * 5 + 0], base2[i], 1e-15);
     CHECK_NEAR(x[i * 5 + 1], base3[i], 1e-15);
   }
-  CHECK_NEAR(x[1 * 5 + 4], 1. / 11, 1e-15);  /* 5th prime is 11 */
+  CHECK_NEAR(x[1 * 5 + 4], 1. / 11, 1e-15);             /* 5th prime is 11 */
   CHECK_NEAR(x[12 * 5 + 4], 1. / 11 + 1. / 121, 1e-15); /* 12 = (11)_11 */
   CHECK_NEAR(x[12 * 5 + 2], 2. / 5 + 2. / 25, 1e-15);   /* 12 = (22)_5 */
   free(x);
@@ -155,14 +158,15 @@ static void test_halton_known_values(void) {
    Sobol(scramble=False) order), first 8 points of dimensions 1..3, worked by
    hand from m = (1,1,1), (1,3,5), (1,3,3). */
 static void test_sobol_known_values(void) {
-  const double expected[8][3] = {{0, 0, 0},           {.5, .5, .5},        {.75, .25, .25},
-                                 {.25, .75, .75},     {.375, .375, .625},  {.875, .875, .125},
-                                 {.625, .125, .875},  {.125, .625, .375}};
+  const double expected[8][3] = {{0, 0, 0},          {.5, .5, .5},       {.75, .25, .25},
+                                 {.25, .75, .75},    {.375, .375, .625}, {.875, .875, .125},
+                                 {.625, .125, .875}, {.125, .625, .375}};
   double *x = draw_unscrambled(SF_SOBOL, 3, 8);
   CHECK(x != NULL);
   if (!x) return;
   for (int i = 0; i < 8; i++)
-    for (int j = 0; j < 3; j++) CHECK_MSG(x[i * 3 + j] == expected[i][j], "point %d dim %d: %g", i, j, x[i * 3 + j]);
+    for (int j = 0; j < 3; j++)
+      CHECK_MSG(x[i * 3 + j] == expected[i][j], "point %d dim %d: %g", i, j, x[i * 3 + j]);
   free(x);
 }
 
@@ -175,12 +179,15 @@ static void test_sobol_table(void) {
   const uint16_t row299[] = {1, 3, 7, 11, 31, 43, 13, 209, 27, 1017, 501};
   const uint16_t row1111[] = {1, 1, 5, 15, 19, 1, 7, 211, 157, 603, 403, 1387, 1583};
   CHECK(t[10 - 2].degree == 5 && t[10 - 2].poly == 7 && !memcmp(t[10 - 2].m, row10, sizeof row10));
-  CHECK(t[299 - 2].degree == 11 && t[299 - 2].poly == 787 && !memcmp(t[299 - 2].m, row299, sizeof row299));
-  CHECK(t[1111 - 2].degree == 13 && t[1111 - 2].poly == 4094 && !memcmp(t[1111 - 2].m, row1111, sizeof row1111));
+  CHECK(t[299 - 2].degree == 11 && t[299 - 2].poly == 787 &&
+        !memcmp(t[299 - 2].m, row299, sizeof row299));
+  CHECK(t[1111 - 2].degree == 13 && t[1111 - 2].poly == 4094 &&
+        !memcmp(t[1111 - 2].m, row1111, sizeof row1111));
   int well_formed = 1, primitive = 1;
   for (int r = 0; r < SF_SOBOL_MAX_DIM - 1; r++) {
     int s = t[r].degree;
-    if (s < 1 || s > SF_SOBOL_MAX_DEGREE || t[r].poly >= (1u << (s > 1 ? s - 1 : 0))) well_formed = 0;
+    if (s < 1 || s > SF_SOBOL_MAX_DEGREE || t[r].poly >= (1u << (s > 1 ? s - 1 : 0)))
+      well_formed = 0;
     if (r > 0 && s < t[r - 1].degree) well_formed = 0;
     for (int k = 1; k <= s && well_formed; k++)
       if (!(t[r].m[k - 1] & 1) || t[r].m[k - 1] >= (1u << k)) well_formed = 0;
@@ -285,12 +292,15 @@ static void test_bounds_and_marginals(void) {
     for (size_t t = 0; t < 4; t++) worst_low = fmax(worst_low, ks_uniform(x, n, d, low[t]));
     for (size_t t = 0; t < 3; t++) worst_high = fmax(worst_high, ks_uniform(x, n, d, high[t]));
     double iid_bound = 1.95 / sqrt((double)n);
-    double bound_low = all_kinds[k] == SF_UNIFORM ? iid_bound : all_kinds[k] == SF_HALTON ? 0.01 : 1.0 / n;
-    double bound_high = all_kinds[k] == SF_UNIFORM || all_kinds[k] == SF_HALTON ? iid_bound : 1.0 / n;
-    CHECK_MSG(worst_low <= bound_low, "%s: KS distance %g > %g on low dimensions", sf_kind_name(all_kinds[k]),
-              worst_low, bound_low);
-    CHECK_MSG(worst_high <= bound_high, "%s: KS distance %g > %g on high dimensions", sf_kind_name(all_kinds[k]),
-              worst_high, bound_high);
+    double bound_low = all_kinds[k] == SF_UNIFORM  ? iid_bound
+                       : all_kinds[k] == SF_HALTON ? 0.01
+                                                   : 1.0 / n;
+    double bound_high =
+        all_kinds[k] == SF_UNIFORM || all_kinds[k] == SF_HALTON ? iid_bound : 1.0 / n;
+    CHECK_MSG(worst_low <= bound_low, "%s: KS distance %g > %g on low dimensions",
+              sf_kind_name(all_kinds[k]), worst_low, bound_low);
+    CHECK_MSG(worst_high <= bound_high, "%s: KS distance %g > %g on high dimensions",
+              sf_kind_name(all_kinds[k]), worst_high, bound_high);
     free(x);
   }
 }
@@ -351,8 +361,10 @@ static void test_discrepancy(void) {
   CHECK_MSG(cd[SF_UNIFORM] > 0.5 * iid_expected && cd[SF_UNIFORM] < 2 * iid_expected,
             "uniform CD^2 %g far from its expectation %g", cd[SF_UNIFORM], iid_expected);
   CHECK_MSG(cd[SF_LHS] < cd[SF_UNIFORM], "lhs %g vs uniform %g", cd[SF_LHS], cd[SF_UNIFORM]);
-  CHECK_MSG(cd[SF_HALTON] < 0.5 * cd[SF_UNIFORM], "halton %g vs uniform %g", cd[SF_HALTON], cd[SF_UNIFORM]);
-  CHECK_MSG(cd[SF_SOBOL] < 0.5 * cd[SF_UNIFORM], "sobol %g vs uniform %g", cd[SF_SOBOL], cd[SF_UNIFORM]);
+  CHECK_MSG(cd[SF_HALTON] < 0.5 * cd[SF_UNIFORM], "halton %g vs uniform %g", cd[SF_HALTON],
+            cd[SF_UNIFORM]);
+  CHECK_MSG(cd[SF_SOBOL] < 0.5 * cd[SF_UNIFORM], "sobol %g vs uniform %g", cd[SF_SOBOL],
+            cd[SF_UNIFORM]);
 }
 
 /* d = 308, n = 512: the last Halton bases (1987 ... 2039) exceed n, so the
@@ -416,7 +428,8 @@ static void test_continuation_and_state(void) {
     CHECK(sf_next(b, n / 2, two) == OGAS_OK);
     CHECK(sf_next(b, n - n / 2, two + (n / 2) * d) == OGAS_OK);
     if (kind != SF_LHS)
-      CHECK_MSG(memcmp(one, two, n * d * sizeof *one) == 0, "%s: split draw differs", sf_kind_name(kind));
+      CHECK_MSG(memcmp(one, two, n * d * sizeof *one) == 0, "%s: split draw differs",
+                sf_kind_name(kind));
 
     sf_state st;
     sf_get_state(a, &st);
@@ -452,10 +465,12 @@ static void test_continuation_and_state(void) {
 static void test_seeds(void) {
   const size_t d = 8, n = 64;
   for (size_t k = 0; k < 4; k++) {
-    double *a = draw(all_kinds[k], d, 1, n), *b = draw(all_kinds[k], d, 1, n), *c = draw(all_kinds[k], d, 2, n);
+    double *a = draw(all_kinds[k], d, 1, n), *b = draw(all_kinds[k], d, 1, n),
+           *c = draw(all_kinds[k], d, 2, n);
     CHECK(a && b && c);
     if (a && b && c) {
-      CHECK_MSG(memcmp(a, b, n * d * sizeof *a) == 0, "%s: same seed differs", sf_kind_name(all_kinds[k]));
+      CHECK_MSG(memcmp(a, b, n * d * sizeof *a) == 0, "%s: same seed differs",
+                sf_kind_name(all_kinds[k]));
       int differ = 0;
       for (size_t i = 0; i < n * d; i++) differ += a[i] != c[i];
       CHECK_MSG(differ > (int)(n * d * 9 / 10), "%s: seeds 1 and 2 share %zu of %zu coordinates",
@@ -467,7 +482,8 @@ static void test_seeds(void) {
   for (int k = 0; k < 2; k++) {
     double *small = draw(qmc[k], d, 5, n), *big = draw(qmc[k], 300, 5, n);
     int same = small && big;
-    for (size_t i = 0; same && i < n; i++) same &= memcmp(small + i * d, big + i * 300, d * sizeof *small) == 0;
+    for (size_t i = 0; same && i < n; i++)
+      same &= memcmp(small + i * d, big + i * 300, d * sizeof *small) == 0;
     CHECK_MSG(same, "%s: leading coordinates depend on the dimension", sf_kind_name(qmc[k]));
     free(small), free(big);
   }
@@ -476,12 +492,16 @@ static void test_seeds(void) {
 static void test_bad_input(void) {
   space_filling *s = (space_filling *)&s; /* must be reset to NULL on error */
   char err[160] = "";
-  CHECK(sf_create(SF_HALTON, 0, 1, &s, err, sizeof err) == OGAS_EINVAL && s == NULL && err[0] != '\0');
+  CHECK(sf_create(SF_HALTON, 0, 1, &s, err, sizeof err) == OGAS_EINVAL && s == NULL &&
+        err[0] != '\0');
   s = (space_filling *)&s;
-  CHECK(sf_create(SF_SOBOL, SF_SOBOL_MAX_DIM + 1, 1, &s, err, sizeof err) == OGAS_EINVAL && s == NULL);
+  CHECK(sf_create(SF_SOBOL, SF_SOBOL_MAX_DIM + 1, 1, &s, err, sizeof err) == OGAS_EINVAL &&
+        s == NULL);
   CHECK_MSG(strstr(err, "1111") != NULL, "message should give the limit: %s", err);
-  CHECK(sf_create(SF_HALTON, SF_HALTON_MAX_DIM + 1, 1, &s, err, sizeof err) == OGAS_EINVAL && s == NULL);
-  CHECK(sf_create(SF_UNIFORM, SF_RANDOM_MAX_DIM + 1, 1, &s, err, sizeof err) == OGAS_EINVAL && s == NULL);
+  CHECK(sf_create(SF_HALTON, SF_HALTON_MAX_DIM + 1, 1, &s, err, sizeof err) == OGAS_EINVAL &&
+        s == NULL);
+  CHECK(sf_create(SF_UNIFORM, SF_RANDOM_MAX_DIM + 1, 1, &s, err, sizeof err) == OGAS_EINVAL &&
+        s == NULL);
   CHECK(sf_create((sf_kind)9, 3, 1, &s, err, sizeof err) == OGAS_EINVAL && s == NULL);
   CHECK(sf_create(SF_LHS, 3, 1, NULL, err, sizeof err) == OGAS_EINVAL);
   CHECK(sf_create(SF_LHS, 0, 1, &s, NULL, 0) == OGAS_EINVAL); /* no message buffer is fine */
@@ -498,7 +518,7 @@ static void test_bad_input(void) {
   CHECK(sf_next(NULL, 1, x) == OGAS_EINVAL);
   CHECK(sf_next(s, 1, NULL) == OGAS_EINVAL);
   CHECK(sf_next(s, 0, NULL) == OGAS_OK);
-  CHECK(sf_next(s, SIZE_MAX / 2, x) == OGAS_ERANGE);    /* n * dim overflows */
+  CHECK(sf_next(s, SIZE_MAX / 2, x) == OGAS_ERANGE);     /* n * dim overflows */
   CHECK(sf_next(s, SIZE_MAX / 4 - 1, x) == OGAS_ERANGE); /* n * dim * 8 overflows */
   sf_state st;
   sf_get_state(s, &st);

@@ -111,7 +111,8 @@ int main(void) {
       CHECK(ma == r->val_stats.mean || fabs(ma - r->val_stats.mean) < 1e-12);
       /* The training loss falls too. */
       double first = 0, last = 0;
-      for (int i = 0; i < 50; i++) first += r->train_loss[i], last += r->train_loss[r->grad_steps - 1 - i];
+      for (int i = 0; i < 50; i++)
+        first += r->train_loss[i], last += r->train_loss[r->grad_steps - 1 - i];
       CHECK_MSG(last < 0.5 * first, "training loss %g -> %g", first / 50, last / 50);
       surrogate_free(fresh);
     }
@@ -140,8 +141,9 @@ int main(void) {
   {
     study_config c;
     char err[256];
-    CHECK(study_config_parse("{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"widht\": 8}}",
-                             &c, err, sizeof err) == OGAS_EINVAL);
+    CHECK(
+        study_config_parse("{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"widht\": 8}}",
+                           &c, err, sizeof err) == OGAS_EINVAL);
     CHECK_MSG(strstr(err, "'surrogate.widht'") && strstr(err, "'surrogate.width'"), "%s", err);
     CHECK(study_config_parse("{\"problem\": \"ks1d\", \"nb_sims\": \"4\"}", &c, err, sizeof err) ==
           OGAS_EINVAL);

@@ -28,9 +28,10 @@ static study_sampler_config base_config(study_sampler_kind kind) {
   c.nb_sims = N;
   c.seed = 7;
   study_breed_config_defaults(&c.breed);
-  c.ogas_json = "{\"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10},"
-                " \"breeder\": {\"min_reservoir_entries\": 8, \"min_train_steps\": 5},"
-                " \"data\": {\"batch_size\": 8, \"buffer_size\": 100}}";
+  c.ogas_json =
+      "{\"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10},"
+      " \"breeder\": {\"min_reservoir_entries\": 8, \"min_train_steps\": 5},"
+      " \"data\": {\"batch_size\": 8, \"buffer_size\": 100}}";
   c.ogas_force_sync = 1;
   return c;
 }
@@ -70,8 +71,10 @@ static void one_kind(study_sampler_kind kind) {
     CHECK(study_sampler_get(s, id, x, &bred) == OGAS_OK);
     CHECK_MSG(in_box(x, lo, hi, D), "%s: sim %lld after the break", name, (long long)id);
     int same = !memcmp(x, before[id], sizeof x);
-    if (id < STARTED) CHECK_MSG(same && !bred, "%s: started sim %lld changed", name, (long long)id);
-    else changed += !same, bred_rows += bred;
+    if (id < STARTED)
+      CHECK_MSG(same && !bred, "%s: started sim %lld changed", name, (long long)id);
+    else
+      changed += !same, bred_rows += bred;
   }
   if (kind == STUDY_SAMPLER_BREED || kind == STUDY_SAMPLER_OGAS) {
     CHECK_MSG(changed == N - STARTED, "%s: %d of %d unstarted rows rewritten", name, changed,

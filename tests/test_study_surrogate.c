@@ -40,9 +40,18 @@ static double conv_objective(void *ctx) {
 }
 
 static void check_conv(ogas_rng *r, surrogate_train_loss tl, int n_blocks) {
-  surrogate_config cfg = {.state_size = S2C, .channels = C2, .nb_params = P2, .width = 4,
-                          .n_blocks = n_blocks, .max_batch = B2, .lr = 1e-3f, .grad_clip = 1.0f,
-                          .seed = 5, .arch = SURROGATE_CONV1D, .kernel = 3, .train_loss = tl};
+  surrogate_config cfg = {.state_size = S2C,
+                          .channels = C2,
+                          .nb_params = P2,
+                          .width = 4,
+                          .n_blocks = n_blocks,
+                          .max_batch = B2,
+                          .lr = 1e-3f,
+                          .grad_clip = 1.0f,
+                          .seed = 5,
+                          .arch = SURROGATE_CONV1D,
+                          .kernel = 3,
+                          .train_loss = tl};
   char err[128];
   CHECK(surrogate_create(&cfg, &conv, err, sizeof err) == OGAS_OK);
   size_t n = surrogate_param_count(conv);
@@ -79,9 +88,16 @@ static void check_conv(ogas_rng *r, surrogate_train_loss tl, int n_blocks) {
 int main(void) {
   ogas_rng r;
   ogas_rng_seed(&r, 11, 0);
-  surrogate_config cfg = {.state_size = S, .channels = C, .nb_params = P, .width = W,
-                          .n_blocks = NB, .max_batch = B, .lr = 1e-3f, .weight_decay = 0.0f,
-                          .grad_clip = 1.0f, .seed = 1};
+  surrogate_config cfg = {.state_size = S,
+                          .channels = C,
+                          .nb_params = P,
+                          .width = W,
+                          .n_blocks = NB,
+                          .max_batch = B,
+                          .lr = 1e-3f,
+                          .weight_decay = 0.0f,
+                          .grad_clip = 1.0f,
+                          .seed = 1};
   char err[128];
   CHECK(surrogate_create(&cfg, &sur, err, sizeof err) == OGAS_OK);
   size_t n = surrogate_param_count(sur);
@@ -116,8 +132,9 @@ int main(void) {
         double d = pred[i * S + j] - next[i * S + j];
         e2 += d * d, t2 += (double)next[i * S + j] * next[i * S + j];
       }
-      double want = kind == STUDY_LOSS_MSE ? e2 / S : kind == STUDY_LOSS_RMSE ? sqrt(e2 / S)
-                                                                              : sqrt(e2 / t2);
+      double want = kind == STUDY_LOSS_MSE    ? e2 / S
+                    : kind == STUDY_LOSS_RMSE ? sqrt(e2 / S)
+                                              : sqrt(e2 / t2);
       CHECK_NEAR(ps[i], want, 1e-4);
     }
   }
@@ -178,9 +195,16 @@ int main(void) {
     }
   }
   for (int variant = 0; variant < 4; variant++) {
-    surrogate_config c2 = {.state_size = S2, .channels = 1, .nb_params = 1, .width = 32,
-                           .n_blocks = 2, .max_batch = N, .lr = 3e-3f, .grad_clip = 1.0f,
-                           .seed = 3, .arch = variant & 1 ? SURROGATE_CONV1D : SURROGATE_MLP,
+    surrogate_config c2 = {.state_size = S2,
+                           .channels = 1,
+                           .nb_params = 1,
+                           .width = 32,
+                           .n_blocks = 2,
+                           .max_batch = N,
+                           .lr = 3e-3f,
+                           .grad_clip = 1.0f,
+                           .seed = 3,
+                           .arch = variant & 1 ? SURROGATE_CONV1D : SURROGATE_MLP,
                            .kernel = 3,
                            .train_loss = variant & 2 ? SURROGATE_TRAIN_NRMSE : SURROGATE_TRAIN_MSE};
     if (variant & 1) c2.width = 8;
@@ -194,8 +218,8 @@ int main(void) {
             OGAS_OK);
     surrogate_loss_and_grad(sur, u, un, zz, NULL, N, STUDY_LOSS_NRMSE, &loss, per);
     for (int i = 0; i < N; i++) after += per[i] / N;
-    CHECK_MSG(after < 0.2 * before, "%s/%s: nrmse before %g after %g",
-              surrogate_arch_name(c2.arch), surrogate_train_loss_name(c2.train_loss), before, after);
+    CHECK_MSG(after < 0.2 * before, "%s/%s: nrmse before %g after %g", surrogate_arch_name(c2.arch),
+              surrogate_train_loss_name(c2.train_loss), before, after);
     CHECK(surrogate_steps(sur) == 400);
     surrogate_free(sur);
   }
@@ -258,11 +282,16 @@ int main(void) {
     study_result_free(res);
     study_config_free(&sc);
     static const char *const bad_cfgs[][2] = {
-        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"arch\": \"cnn\"}}", "surrogate.arch"},
-        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"kernel\": 4}}", "surrogate.kernel"},
-        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"train_loss\": \"l1\"}}", "surrogate.train_loss"},
-        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"lr_schedule\": \"step\"}}", "surrogate.lr_schedule"},
-        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"lr_final_fraction\": 2}}", "surrogate.lr_final_fraction"}};
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"arch\": \"cnn\"}}",
+         "surrogate.arch"},
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"kernel\": 4}}",
+         "surrogate.kernel"},
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"train_loss\": \"l1\"}}",
+         "surrogate.train_loss"},
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"lr_schedule\": \"step\"}}",
+         "surrogate.lr_schedule"},
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"surrogate\": {\"lr_final_fraction\": 2}}",
+         "surrogate.lr_final_fraction"}};
     for (size_t i = 0; i < sizeof bad_cfgs / sizeof *bad_cfgs; i++) {
       CHECK(study_config_parse(bad_cfgs[i][0], &sc, err, sizeof err) == OGAS_EINVAL);
       CHECK_MSG(strstr(err, bad_cfgs[i][1]) != NULL, "%s", err);

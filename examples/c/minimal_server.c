@@ -44,7 +44,8 @@ int main(void) {
       }
     }
     printf("generation %lld: sims %lld..%lld, %d with a high loss\n",
-           (long long)ogas_current_generation(b), (long long)(submitted + 1), (long long)last, hard);
+           (long long)ogas_current_generation(b), (long long)(submitted + 1), (long long)last,
+           hard);
     submitted = last;
     /* Generation break: resample what has not been submitted yet. */
     ogas_train_sampler(b, 0); /* here: wait for the background training to catch up */

@@ -21,7 +21,7 @@ const char *ogas_version(void) {
 }
 
 const char *ogas_status_name(ogas_status s) {
-  static const char *names[] = {"OGAS_OK",      "OGAS_EINVAL",   "OGAS_ENOMEM", "OGAS_EIO",
+  static const char *names[] = {"OGAS_OK",       "OGAS_EINVAL", "OGAS_ENOMEM", "OGAS_EIO",
                                 "OGAS_ECORRUPT", "OGAS_ESTATE", "OGAS_ERANGE"};
   return (unsigned)s < sizeof names / sizeof *names ? names[s] : "OGAS_UNKNOWN";
 }
@@ -147,9 +147,12 @@ static float kth_smallest(float *x, int64_t n, int64_t k) {
         x[i++] = x[j], x[j--] = t;
       }
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
+    if (k <= j)
+      hi = j;
+    else if (k >= i)
+      lo = i;
+    else
+      break;
   }
   return x[k];
 }
@@ -157,7 +160,8 @@ static float kth_smallest(float *x, int64_t n, int64_t k) {
 float breeder_condition_quantile(ogas_breeder *b, double q, int only_trainable) {
   int64_t n = 0;
   if (only_trainable)
-    for (int64_t i = 0; i < b->n_trainable; i++) b->condition_scratch[n++] = b->res.c[b->trainable_slots[i]];
+    for (int64_t i = 0; i < b->n_trainable; i++)
+      b->condition_scratch[n++] = b->res.c[b->trainable_slots[i]];
   else
     for (int64_t slot = 0; slot < b->res.count; slot++) b->condition_scratch[n++] = b->res.c[slot];
   return n ? kth_smallest(b->condition_scratch, n, (int64_t)(q * (double)(n - 1))) : 0.0f;
@@ -218,9 +222,9 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
 
   size_t N = (size_t)b->nb_sims, d = b->d;
   int64_t cap = b->cfg.data.buffer_size;
-  normalize_mode mode = !b->cfg.data.normalize_losses          ? NORMALIZE_OFF
+  normalize_mode mode = !b->cfg.data.normalize_losses           ? NORMALIZE_OFF
                         : b->cfg.data.clip_loss_norm_to_3_sigma ? NORMALIZE_3_SIGMA
-                                                                 : NORMALIZE_MIN_MAX;
+                                                                : NORMALIZE_MIN_MAX;
   char sferr[256] = "";
   int ok = 1;
   b->table = malloc(N * d * sizeof(double));
@@ -241,7 +245,8 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
   b->trainable_slots = malloc((size_t)cap * sizeof(int64_t));
   b->focus_slots = malloc((size_t)cap * sizeof(int64_t));
   b->condition_scratch = malloc((size_t)cap * sizeof(float));
-  ok = b->trainable_slots && b->focus_slots && b->condition_scratch && b->entry_z && b->retry_z && b->retry_c && b->table && b->is_bred && b->row_generation && b->staged && b->staged_bred &&
+  ok = b->trainable_slots && b->focus_slots && b->condition_scratch && b->entry_z && b->retry_z &&
+       b->retry_c && b->table && b->is_bred && b->row_generation && b->staged && b->staged_bred &&
        b->touched_call && b->obs_c && b->obs_scratch && b->targets && b->cand && b->unit &&
        b->order;
   ok = ok && signal_init(&b->signal, b->nb_sims, b->cfg.data.ema_loss_alpha, mode,
@@ -254,9 +259,9 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
     ok = b->snapshot && b->sampler;
   }
   static const sf_kind kinds[] = {SF_UNIFORM, SF_LHS, SF_HALTON, SF_SOBOL};
-  int sfst = ok ? sf_create(kinds[b->cfg.non_breed_sampler], d, b->cfg.seed, &b->sf, sferr,
-                            sizeof sferr)
-                : OGAS_ENOMEM;
+  int sfst =
+      ok ? sf_create(kinds[b->cfg.non_breed_sampler], d, b->cfg.seed, &b->sf, sferr, sizeof sferr)
+         : OGAS_ENOMEM;
   if (!ok || sfst != OGAS_OK) {
     ogas_breeder_free(b);
     return ok ? status_msg(sfst, errbuf, errlen, "config: non_breed_sampler: %s", sferr)
@@ -268,8 +273,9 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
   /* Generation 0: the whole table from the space-filling sampler. */
   int drawn = sf_next(b->sf, N, b->unit);
   if (drawn != OGAS_OK) {
-    status_msg(0, errbuf, errlen, "%s", drawn == OGAS_ENOMEM ? "out of memory while creating the breeder"
-                                                 : "the non-breed sampler cannot draw nb_sims points");
+    status_msg(0, errbuf, errlen, "%s",
+               drawn == OGAS_ENOMEM ? "out of memory while creating the breeder"
+                                    : "the non-breed sampler cannot draw nb_sims points");
     ogas_breeder_free(b);
     return (ogas_status)drawn;
   }
@@ -366,7 +372,8 @@ ogas_status ogas_get_parameters(ogas_breeder *b, int64_t sim_id, double *out, in
   if (!breeder_enter(b)) return OGAS_ESTATE;
   pthread_mutex_lock(&b->lock);
   ogas_status st = OGAS_OK;
-  if (!out) st = breeder_fail(b, OGAS_EINVAL, "ogas_get_parameters: out is NULL");
+  if (!out)
+    st = breeder_fail(b, OGAS_EINVAL, "ogas_get_parameters: out is NULL");
   else if (sim_id < 0 || sim_id >= b->nb_sims)
     st = breeder_fail(b, OGAS_ERANGE, "ogas_get_parameters: sim id %lld is outside 0..%lld",
                       (long long)sim_id, (long long)(b->nb_sims - 1));
@@ -384,8 +391,9 @@ ogas_status ogas_get_parameters(ogas_breeder *b, int64_t sim_id, double *out, in
 static ogas_status record_locked(ogas_breeder *b, const int64_t *sim_ids, const double *values,
                                  size_t n) {
   if (n > 0 && (!sim_ids || !values))
-    return breeder_fail(b, OGAS_EINVAL, "ogas_record_increments: sim_ids and values "
-                                        "must not be NULL when n > 0");
+    return breeder_fail(b, OGAS_EINVAL,
+                        "ogas_record_increments: sim_ids and values "
+                        "must not be NULL when n > 0");
   int64_t call = ++b->record_calls;
   call_summary summary;
   call_summary_begin(&summary);
@@ -467,8 +475,9 @@ ogas_status ogas_train_sampler(ogas_breeder *b, int64_t steps) {
        has spent its budget (or nothing can be trained). */
     pthread_mutex_lock(&b->lock);
     /* Saturating: two calls with huge counts must not overflow. */
-    if (steps > 0) b->tr.budget_ddpm = steps > INT64_MAX - b->tr.budget_ddpm ? INT64_MAX
-                                                                             : b->tr.budget_ddpm + steps;
+    if (steps > 0)
+      b->tr.budget_ddpm =
+          steps > INT64_MAX - b->tr.budget_ddpm ? INT64_MAX : b->tr.budget_ddpm + steps;
     pthread_cond_broadcast(&b->work_cv);
     /* A step already taken from the budget counts until it is done. */
     while (!b->tr.stop && (b->tr.in_flight || b->res.n_unscored > 0 ||
@@ -487,7 +496,7 @@ ogas_status ogas_train_sampler(ogas_breeder *b, int64_t steps) {
 const char *breeder_submitted_because(const ogas_breeder *b) {
   int64_t id = b->highest_known_id;
   return id >= 0 && b->signal.n_values[id] > 0 ? "a value was reported for it"
-                                                : "an earlier concretize covered it";
+                                               : "an earlier concretize covered it";
 }
 
 ogas_status ogas_concretize_resampled_parameters(ogas_breeder *b, int64_t last_submitted_sim_id,
@@ -592,10 +601,12 @@ ogas_status ogas_generation_info_get(ogas_breeder *b, int64_t generation,
   if (!breeder_enter(b)) return OGAS_ESTATE;
   pthread_mutex_lock(&b->lock);
   ogas_status st = OGAS_OK;
-  if (!out) st = breeder_fail(b, OGAS_EINVAL, "ogas_generation_info_get: out is NULL");
+  if (!out)
+    st = breeder_fail(b, OGAS_EINVAL, "ogas_generation_info_get: out is NULL");
   else if (generation < 1 || generation > b->n_gens)
-    st = breeder_fail(b, OGAS_ERANGE, "ogas_generation_info_get: generation %lld is outside 1..%lld",
-                      (long long)generation, (long long)b->n_gens);
+    st =
+        breeder_fail(b, OGAS_ERANGE, "ogas_generation_info_get: generation %lld is outside 1..%lld",
+                     (long long)generation, (long long)b->n_gens);
   else {
     ogas_generation_info info = b->gens[generation - 1];
     info.struct_size = sizeof info;

@@ -51,7 +51,7 @@ typedef struct {
   trust_eval *trust;                  /* scores new entries before training (trust.h) */
   float *score_high, *score_low;      /* TRUST_BATCH: their losses */
   /* guarded by `lock` */
-  int64_t budget_ddpm, budget_ratio;   /* steps granted, not yet spent */
+  int64_t budget_ddpm, budget_ratio;                    /* steps granted, not yet spent */
   int64_t grant_call_ddpm, grant_call_ratio, grant_sim; /* per record call, per new sim */
   /* Async expiry (trainer_generation_break): what was outstanding at each of
      the last max_epoch_per_epoch breaks, oldest first, and the steps done
@@ -68,7 +68,6 @@ typedef struct {
   pthread_t thread;
 } trainer_state;
 
-
 /* Longest message of one call. */
 #define BREEDER_MSG_LEN 512
 
@@ -84,12 +83,12 @@ struct ogas_breeder {
   pthread_mutex_t entry_lock;
   pthread_cond_t entry_cv; /* the last call in flight has left */
   int64_t calls_in_flight;
-  int closing;             /* ogas_breeder_free has begun */
+  int closing; /* ogas_breeder_free has begun */
 
   /* parameter table [lock] */
-  double *table;          /* nb_sims x d, physical units */
-  uint8_t *is_bred;       /* nb_sims */
-  int32_t *row_generation;/* nb_sims */
+  double *table;            /* nb_sims x d, physical units */
+  uint8_t *is_bred;         /* nb_sims */
+  int32_t *row_generation;  /* nb_sims */
   int64_t highest_known_id; /* largest id seen submitted (record or concretize) */
   int64_t logged_upto;      /* rows logged to run_dir/children.csv (not saved:
                                a restart resumes at highest_known_id) */
@@ -98,22 +97,22 @@ struct ogas_breeder {
 
   /* staged children [lock] */
   int64_t n_staged;
-  double *staged;         /* nb_sims x d */
+  double *staged; /* nb_sims x d */
   uint8_t *staged_bred;
 
   /* difficulty signal and reservoir [lock] */
   difficulty_signal signal;
   reservoir res;
-  int64_t *touched_call;  /* nb_sims: last record call that touched the sim */
-  float *entry_z;         /* d: a reservoir entry being built */
+  int64_t *touched_call; /* nb_sims: last record call that touched the sim */
+  float *entry_z;        /* d: a reservoir entry being built */
   /* Index of the reservoir slots DDPM training may draw (breeder_index_trainable):
      all of them, and the focus set of those whose condition reaches the
      data.focus_quantile quantile. */
   int64_t *trainable_slots, *focus_slots; /* buffer_size each */
   int64_t n_trainable, n_focus;
   float *condition_scratch; /* buffer_size: quantiles of conditions [lock] */
-  trust_window trust_win; /* scored entries for the check before breeding */
-  struct {                /* the outcome check's rows, gathered at each break */
+  trust_window trust_win;   /* scored entries for the check before breeding */
+  struct {                  /* the outcome check's rows, gathered at each break */
     float score[TRUST_OUTCOME_MAX];
     uint8_t is_bred[TRUST_OUTCOME_MAX];
     int32_t generation[TRUST_OUTCOME_MAX];
@@ -125,12 +124,12 @@ struct ogas_breeder {
   space_filling *sf;
   ogas_rng gen_rng;
   ddpm_sampler *sampler;
-  float *obs_c;           /* buffer_size: conditions copied from the reservoir */
-  double *obs_scratch;    /* buffer_size */
-  float *targets;         /* nb_sims */
-  float *cand;            /* nb_sims x d: normalised candidates */
-  double *unit;           /* nb_sims x d: space-filling points */
-  int64_t *order;         /* nb_sims */
+  float *obs_c;             /* buffer_size: conditions copied from the reservoir */
+  double *obs_scratch;      /* buffer_size */
+  float *targets;           /* nb_sims */
+  float *cand;              /* nb_sims x d: normalised candidates */
+  double *unit;             /* nb_sims x d: space-filling points */
+  int64_t *order;           /* nb_sims */
   float *retry_z, *retry_c; /* GENERATION_CHUNK rows: out-of-bounds redraws */
   int64_t last_gen_ddpm_steps;
   double last_gen_cpu_s;
@@ -147,10 +146,10 @@ struct ogas_breeder {
   int64_t n_gens, cap_gens;
   run_log_text pending_children, pending_gens; /* formatted, not yet written */
   int64_t telemetry_failures;
-  char telemetry_error[BREEDER_MSG_LEN];   /* the first failure */
+  char telemetry_error[BREEDER_MSG_LEN]; /* the first failure */
   /* run_dir files [log_lock]; -1 without a run_dir */
   int fd_children, fd_gens;
-  run_log_text spare_children, spare_gens;     /* buffers swapped with the pending ones */
+  run_log_text spare_children, spare_gens; /* buffers swapped with the pending ones */
 };
 
 /* Set the calling thread's message for b and return st. */
@@ -176,7 +175,7 @@ const char *breeder_submitted_because(const ogas_breeder *b);
 /* trainer.c */
 int trainer_init(ogas_breeder *b);
 void trainer_free(ogas_breeder *b);
-int trainer_start(ogas_breeder *b);       /* background thread (async mode) */
+int trainer_start(ogas_breeder *b); /* background thread (async mode) */
 void trainer_stop(ogas_breeder *b);
 /* Grant one record call's budget: the per-call grants plus the per-sim
    grant for each of new_sims simulations reporting for the first time

@@ -42,19 +42,19 @@
 #define CKPT_TAG_TRUST "TRST"     /* scored entries of the check before breeding */
 
 typedef struct {
-  char tag[5];          /* NUL-terminated copy */
+  char tag[5]; /* NUL-terminated copy */
   uint32_t flags;
   uint64_t offset, size;
   uint32_t crc_stored, crc_actual;
-  int in_bounds;        /* offset + size lie inside the file */
-  const uint8_t *data;  /* into the parsed buffer, NULL when out of bounds */
+  int in_bounds;       /* offset + size lie inside the file */
+  const uint8_t *data; /* into the parsed buffer, NULL when out of bounds */
 } ckpt_section;
 
 typedef struct {
   uint32_t version;
   uint32_t n_sections;
-  uint64_t file_size;       /* as the header says */
-  size_t actual_size;       /* bytes given to ckpt_parse */
+  uint64_t file_size; /* as the header says */
+  size_t actual_size; /* bytes given to ckpt_parse */
   int header_crc_ok, table_crc_ok;
   ckpt_section sections[CKPT_MAX_SECTIONS];
 } ckpt_file;

@@ -51,77 +51,77 @@ typedef enum { OGAS_CFG_LAYOUT_NATIVE = 0, OGAS_CFG_LAYOUT_MELISSA } ogas_cfg_la
 
 /* "breeder" section: generation schedule, target losses, RatioMLP, budget. */
 typedef struct {
-  double start_breed_ratio;              /* [0,1] */
-  double end_breed_ratio;                /* [0,1] */
-  int64_t breakpoint;                    /* >= 1 */
+  double start_breed_ratio; /* [0,1] */
+  double end_breed_ratio;   /* [0,1] */
+  int64_t breakpoint;       /* >= 1 */
   ogas_cfg_loss_sampling loss_sampling_strategy;
-  double loss_sampling_alpha;            /* >= 0 */
-  double loss_sampling_quantile;         /* [0,1) */
+  double loss_sampling_alpha;    /* >= 0 */
+  double loss_sampling_quantile; /* [0,1) */
   bool learn_sampling_ratio;
   bool train_only_with_non_breed_samples;
   bool resample_oob;
-  int64_t max_oob_attempts;              /* >= 0 */
-  int64_t ratio_mlp_hidden_dim;          /* >= 1 */
-  double ratio_mlp_lr;                   /* > 0 */
-  double ratio_mlp_weight_decay;         /* >= 0 */
-  double ratio_mlp_label_smoothing;      /* [0,0.5) */
-  double ratio_weight_min;               /* > 0 */
-  double ratio_weight_max;               /* >= ratio_weight_min */
-  int64_t max_mlp_steps_per_collect;     /* >= 0 */
-  int64_t max_epoch_per_epoch;           /* async: breaks a grant may wait, 1..64 */
+  int64_t max_oob_attempts;          /* >= 0 */
+  int64_t ratio_mlp_hidden_dim;      /* >= 1 */
+  double ratio_mlp_lr;               /* > 0 */
+  double ratio_mlp_weight_decay;     /* >= 0 */
+  double ratio_mlp_label_smoothing;  /* [0,0.5) */
+  double ratio_weight_min;           /* > 0 */
+  double ratio_weight_max;           /* >= ratio_weight_min */
+  int64_t max_mlp_steps_per_collect; /* >= 0 */
+  int64_t max_epoch_per_epoch;       /* async: breaks a grant may wait, 1..64 */
   bool async_training;
-  bool activate_breed;                   /* false: every child is non-bred */
-  int64_t min_reservoir_entries;         /* >= 1, <= data.buffer_size */
-  int64_t min_train_steps;               /* >= 0 */
-  double trust_min_z;                    /* >= 0; 0: no check before breeding */
-  double trust_probe_share;              /* [0, 1]: share bred while unproven */
+  bool activate_breed;           /* false: every child is non-bred */
+  int64_t min_reservoir_entries; /* >= 1, <= data.buffer_size */
+  int64_t min_train_steps;       /* >= 0 */
+  double trust_min_z;            /* >= 0; 0: no check before breeding */
+  double trust_probe_share;      /* [0, 1]: share bred while unproven */
 } ogas_config_breeder;
 
 /* "model" section: the conditional DDPM and its optimiser. */
 typedef struct {
-  int64_t model_dim;                     /* even, 8..65536 */
-  int64_t n_blocks;                      /* 1..1024 */
-  int64_t timesteps;                     /* 2..10000 */
+  int64_t model_dim; /* even, 8..65536 */
+  int64_t n_blocks;  /* 1..1024 */
+  int64_t timesteps; /* 2..10000 */
   ogas_cfg_schedule noise_schedule;
-  double beta_start, beta_end;           /* (0,1), start < end (linear only) */
-  double lr;                             /* > 0 */
-  double weight_decay;                   /* >= 0 */
-  double adam_beta1, adam_beta2;         /* [0,1) */
-  double grad_clip;                      /* > 0 */
-  double ema_decay;                      /* [0,1) */
-  double p_uncond;                       /* [0,1] */
-  double guidance_scale;                 /* >= 0 */
+  double beta_start, beta_end;   /* (0,1), start < end (linear only) */
+  double lr;                     /* > 0 */
+  double weight_decay;           /* >= 0 */
+  double adam_beta1, adam_beta2; /* [0,1) */
+  double grad_clip;              /* > 0 */
+  double ema_decay;              /* [0,1) */
+  double p_uncond;               /* [0,1] */
+  double guidance_scale;         /* >= 0 */
   ogas_cfg_ddpm_sampler sampler;
-  int64_t ddim_steps;                    /* 1..timesteps (checked for ddim) */
-  int64_t n_train_steps_per_epoch;       /* steps granted per record call */
-  int64_t n_train_steps_per_sim;         /* steps granted per new simulation */
-  int64_t blas_threads;                  /* 0 (leave OpenBLAS alone) or 1..1024 */
-  int64_t train_threads;                 /* DDPM training step split by rows, 1..64 */
-  bool box_prior;                        /* correct the exact uniform-box denoiser */
+  int64_t ddim_steps;              /* 1..timesteps (checked for ddim) */
+  int64_t n_train_steps_per_epoch; /* steps granted per record call */
+  int64_t n_train_steps_per_sim;   /* steps granted per new simulation */
+  int64_t blas_threads;            /* 0 (leave OpenBLAS alone) or 1..1024 */
+  int64_t train_threads;           /* DDPM training step split by rows, 1..64 */
+  bool box_prior;                  /* correct the exact uniform-box denoiser */
 } ogas_config_model;
 
 /* "data" section: difficulty signal and reservoir. */
 typedef struct {
-  int64_t buffer_size;                   /* >= 1 */
-  int64_t batch_size;                    /* 1..buffer_size */
-  double ema_loss_alpha;                 /* (0,1] */
+  int64_t buffer_size;   /* >= 1 */
+  int64_t batch_size;    /* 1..buffer_size */
+  double ema_loss_alpha; /* (0,1] */
   bool normalize_losses;
-  int64_t min_max_queue_length;          /* >= 1 */
-  double max_loss_value;                 /* > 0 */
+  int64_t min_max_queue_length; /* >= 1 */
+  double max_loss_value;        /* > 0 */
   bool clip_loss_norm_to_3_sigma;
-  double focus_share;                    /* [0,1) */
-  double focus_quantile;                 /* [0,1) */
+  double focus_share;    /* [0,1) */
+  double focus_quantile; /* [0,1) */
 } ogas_config_data;
 
 typedef struct {
-  size_t nb_params;          /* 1..4096 */
-  double *l_bounds;          /* nb_params, owned */
-  double *u_bounds;          /* nb_params, owned, l < u */
-  char **parameter_names;    /* nb_params, owned; default "p0".."p{d-1}" */
-  int64_t nb_sims;           /* >= 1 */
+  size_t nb_params;       /* 1..4096 */
+  double *l_bounds;       /* nb_params, owned */
+  double *u_bounds;       /* nb_params, owned, l < u */
+  char **parameter_names; /* nb_params, owned; default "p0".."p{d-1}" */
+  int64_t nb_sims;        /* >= 1 */
   uint64_t seed;
   ogas_cfg_sampler non_breed_sampler;
-  char *run_dir;             /* owned; NULL = no telemetry */
+  char *run_dir; /* owned; NULL = no telemetry */
   bool verbose;
   ogas_config_breeder breeder;
   ogas_config_model model;

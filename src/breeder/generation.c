@@ -51,7 +51,8 @@ static void breed(ogas_breeder *b, int64_t n_bred, int64_t *n_regen, int64_t *n_
       for (int64_t j = 0; j < k; j++) b->retry_c[j] = b->targets[b->order[s + j]];
       sample_chunked(b, b->retry_c, k, b->retry_z);
       for (int64_t j = 0; j < k; j++)
-        memcpy(b->cand + (size_t)b->order[s + j] * d, b->retry_z + (size_t)j * d, d * sizeof(float));
+        memcpy(b->cand + (size_t)b->order[s + j] * d, b->retry_z + (size_t)j * d,
+               d * sizeof(float));
     }
   }
   for (int64_t i = 0; i < n_bred; i++) {

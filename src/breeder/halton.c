@@ -31,11 +31,11 @@
 
 typedef struct {
   uint32_t base;
-  uint32_t n_digits;       /* K: digit positions resolved in 52 bits */
-  uint64_t scale;          /* b^K */
-  uint32_t n_permuted;     /* positions with a full permutation in perm */
-  uint16_t *perm;          /* n_permuted rows of `base` entries: perm[k*b + digit] */
-  uint64_t weight[HALTON_BITS]; /* b^(K-1-k) */
+  uint32_t n_digits;              /* K: digit positions resolved in 52 bits */
+  uint64_t scale;                 /* b^K */
+  uint32_t n_permuted;            /* positions with a full permutation in perm */
+  uint16_t *perm;                 /* n_permuted rows of `base` entries: perm[k*b + digit] */
+  uint64_t weight[HALTON_BITS];   /* b^(K-1-k) */
   uint64_t tail[HALTON_BITS + 1]; /* sum_{k>=n} pi_k(0) b^(K-1-k) */
 } halton_axis;
 
@@ -51,7 +51,8 @@ static uint64_t stream_id(size_t axis, uint32_t position) {
 }
 
 /* Random permutation of 0..b-1 into row[]; row[0] is the stream's first draw. */
-static void make_permutation(uint64_t seed, size_t axis, uint32_t position, uint32_t b, uint16_t *row) {
+static void make_permutation(uint64_t seed, size_t axis, uint32_t position, uint32_t b,
+                             uint16_t *row) {
   ogas_rng r;
   ogas_rng_seed(&r, seed, stream_id(axis, position));
   for (uint32_t i = 0; i < b; i++) row[i] = (uint16_t)i;

@@ -44,6 +44,6 @@ float ratio_mlp_train_step(ratio_mlp *r, const float *z, const float *labels, in
 /* Importance weights w_i = clip(exp(logit_i), w_min, w_max), normalised to
    mean 1 over the n rows. */
 int ratio_mlp_weights(ratio_mlp *r, const float *params, const float *z, int n, float w_min,
-                       float w_max, float *w);
+                      float w_max, float *w);
 
 #endif

@@ -69,8 +69,7 @@ double signal_condition(const difficulty_signal *s, double score) {
 }
 
 static double condition_of(const difficulty_signal *s, double score) {
-  if (s->mode == NORMALIZE_OFF || s->window_count == 0)
-    return clip(score, 0.0, s->max_loss_value);
+  if (s->mode == NORMALIZE_OFF || s->window_count == 0) return clip(score, 0.0, s->max_loss_value);
   if (s->mode == NORMALIZE_MIN_MAX) {
     double lo = INFINITY, hi = -INFINITY;
     for (int i = 0; i < s->window_count; i++) {

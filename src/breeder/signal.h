@@ -26,9 +26,9 @@ typedef struct {
   int64_t nb_sims;
   double ema_alpha, max_loss_value;
   normalize_mode mode;
-  double *score;      /* nb_sims */
-  int64_t *n_values;  /* nb_sims: accepted values so far (0: no score yet) */
-  int window_len;     /* L */
+  double *score;        /* nb_sims */
+  int64_t *n_values;    /* nb_sims: accepted values so far (0: no score yet) */
+  int window_len;       /* L */
   call_summary *window; /* ring of the last L calls */
   int window_head, window_count;
 } difficulty_signal;

@@ -47,23 +47,30 @@ const char *sf_kind_name(sf_kind k) {
 
 static size_t max_dim(sf_kind kind) {
   switch (kind) {
-  case SF_HALTON: return SF_HALTON_MAX_DIM;
-  case SF_SOBOL: return SF_SOBOL_MAX_DIM;
-  default: return SF_RANDOM_MAX_DIM;
+    case SF_HALTON:
+      return SF_HALTON_MAX_DIM;
+    case SF_SOBOL:
+      return SF_SOBOL_MAX_DIM;
+    default:
+      return SF_RANDOM_MAX_DIM;
   }
 }
 
-static int create(sf_kind kind, size_t dim, uint64_t seed, int scrambled, space_filling **out, char *err,
-                  size_t errlen) {
+static int create(sf_kind kind, size_t dim, uint64_t seed, int scrambled, space_filling **out,
+                  char *err, size_t errlen) {
   if (err && errlen > 0) err[0] = '\0';
   if (!out) return status_msg(OGAS_EINVAL, err, errlen, "space_filling: out is NULL");
   *out = NULL;
   if ((int)kind < (int)SF_UNIFORM || (int)kind > (int)SF_SOBOL)
-    return status_msg(OGAS_EINVAL, err, errlen, "space_filling: unknown sampler kind %zu", (size_t)kind);
-  if (dim == 0) return status_msg(OGAS_EINVAL, err, errlen, "space_filling: dimension must be >= 1, got %zu", dim);
+    return status_msg(OGAS_EINVAL, err, errlen, "space_filling: unknown sampler kind %zu",
+                      (size_t)kind);
+  if (dim == 0)
+    return status_msg(OGAS_EINVAL, err, errlen, "space_filling: dimension must be >= 1, got %zu",
+                      dim);
   if (dim > max_dim(kind))
-    return status_msg(OGAS_EINVAL, err, errlen, "space_filling: %s supports at most %zu dimensions, got %zu",
-                sf_kind_name(kind), max_dim(kind), dim);
+    return status_msg(OGAS_EINVAL, err, errlen,
+                      "space_filling: %s supports at most %zu dimensions, got %zu",
+                      sf_kind_name(kind), max_dim(kind), dim);
   space_filling *s = calloc(1, sizeof *s);
   if (!s) return status_msg(OGAS_ENOMEM, err, errlen, "space_filling: out of memory");
   s->kind = kind;
@@ -75,20 +82,23 @@ static int create(sf_kind kind, size_t dim, uint64_t seed, int scrambled, space_
   if (kind == SF_SOBOL) status = sf_sobol_create(dim, seed, scrambled, &s->sobol);
   if (status != OGAS_OK) {
     sf_free(s);
-    return status_msg(status, err, errlen, "space_filling: cannot allocate tables for %zu dimensions", dim);
+    return status_msg(status, err, errlen,
+                      "space_filling: cannot allocate tables for %zu dimensions", dim);
   }
   *out = s;
   return OGAS_OK;
 }
 
-int sf_create(sf_kind kind, size_t dim, uint64_t seed, space_filling **out, char *err, size_t errlen) {
+int sf_create(sf_kind kind, size_t dim, uint64_t seed, space_filling **out, char *err,
+              size_t errlen) {
   return create(kind, dim, seed, 1, out, err, errlen);
 }
 
 int sf_create_unscrambled(sf_kind kind, size_t dim, space_filling **out, char *err, size_t errlen) {
   if (kind != SF_HALTON && kind != SF_SOBOL) {
     if (out) *out = NULL;
-    return status_msg(OGAS_EINVAL, err, errlen, "space_filling: only halton and sobol have an unscrambled form");
+    return status_msg(OGAS_EINVAL, err, errlen,
+                      "space_filling: only halton and sobol have an unscrambled form");
   }
   return create(kind, dim, 0, 0, out, err, errlen);
 }
@@ -136,15 +146,21 @@ int sf_next(space_filling *s, size_t n, double *out) {
   int qmc = s->kind == SF_HALTON || s->kind == SF_SOBOL;
   if (qmc && (n > SF_MAX_INDEX || s->index > SF_MAX_INDEX - n)) return OGAS_ERANGE;
   switch (s->kind) {
-  case SF_UNIFORM: fill_uniform(s, n, out); break;
-  case SF_LHS: fill_latin_hypercube(s, n, out); break;
-  case SF_HALTON: {
-    int status = sf_halton_reserve(s->halton, s->index + n);
-    if (status != OGAS_OK) return status;
-    sf_halton_fill(s->halton, s->index, n, out);
-    break;
-  }
-  case SF_SOBOL: sf_sobol_fill(s->sobol, s->index, n, out); break;
+    case SF_UNIFORM:
+      fill_uniform(s, n, out);
+      break;
+    case SF_LHS:
+      fill_latin_hypercube(s, n, out);
+      break;
+    case SF_HALTON: {
+      int status = sf_halton_reserve(s->halton, s->index + n);
+      if (status != OGAS_OK) return status;
+      sf_halton_fill(s->halton, s->index, n, out);
+      break;
+    }
+    case SF_SOBOL:
+      sf_sobol_fill(s->sobol, s->index, n, out);
+      break;
   }
   s->index += n;
   return OGAS_OK;

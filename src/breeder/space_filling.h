@@ -66,7 +66,8 @@ const char *sf_kind_name(sf_kind k);
    stream) derives from `seed` alone. Errors: OGAS_EINVAL for a NULL out, an
    unknown kind, dim 0 or dim above the kind's maximum; OGAS_ENOMEM. On error
    *out is NULL and err (if errlen > 0) holds a message. */
-int sf_create(sf_kind kind, size_t dim, uint64_t seed, space_filling **out, char *err, size_t errlen);
+int sf_create(sf_kind kind, size_t dim, uint64_t seed, space_filling **out, char *err,
+              size_t errlen);
 /* NULL is accepted. */
 void sf_free(space_filling *s);
 

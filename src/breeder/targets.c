@@ -37,8 +37,10 @@ void draw_targets(ogas_cfg_loss_sampling strategy, double alpha, double quantile
       int64_t lo = 0, hi = m - 1; /* first index with scratch[idx] > u */
       while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (scratch[mid] > u) hi = mid;
-        else lo = mid + 1;
+        if (scratch[mid] > u)
+          hi = mid;
+        else
+          lo = mid + 1;
       }
       pick = lo;
     }

@@ -28,7 +28,8 @@
 #include "util/status_msg.h"
 
 /* [lock] held. The first failure's message is kept. */
-static void count_failure(ogas_breeder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void count_failure(ogas_breeder *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void count_failure(ogas_breeder *b, const char *fmt, ...) {
   if (b->telemetry_failures++ == 0) {
     va_list ap;
@@ -140,8 +141,10 @@ ogas_status telemetry_reserve(ogas_breeder *b) {
   int64_t cap = b->cap_gens ? 2 * b->cap_gens : 16;
   ogas_generation_info *g = realloc(b->gens, (size_t)cap * sizeof *g);
   if (!g)
-    return breeder_fail(b, OGAS_ENOMEM, "ogas_next_parameters: out of memory for the telemetry "
-                                        "of generation %lld", (long long)(b->n_gens + 1));
+    return breeder_fail(b, OGAS_ENOMEM,
+                        "ogas_next_parameters: out of memory for the telemetry "
+                        "of generation %lld",
+                        (long long)(b->n_gens + 1));
   b->gens = g;
   b->cap_gens = cap;
   return OGAS_OK;

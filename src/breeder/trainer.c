@@ -30,13 +30,15 @@ int trainer_init(ogas_breeder *b) {
   trainer_state *t = &b->tr;
   t->ddpm_cfg = (ddpm_config){
       .shape = {(int)b->d, (int)c->model.model_dim, (int)c->model.n_blocks},
-      .schedule = c->model.noise_schedule == OGAS_CFG_SCHEDULE_LINEAR ? SCHEDULE_LINEAR
-                                                                      : SCHEDULE_COSINE,
+      .schedule =
+          c->model.noise_schedule == OGAS_CFG_SCHEDULE_LINEAR ? SCHEDULE_LINEAR : SCHEDULE_COSINE,
       .timesteps = (int)c->model.timesteps,
       .beta_start = c->model.beta_start,
       .beta_end = c->model.beta_end,
-      .adam = {.lr = (float)c->model.lr, .beta1 = (float)c->model.adam_beta1,
-               .beta2 = (float)c->model.adam_beta2, .eps = 1e-8f,
+      .adam = {.lr = (float)c->model.lr,
+               .beta1 = (float)c->model.adam_beta1,
+               .beta2 = (float)c->model.adam_beta2,
+               .eps = 1e-8f,
                .weight_decay = (float)c->model.weight_decay},
       .grad_clip = (float)c->model.grad_clip,
       .ema_decay = (float)c->model.ema_decay,
@@ -49,8 +51,11 @@ int trainer_init(ogas_breeder *b) {
   ogas_rng_seed(&init_rng, c->seed, 3);
   if (ddpm_model_init(&t->model, &t->ddpm_cfg, &init_rng)) return -1;
   if (ddpm_model_set_threads(&t->model, (int)c->model.train_threads)) return -1;
-  adamw_config ra = {.lr = (float)c->breeder.ratio_mlp_lr, .beta1 = 0.9f, .beta2 = 0.999f,
-                     .eps = 1e-8f, .weight_decay = (float)c->breeder.ratio_mlp_weight_decay};
+  adamw_config ra = {.lr = (float)c->breeder.ratio_mlp_lr,
+                     .beta1 = 0.9f,
+                     .beta2 = 0.999f,
+                     .eps = 1e-8f,
+                     .weight_decay = (float)c->breeder.ratio_mlp_weight_decay};
   int B = (int)c->data.batch_size;
   if (ratio_mlp_init(&t->ratio, (int)b->d, (int)c->breeder.ratio_mlp_hidden_dim, B, &ra,
                      (float)c->breeder.ratio_mlp_label_smoothing, &init_rng))
@@ -116,10 +121,10 @@ static int64_t expire_grants(int64_t *owed, int K, int64_t *budget, int64_t step
 int64_t trainer_generation_break(ogas_breeder *b) {
   trainer_state *t = &b->tr;
   int K = (int)b->cfg.breeder.max_epoch_per_epoch;
-  int64_t dropped = expire_grants(t->owed_ddpm, K, &t->budget_ddpm,
-                                  t->ddpm_steps - t->steps_at_break_ddpm);
-  t->dropped_ratio += expire_grants(t->owed_ratio, K, &t->budget_ratio,
-                                    t->ratio_steps - t->steps_at_break_ratio);
+  int64_t dropped =
+      expire_grants(t->owed_ddpm, K, &t->budget_ddpm, t->ddpm_steps - t->steps_at_break_ddpm);
+  t->dropped_ratio +=
+      expire_grants(t->owed_ratio, K, &t->budget_ratio, t->ratio_steps - t->steps_at_break_ratio);
   t->steps_at_break_ddpm = t->ddpm_steps;
   t->steps_at_break_ratio = t->ratio_steps;
   t->dropped_ddpm += dropped;
@@ -138,8 +143,9 @@ static void copy_minibatch(ogas_breeder *b, int B) {
   double focus = b->n_focus > 0 ? b->cfg.data.focus_share : 0.0;
   for (int i = 0; i < B; i++) {
     int from_focus = focus > 0 && ogas_rng_uniform(&t->rng) < focus;
-    int64_t slot = from_focus ? b->focus_slots[ogas_rng_below(&t->rng, (uint64_t)b->n_focus)]
-                              : b->trainable_slots[ogas_rng_below(&t->rng, (uint64_t)b->n_trainable)];
+    int64_t slot = from_focus
+                       ? b->focus_slots[ogas_rng_below(&t->rng, (uint64_t)b->n_focus)]
+                       : b->trainable_slots[ogas_rng_below(&t->rng, (uint64_t)b->n_trainable)];
     memcpy(t->batch_z + (size_t)i * b->d, r->z + (size_t)slot * b->d, b->d * sizeof(float));
     t->batch_c[i] = r->c[slot];
   }
@@ -199,7 +205,9 @@ static int64_t score_pending(ogas_breeder *b) {
   return scored;
 }
 
-static double moving_average(double avg, double x) { return isnan(avg) ? x : 0.98 * avg + 0.02 * x; }
+static double moving_average(double avg, double x) {
+  return isnan(avg) ? x : 0.98 * avg + 0.02 * x;
+}
 
 /* One unit of work: a RatioMLP step if its budget allows, then a DDPM step.
    Called with train_lock held and `lock` held; returns with both held.
@@ -246,8 +254,10 @@ static int train_one(ogas_breeder *b) {
 /* Called with train_lock held (the model must not change while copied). */
 int trainer_publish(ogas_breeder *b, int blocking) {
   trainer_state *t = &b->tr;
-  if (blocking) pthread_mutex_lock(&b->snap_lock);
-  else if (pthread_mutex_trylock(&b->snap_lock)) return 0;
+  if (blocking)
+    pthread_mutex_lock(&b->snap_lock);
+  else if (pthread_mutex_trylock(&b->snap_lock))
+    return 0;
   memcpy(b->snapshot, t->model.ema, t->model.n_params * sizeof(float));
   b->snapshot_steps = t->model.step;
   pthread_mutex_unlock(&b->snap_lock);
@@ -273,7 +283,8 @@ int64_t trainer_spend(ogas_breeder *b, int64_t max_steps) {
 /* Whether a step of either model can run now ([lock] held). */
 static int work_available(const ogas_breeder *b) {
   const trainer_state *t = &b->tr;
-  return b->res.n_unscored > 0 || (t->budget_ratio > 0 && b->res.count > 0) || (t->budget_ddpm > 0 && ddpm_trainable(b));
+  return b->res.n_unscored > 0 || (t->budget_ratio > 0 && b->res.count > 0) ||
+         (t->budget_ddpm > 0 && ddpm_trainable(b));
 }
 
 static void *trainer_main(void *arg) {

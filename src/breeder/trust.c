@@ -12,8 +12,8 @@ struct trust_eval {
   noise_schedule schedule;
   int box_prior;
   denoiser_ws *ws;
-  float *z, *c;                               /* entries: (M, d), (M) */
-  float *z_t, *target, *pred, *t, *c_rows;    /* rows: R = M·J draws, at both conditions */
+  float *z, *c;                            /* entries: (M, d), (M) */
+  float *z_t, *target, *pred, *t, *c_rows; /* rows: R = M·J draws, at both conditions */
 };
 
 trust_eval *trust_create(const ddpm_config *cfg) {

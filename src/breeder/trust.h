@@ -55,17 +55,17 @@ void trust_score(trust_eval *t, const float *params, int n, float c_high, float 
 /* The window of the newest scored entries and the verdict on it. */
 typedef struct {
   float c[TRUST_WINDOW], delta[TRUST_WINDOW], loss_high[TRUST_WINDOW], loss_low[TRUST_WINDOW];
-  int64_t head, count; /* ring: the next slot, entries held */
-  int64_t scored;      /* entries scored in all */
+  int64_t head, count;     /* ring: the next slot, entries held */
+  int64_t scored;          /* entries scored in all */
   int64_t scored_at_break; /* `scored` at the last generation break */
 } trust_window;
 
 void trust_window_add(trust_window *w, float c, float delta, float loss_high, float loss_low);
 
 typedef struct {
-  int64_t n_entries;           /* in the window */
-  double loss_high, loss_low;  /* their mean losses at c_high and c_low */
-  double z;                    /* rho sqrt(n - 1); 0 when either side is constant */
+  int64_t n_entries;          /* in the window */
+  double loss_high, loss_low; /* their mean losses at c_high and c_low */
+  double z;                   /* rho sqrt(n - 1); 0 when either side is constant */
 } trust_verdict;
 
 /* The verdict at a generation break; moves the break mark to now. */

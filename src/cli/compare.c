@@ -14,15 +14,15 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/study_runner.h"
 #include "nn/blas_threads.h"
 #include "ogas.h"
 #include "study/compare_plots.h"
 #include "study/plots.h"
 #include "study/report.h"
 #include "study/study.h"
-#include "cli/study_runner.h"
-#include "util/make_dirs.h"
 #include "util/clock.h"
+#include "util/make_dirs.h"
 
 #define DEFAULT_SAMPLERS "uniform,breed,ogas"
 #define MAX_SAMPLERS 16
@@ -41,7 +41,8 @@ static const char *compare_usage =
     "  CONFIG             study config (JSON), e.g. examples/ks1d.json; its \"sampler\"\n"
     "                     is ignored\n"
     "  --samplers LIST    comma-separated, from uniform, lhs, halton, sobol, breed, ogas\n"
-    "                     (default " DEFAULT_SAMPLERS "); ratios need uniform\n"
+    "                     (default " DEFAULT_SAMPLERS
+    "); ratios need uniform\n"
     "  --seeds N          repeat with seeds SEED, SEED+1, ... SEED+N-1 (SEED: the\n"
     "                     config's); the table shows means over the seeds (default 1)\n"
     "  --out DIR          output folder (default out/CONFIG-NAME, created). A folder\n"
@@ -83,11 +84,12 @@ static void progress(void *ctx, const study_progress *p) {
     int full = (int)(frac * WIDTH + 0.5);
     for (int i = 0; i < WIDTH; i++) bar[i] = i < full ? '#' : '.';
     bar[WIDTH] = '\0';
-    fprintf(stderr,
-            "\r[%zu/%zu] %-7s seed %llu [%s] %3.0f%%  sims %lld/%lld  steps %lld/%lld  %.1f s\033[K",
-            ps->run, ps->n_runs, ps->sampler, ps->seed, bar, 100.0 * frac,
-            (long long)p->sims_finished, (long long)p->nb_sims, (long long)p->batches_done,
-            (long long)p->batches_total, p->elapsed_s);
+    fprintf(
+        stderr,
+        "\r[%zu/%zu] %-7s seed %llu [%s] %3.0f%%  sims %lld/%lld  steps %lld/%lld  %.1f s\033[K",
+        ps->run, ps->n_runs, ps->sampler, ps->seed, bar, 100.0 * frac, (long long)p->sims_finished,
+        (long long)p->nb_sims, (long long)p->batches_done, (long long)p->batches_total,
+        p->elapsed_s);
     fflush(stderr);
     return;
   }
@@ -311,16 +313,20 @@ int cmd_compare(int argc, char **argv) {
         fprintf(stderr, "ogas compare: %s needs a value\n", o);
         return 2;
       }
-      if (!strcmp(o, "--samplers")) samplers = v;
-      else out_arg = v;
+      if (!strcmp(o, "--samplers"))
+        samplers = v;
+      else
+        out_arg = v;
       i++;
     } else if (!strcmp(o, "--seeds")) {
       if (arg_long(o, v, 1, 1000, &n_seeds)) return 2;
       i++;
     } else if (!strcmp(o, "--plot-params")) {
       if (parse_pair(v, &px, &py)) {
-        fprintf(stderr, "ogas compare: --plot-params expects two different parameter indices "
-                        "I,J (from 0), got '%s'\n", v ? v : "");
+        fprintf(stderr,
+                "ogas compare: --plot-params expects two different parameter indices "
+                "I,J (from 0), got '%s'\n",
+                v ? v : "");
         return 2;
       }
       i++;
@@ -360,13 +366,17 @@ int cmd_compare(int argc, char **argv) {
   json_error_t je;
   json_t *root = json_load_file(config_path, JSON_REJECT_DUPLICATES, &je);
   char out_dir[4096];
-  if (out_arg) snprintf(out_dir, sizeof out_dir, "%s", out_arg);
-  else default_out_dir(config_path, out_dir, sizeof out_dir);
+  if (out_arg)
+    snprintf(out_dir, sizeof out_dir, "%s", out_arg);
+  else
+    default_out_dir(config_path, out_dir, sizeof out_dir);
   size_t ol = strlen(out_dir);
   while (ol > 1 && out_dir[ol - 1] == '/') out_dir[--ol] = '\0';
   if (!root || make_dirs(out_dir)) {
-    if (!root) fprintf(stderr, "ogas compare: %s: %s\n", config_path, je.text);
-    else fprintf(stderr, "ogas compare: cannot create '%s': %s\n", out_dir, strerror(errno));
+    if (!root)
+      fprintf(stderr, "ogas compare: %s: %s\n", config_path, je.text);
+    else
+      fprintf(stderr, "ogas compare: cannot create '%s': %s\n", out_dir, strerror(errno));
     json_decref(root);
     study_config_free(&cfg);
     return 1;
@@ -455,14 +465,15 @@ int cmd_compare(int argc, char **argv) {
       study_config_free(&rc_cfg);
       if (!quiet && pst.tty) fputs("\r\033[K", stderr);
       if (st) {
-        fprintf(stderr, "ogas compare: %s seed %llu: %s\n", names[i], (unsigned long long)seed, err);
+        fprintf(stderr, "ogas compare: %s seed %llu: %s\n", names[i], (unsigned long long)seed,
+                err);
         free(text);
         goto done;
       }
       if (!quiet)
-        fprintf(stderr, "[%zu/%zu] %s seed %llu: %.1f s, mean %.4g, p99 %.4g, max %.4g\n",
-                pst.run, pst.n_runs, names[i], (unsigned long long)seed, r->wall_s,
-                r->val_stats.mean, r->val_stats.p99, r->val_stats.max);
+        fprintf(stderr, "[%zu/%zu] %s seed %llu: %.1f s, mean %.4g, p99 %.4g, max %.4g\n", pst.run,
+                pst.n_runs, names[i], (unsigned long long)seed, r->wall_s, r->val_stats.mean,
+                r->val_stats.p99, r->val_stats.max);
       st = compare_write_run_folder(r, dir, err, sizeof err);
       if (st) {
         fprintf(stderr, "ogas compare: %s\n", err);

@@ -13,15 +13,22 @@ static const float centre[4][2] = {{-0.5f, -0.5f}, {0.5f, -0.5f}, {-0.5f, 0.5f},
 
 int cmd_demo(int argc, char **argv) {
   if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    puts("usage: ogas demo\n\nTrains the conditional DDPM on four 2-D Gaussian blobs, blob k labelled\n"
-         "c = k/3, then samples 400 points at each target c with guidance 3 and prints\n"
-         "the mean and spread of the samples next to the true blob.");
+    puts(
+        "usage: ogas demo\n\nTrains the conditional DDPM on four 2-D Gaussian blobs, blob k "
+        "labelled\n"
+        "c = k/3, then samples 400 points at each target c with guidance 3 and prints\n"
+        "the mean and spread of the samples next to the true blob.");
     return 0;
   }
   blas_set_threads(1);
-  ddpm_config cfg = {.shape = {2, 64, 2}, .schedule = SCHEDULE_COSINE, .timesteps = 50,
+  ddpm_config cfg = {.shape = {2, 64, 2},
+                     .schedule = SCHEDULE_COSINE,
+                     .timesteps = 50,
                      .adam = {.lr = 2e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f},
-                     .grad_clip = 1.0f, .ema_decay = 0.99f, .p_uncond = 0.1f, .batch_size = 128};
+                     .grad_clip = 1.0f,
+                     .ema_decay = 0.99f,
+                     .p_uncond = 0.1f,
+                     .batch_size = 128};
   ogas_rng rng;
   ogas_rng_seed(&rng, 2024, 0);
   ddpm_model m;

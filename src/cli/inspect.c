@@ -107,13 +107,14 @@ int cmd_inspect(int argc, char **argv) {
       printf("header:       checksum %s\n", f->header_crc_ok ? "ok" : "BAD");
     }
     if (f->n_sections) {
-      printf("sections:     %u, table checksum %s\n", f->n_sections, f->table_crc_ok ? "ok" : "BAD");
+      printf("sections:     %u, table checksum %s\n", f->n_sections,
+             f->table_crc_ok ? "ok" : "BAD");
       for (uint32_t i = 0; i < f->n_sections && i < CKPT_MAX_SECTIONS; i++) {
         const ckpt_section *s = &f->sections[i];
-        printf("  %-4s  offset %10llu  size %10llu  crc 0x%08x  %s\n", s->tag,
-               (unsigned long long)s->offset, (unsigned long long)s->size, s->crc_stored,
-               !s->in_bounds ? "OUTSIDE THE FILE"
-                             : (s->crc_actual == s->crc_stored ? "ok" : "BAD"));
+        printf(
+            "  %-4s  offset %10llu  size %10llu  crc 0x%08x  %s\n", s->tag,
+            (unsigned long long)s->offset, (unsigned long long)s->size, s->crc_stored,
+            !s->in_bounds ? "OUTSIDE THE FILE" : (s->crc_actual == s->crc_stored ? "ok" : "BAD"));
       }
     }
     const ckpt_section *m = ckpt_find(f, CKPT_TAG_META);
@@ -125,11 +126,12 @@ int cmd_inspect(int argc, char **argv) {
              meta.breed_ratio);
       printf("simulations:  %lld known submitted, %lld staged\n",
              (long long)(meta.highest_known_id + 1), (long long)meta.n_staged);
-      printf("values:       %lld accepted, rejected %lld non-finite, %lld negative, %lld unknown id "
-             "(%lld record calls)\n",
-             (long long)meta.values_accepted, (long long)meta.rejected_nonfinite,
-             (long long)meta.rejected_negative, (long long)meta.rejected_unknown_id,
-             (long long)meta.record_calls);
+      printf(
+          "values:       %lld accepted, rejected %lld non-finite, %lld negative, %lld unknown id "
+          "(%lld record calls)\n",
+          (long long)meta.values_accepted, (long long)meta.rejected_nonfinite,
+          (long long)meta.rejected_negative, (long long)meta.rejected_unknown_id,
+          (long long)meta.record_calls);
       printf("reservoir:    %lld entries\n", (long long)meta.reservoir_count);
       printf("training:     %lld DDPM steps, %lld RatioMLP steps\n", (long long)meta.ddpm_steps,
              (long long)meta.ratio_steps);

@@ -13,9 +13,11 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"demo", cmd_demo, "train the conditional DDPM on a known distribution and show what it learned"},
+    {"demo", cmd_demo,
+     "train the conditional DDPM on a known distribution and show what it learned"},
     {"run", cmd_run, "run one online study on a built-in PDE problem with one sampler"},
-    {"compare", cmd_compare, "compare samplers on one study config: error statistics, report, plots"},
+    {"compare", cmd_compare,
+     "compare samplers on one study config: error statistics, report, plots"},
     {"plot", cmd_plot, "draw the breeder's plots of a run folder (generations.jsonl)"},
     {"synth", cmd_synth, "drive the breeder on a synthetic difficulty landscape"},
     {"inspect", cmd_inspect, "check a breeder checkpoint file and print what it holds"},
@@ -32,7 +34,8 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+      !strcmp(argv[1], "help")) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }

@@ -44,8 +44,10 @@ int cmd_plot(int argc, char **argv) {
         if (end == q || *end) y = -1;
       }
       if (x < 0 || y < 0 || x > 4095 || y > 4095 || x == y) {
-        fprintf(stderr, "ogas plot: --plot-params expects two different parameter indices "
-                        "I,J (from 0), got '%s'\n", v ? v : "");
+        fprintf(stderr,
+                "ogas plot: --plot-params expects two different parameter indices "
+                "I,J (from 0), got '%s'\n",
+                v ? v : "");
         return 2;
       }
       opt.param_x = (int)x, opt.param_y = (int)y;

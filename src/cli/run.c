@@ -8,9 +8,9 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/study_runner.h"
 #include "nn/blas_threads.h"
 #include "ogas.h"
-#include "cli/study_runner.h"
 #include "study/study.h"
 
 static const char *run_usage =
@@ -44,7 +44,8 @@ static const char *run_usage =
 
 static void progress(void *ctx, const study_progress *p) {
   (void)ctx;
-  fprintf(stderr, "\r  batch %lld/%lld  sims %lld/%lld finished  generation %lld  loss %.4g  %.1fs ",
+  fprintf(stderr,
+          "\r  batch %lld/%lld  sims %lld/%lld finished  generation %lld  loss %.4g  %.1fs ",
           (long long)p->batches_done, (long long)p->batches_total, (long long)p->sims_finished,
           (long long)p->nb_sims, (long long)p->generation, (double)p->last_loss, p->elapsed_s);
   fflush(stderr);
@@ -79,8 +80,10 @@ int cmd_run(int argc, char **argv) {
         fprintf(stderr, "ogas run: %s needs a value\n", o);
         return 2;
       }
-      if (!strcmp(o, "--sampler")) sampler = v;
-      else out_dir = v;
+      if (!strcmp(o, "--sampler"))
+        sampler = v;
+      else
+        out_dir = v;
       i++;
     } else if (!strcmp(o, "--seed")) {
       if (arg_long(o, v, 0, 2147483647L, &seed)) return 2;
@@ -112,8 +115,9 @@ int cmd_run(int argc, char **argv) {
     return 2;
   }
   if ((every || resume) && !out_dir) {
-    fprintf(stderr, "ogas run: --checkpoint-every and --resume need --out DIR (the checkpoint "
-                    "goes to DIR/checkpoint)\n");
+    fprintf(stderr,
+            "ogas run: --checkpoint-every and --resume need --out DIR (the checkpoint "
+            "goes to DIR/checkpoint)\n");
     study_config_free(&cfg);
     return 2;
   }
@@ -133,9 +137,8 @@ int cmd_run(int argc, char **argv) {
                             .progress_every = total / 50 > 0 ? total / 50 : 1};
   char ckpt_dir[4200];
   snprintf(ckpt_dir, sizeof ckpt_dir, "%s/checkpoint", out_dir ? out_dir : ".");
-  cli_study_options mo = {.checkpoint_dir = out_dir ? ckpt_dir : NULL,
-                          .checkpoint_every = every,
-                          .resume = resume};
+  cli_study_options mo = {
+      .checkpoint_dir = out_dir ? ckpt_dir : NULL, .checkpoint_every = every, .resume = resume};
   study_result *r = NULL;
   int st = cli_run_study(&cfg, &mo, &opts, &r, err, sizeof err);
   if (!quiet) fputc('\n', stderr);
@@ -146,21 +149,23 @@ int cmd_run(int argc, char **argv) {
   }
   int64_t bred = 0;
   for (int64_t i = 0; i < r->nb_sims; i++) bred += r->is_bred[i];
-  printf("problem %s, sampler %s, seed %llu: %lld simulations (%lld bred, %lld failed), "
-         "%lld gradient steps, %zu generation breaks\n",
-         r->problem, r->sampler, (unsigned long long)r->seed, (long long)r->nb_sims,
-         (long long)bred, (long long)r->sims_failed, (long long)r->grad_steps, r->n_generations);
+  printf(
+      "problem %s, sampler %s, seed %llu: %lld simulations (%lld bred, %lld failed), "
+      "%lld gradient steps, %zu generation breaks\n",
+      r->problem, r->sampler, (unsigned long long)r->seed, (long long)r->nb_sims, (long long)bred,
+      (long long)r->sims_failed, (long long)r->grad_steps, r->n_generations);
   printf("validation: %zu simulations x %zu steps, one-step nRMSE per simulation\n", r->n_val,
          r->val_steps);
   printf("  %-8s %10s %10s %10s %10s %10s %10s\n", "sampler", "mean", "std", "p50", "p95", "p99",
          "max");
   const study_stats *s = &r->val_stats;
-  printf("  %-8s %10.4g %10.4g %10.4g %10.4g %10.4g %10.4g\n", r->sampler, s->mean, s->std,
-         s->p50, s->p95, s->p99, s->max);
-  printf("time: wall %.2f s (sampler CPU %.3f s = %.2f %%), training CPU %.2f s, simulation "
-         "CPU %.2f s, evaluation %.2f s\n",
-         r->wall_s, r->sampler_cpu_s, r->wall_s > 0 ? 100.0 * r->sampler_cpu_s / r->wall_s : 0.0,
-         r->train_cpu_s, r->sim_cpu_s, r->eval_s);
+  printf("  %-8s %10.4g %10.4g %10.4g %10.4g %10.4g %10.4g\n", r->sampler, s->mean, s->std, s->p50,
+         s->p95, s->p99, s->max);
+  printf(
+      "time: wall %.2f s (sampler CPU %.3f s = %.2f %%), training CPU %.2f s, simulation "
+      "CPU %.2f s, evaluation %.2f s\n",
+      r->wall_s, r->sampler_cpu_s, r->wall_s > 0 ? 100.0 * r->sampler_cpu_s / r->wall_s : 0.0,
+      r->train_cpu_s, r->sim_cpu_s, r->eval_s);
   int rc = 0;
   if (out_dir) {
     char path[4096];

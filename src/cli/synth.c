@@ -36,7 +36,8 @@ static const char *usage =
     "  --sync             train synchronously (reproducible bit for bit) instead of in\n"
     "                     the background\n"
     "  --breeder JSON     breeder settings merged over the library defaults, e.g.\n"
-    "                     '{\"model\": {\"model_dim\": 256}, \"breeder\": {\"end_breed_ratio\": 0.9}}'\n"
+    "                     '{\"model\": {\"model_dim\": 256}, \"breeder\": {\"end_breed_ratio\": "
+    "0.9}}'\n"
     "  --csv PATH         write the history of the first seed (sim_id, generation,\n"
     "                     is_bred, hard, p0..) (synth_history.csv)\n"
     "  --json PATH        write every seed's summary and the aggregate as JSON\n"
@@ -59,7 +60,8 @@ static json_t *seed_json(uint64_t seed, const synth_result *r) {
   if (r->mode_balance > 0 || r->bred_in_mode[0] || r->bred_in_mode[1] || r->bred_in_mode[2]) {
     json_object_set_new(o, "mode_balance", json_real(r->mode_balance));
     json_t *m = json_array();
-    for (int k = 0; k < LANDSCAPE_MAX_MODES; k++) json_array_append_new(m, json_integer(r->bred_in_mode[k]));
+    for (int k = 0; k < LANDSCAPE_MAX_MODES; k++)
+      json_array_append_new(m, json_integer(r->bred_in_mode[k]));
     json_object_set_new(o, "bred_in_mode", m);
   }
   json_t *gens = json_array();
@@ -83,9 +85,16 @@ static json_t *seed_json(uint64_t seed, const synth_result *r) {
 }
 
 int cmd_synth(int argc, char **argv) {
-  synth_options o = {.landscape = LANDSCAPE_BUMP, .dim = 8, .generation_size = 200,
-                     .generations = 9, .steps_per_sim = 10, .pattern = REPORT_PER_SIM,
-                     .calls_per_sim = 4, .minibatch = 64, .seed = 0, .async = 1,
+  synth_options o = {.landscape = LANDSCAPE_BUMP,
+                     .dim = 8,
+                     .generation_size = 200,
+                     .generations = 9,
+                     .steps_per_sim = 10,
+                     .pattern = REPORT_PER_SIM,
+                     .calls_per_sim = 4,
+                     .minibatch = 64,
+                     .seed = 0,
+                     .async = 1,
                      .progress = stdout};
   const char *csv = "synth_history.csv", *json_path = NULL;
   long n_seeds = 1;
@@ -146,10 +155,11 @@ int cmd_synth(int argc, char **argv) {
     if (rc) return 2;
     i++;
   }
-  printf("ogas synth: landscape %s, d = %d, %lld simulations per generation, %d generations, "
-         "%s reporting, %s training\n",
-         landscape_name(o.landscape), o.dim, (long long)o.generation_size, o.generations + 1,
-         report_pattern_name(o.pattern), o.async ? "background" : "synchronous");
+  printf(
+      "ogas synth: landscape %s, d = %d, %lld simulations per generation, %d generations, "
+      "%s reporting, %s training\n",
+      landscape_name(o.landscape), o.dim, (long long)o.generation_size, o.generations + 1,
+      report_pattern_name(o.pattern), o.async ? "background" : "synchronous");
   json_t *runs = json_array();
   double sum_e = 0, worst_e = 0, worst_gen = 0, sum_cpu = 0, max_cpu = 0;
   int latest_first = 0, never = 0;
@@ -164,19 +174,20 @@ int cmd_synth(int argc, char **argv) {
       json_decref(runs);
       return 1;
     }
-    printf("seed %llu: bred children hard %.1f %% vs uniform %.1f %%: enrichment %.2fx "
-           "(worst generation %.2fx), bred from generation %d, trusted from %d, novelty %.2f, breeder "
-           "CPU %.2f s per generation\n",
-           (unsigned long long)o.seed,
-           r.n_bred ? 100.0 * (double)r.n_bred_hard / (double)r.n_bred : 0.0,
-           100 * r.uniform_share, r.enrichment, r.worst_generation_enrichment,
-           r.first_bred_generation, r.first_trusted_generation, r.novelty,
-           r.breeder_cpu_per_generation);
+    printf(
+        "seed %llu: bred children hard %.1f %% vs uniform %.1f %%: enrichment %.2fx "
+        "(worst generation %.2fx), bred from generation %d, trusted from %d, novelty %.2f, breeder "
+        "CPU %.2f s per generation\n",
+        (unsigned long long)o.seed,
+        r.n_bred ? 100.0 * (double)r.n_bred_hard / (double)r.n_bred : 0.0, 100 * r.uniform_share,
+        r.enrichment, r.worst_generation_enrichment, r.first_bred_generation,
+        r.first_trusted_generation, r.novelty, r.breeder_cpu_per_generation);
     if (o.landscape == LANDSCAPE_MULTIMODAL)
-      printf("  bred children in the three bumps: %lld / %lld / %lld, balance %.2f (1: in "
-             "proportion to their areas)\n",
-             (long long)r.bred_in_mode[0], (long long)r.bred_in_mode[1],
-             (long long)r.bred_in_mode[2], r.mode_balance);
+      printf(
+          "  bred children in the three bumps: %lld / %lld / %lld, balance %.2f (1: in "
+          "proportion to their areas)\n",
+          (long long)r.bred_in_mode[0], (long long)r.bred_in_mode[1], (long long)r.bred_in_mode[2],
+          r.mode_balance);
     if (k == 0 && synth_write_csv(&r, o.landscape, csv)) {
       fprintf(stderr, "ogas synth: cannot write %s\n", csv);
       synth_result_free(&r);
@@ -185,21 +196,24 @@ int cmd_synth(int argc, char **argv) {
     }
     sum_e += r.enrichment;
     if (k == 0 || r.enrichment < worst_e) worst_e = r.enrichment;
-    if (k == 0 || r.worst_generation_enrichment < worst_gen) worst_gen = r.worst_generation_enrichment;
-    if (!r.first_trusted_generation) never++;
-    else if (r.first_trusted_generation > latest_first) latest_first = r.first_trusted_generation;
+    if (k == 0 || r.worst_generation_enrichment < worst_gen)
+      worst_gen = r.worst_generation_enrichment;
+    if (!r.first_trusted_generation)
+      never++;
+    else if (r.first_trusted_generation > latest_first)
+      latest_first = r.first_trusted_generation;
     sum_cpu += r.breeder_cpu_per_generation;
     if (r.breeder_cpu_per_generation > max_cpu) max_cpu = r.breeder_cpu_per_generation;
     json_array_append_new(runs, seed_json(o.seed, &r));
     synth_result_free(&r);
   }
   double wall = wall_s() - t0;
-  printf("summary over %ld seed%s: enrichment mean %.2fx, worst seed %.2fx, worst generation "
-         "%.2fx; trusted from generation %d at the latest%s; breeder CPU %.2f s per generation "
-         "(max %.2f); %.1f s\n",
-         n_seeds, n_seeds > 1 ? "s" : "", sum_e / (double)n_seeds, worst_e, worst_gen,
-         latest_first, never ? " (some seeds never trusted)" : "", sum_cpu / (double)n_seeds,
-         max_cpu, wall);
+  printf(
+      "summary over %ld seed%s: enrichment mean %.2fx, worst seed %.2fx, worst generation "
+      "%.2fx; trusted from generation %d at the latest%s; breeder CPU %.2f s per generation "
+      "(max %.2f); %.1f s\n",
+      n_seeds, n_seeds > 1 ? "s" : "", sum_e / (double)n_seeds, worst_e, worst_gen, latest_first,
+      never ? " (some seeds never trusted)" : "", sum_cpu / (double)n_seeds, max_cpu, wall);
   if (n_seeds == 1) printf("history: %s\n", csv);
   if (json_path) {
     json_t *doc = json_object();
@@ -213,7 +227,8 @@ int cmd_synth(int argc, char **argv) {
     json_object_set_new(doc, "enrichment_worst_generation", json_real(worst_gen));
     json_object_set_new(doc, "first_trusted_generation_latest", json_integer(latest_first));
     json_object_set_new(doc, "seeds_never_trusted", json_integer(never));
-    json_object_set_new(doc, "breeder_cpu_s_per_generation_mean", json_real(sum_cpu / (double)n_seeds));
+    json_object_set_new(doc, "breeder_cpu_s_per_generation_mean",
+                        json_real(sum_cpu / (double)n_seeds));
     json_object_set_new(doc, "breeder_cpu_s_per_generation_max", json_real(max_cpu));
     json_object_set_new(doc, "runs", runs);
     int bad = json_dump_file(doc, json_path, JSON_INDENT(1));

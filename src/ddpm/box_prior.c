@@ -11,14 +11,15 @@
    R(x) = sqrt(pi/2) u exp(P(u)) never under- or overflows. */
 static inline float mills_ratio(float x) {
   float u = 1.0f / (1.0f + 0.35355339f * x);
-  float p = -1.26551223f +
-            u * (1.00002368f +
-                 u * (0.37409196f +
-                      u * (0.09678418f +
-                           u * (-0.18628806f +
-                                u * (0.27886807f +
-                                     u * (-1.13520398f +
-                                          u * (1.48851587f + u * (-0.82215223f + u * 0.17087277f))))))));
+  float p =
+      -1.26551223f +
+      u * (1.00002368f +
+           u * (0.37409196f +
+                u * (0.09678418f +
+                     u * (-0.18628806f +
+                          u * (0.27886807f +
+                               u * (-1.13520398f +
+                                    u * (1.48851587f + u * (-0.82215223f + u * 0.17087277f))))))));
   return 1.25331414f * u * exp_approx(p);
 }
 
@@ -61,5 +62,6 @@ float box_prior_eps1(float z_t, float a, float s) {
 
 void box_prior_eps(const float *z_t, size_t n, float a, float s, float *eps) {
   float inv_s = 1.0f / s;
-  for (size_t i = 0; i < n; i++) eps[i] = -truncated_normal_mean((-a - z_t[i]) * inv_s, (a - z_t[i]) * inv_s);
+  for (size_t i = 0; i < n; i++)
+    eps[i] = -truncated_normal_mean((-a - z_t[i]) * inv_s, (a - z_t[i]) * inv_s);
 }

@@ -14,8 +14,7 @@ int ddpm_model_init(ddpm_model *m, const ddpm_config *cfg, ogas_rng *rng) {
   m->cfg = *cfg;
   m->shape = cfg->shape;
   m->n_params = denoiser_param_count(&cfg->shape);
-  if (schedule_create(&m->schedule, cfg->schedule, cfg->timesteps, cfg->beta_start,
-                      cfg->beta_end))
+  if (schedule_create(&m->schedule, cfg->schedule, cfg->timesteps, cfg->beta_start, cfg->beta_end))
     return -1;
   size_t B = (size_t)cfg->batch_size, d = (size_t)cfg->shape.dim;
   m->params = calloc(5 * m->n_params + 4 * B * d + 3 * B, sizeof(float));

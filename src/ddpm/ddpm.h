@@ -29,11 +29,11 @@ typedef struct {
   int timesteps;
   double beta_start, beta_end; /* linear schedule only */
   adamw_config adam;
-  float grad_clip;  /* max gradient L2 norm */
-  float ema_decay;  /* EMA of the weights used for sampling */
-  float p_uncond;   /* probability of dropping a row's condition */
-  int batch_size;   /* largest training minibatch */
-  int box_prior;    /* nonzero: the denoiser corrects box_prior_eps (box_prior.h) */
+  float grad_clip; /* max gradient L2 norm */
+  float ema_decay; /* EMA of the weights used for sampling */
+  float p_uncond;  /* probability of dropping a row's condition */
+  int batch_size;  /* largest training minibatch */
+  int box_prior;   /* nonzero: the denoiser corrects box_prior_eps (box_prior.h) */
 } ddpm_config;
 
 typedef struct {
@@ -45,7 +45,7 @@ typedef struct {
   ddpm_config cfg;
   denoiser_ws *ws;
   float *z_t, *target, *eps_hat, *deps, *t, *c, *w; /* per-step scratch */
-  struct train_team *team; /* NULL: one thread (ddpm_model_set_threads) */
+  struct train_team *team;                          /* NULL: one thread (ddpm_model_set_threads) */
 } ddpm_model;
 
 /* 0 on success, -1 on invalid config or allocation failure (nothing leaks).

@@ -16,9 +16,9 @@ int denoiser_shape_check(const denoiser_shape *s) {
 size_t denoiser_param_count(const denoiser_shape *s) {
   size_t d = (size_t)s->dim, H = (size_t)s->hidden;
   size_t lin_hh = H * H + H;
-  size_t n = (H * d + H) + 4 * lin_hh + H;      /* in, t1, t2, c1, c2, null */
+  size_t n = (H * d + H) + 4 * lin_hh + H;         /* in, t1, t2, c1, c2, null */
   n += (size_t)s->n_blocks * (2 * H + 2 * lin_hh); /* blocks */
-  n += 2 * H + (d * H + d);                      /* LN_f, out */
+  n += 2 * H + (d * H + d);                        /* LN_f, out */
   return n;
 }
 
@@ -55,7 +55,8 @@ void denoiser_bind(const denoiser_shape *s, float *base, denoiser_tensors *t) {
 
 static void init_linear(linear_tensors *l, size_t in, size_t out, ogas_rng *rng) {
   double bound = 1.0 / sqrt((double)in);
-  for (size_t i = 0; i < in * out; i++) l->W[i] = (float)((2.0 * ogas_rng_uniform(rng) - 1.0) * bound);
+  for (size_t i = 0; i < in * out; i++)
+    l->W[i] = (float)((2.0 * ogas_rng_uniform(rng) - 1.0) * bound);
   for (size_t i = 0; i < out; i++) l->b[i] = (float)((2.0 * ogas_rng_uniform(rng) - 1.0) * bound);
 }
 
@@ -90,9 +91,9 @@ void denoiser_init(const denoiser_shape *s, float *params, ogas_rng *rng) {
 struct denoiser_ws {
   denoiser_shape shape;
   int max_rows, training;
-  int B, n_cond; /* of the last forward */
-  int n_times;     /* distinct timesteps in the last forward */
-  int *time_slot;  /* row -> index of its timestep among the distinct ones */
+  int B, n_cond;  /* of the last forward */
+  int n_times;    /* distinct timesteps in the last forward */
+  int *time_slot; /* row -> index of its timestep among the distinct ones */
   /* embeddings */
   float *t_in, *t_sin, *t_pre, *t_act, *c_in, *c_sin, *c_pre, *c_act, *e_c, *e;
   /* trunk: h[k] is the stream entering block k, h[n_blocks] the one leaving */
@@ -116,11 +117,11 @@ denoiser_ws *denoiser_ws_create(const denoiser_shape *s, int max_rows, int for_t
   size_t RH = R * H;
   /* Per-block activations are kept only for training; inference reuses one set. */
   size_t kept = for_training ? nb : 1;
-  size_t total = 2 * R + 8 * RH              /* t_in c_in, embedding buffers, e_c, e */
-                 + R * (size_t)s->dim          /* z */
+  size_t total = 2 * R + 8 * RH                     /* t_in c_in, embedding buffers, e_c, e */
+                 + R * (size_t)s->dim               /* z */
                  + (for_training ? nb + 1 : 1) * RH /* h */
-                 + kept * (3 * RH + 2 * R)     /* ln a s mean rstd */
-                 + 2 * RH + 2 * R              /* lnf sf mean_f rstd_f */
+                 + kept * (3 * RH + 2 * R)          /* ln a s mean rstd */
+                 + 2 * RH + 2 * R                   /* lnf sf mean_f rstd_f */
                  + (for_training ? 9 * RH : 0);
   ws->mem = calloc(total, sizeof(float));
   ws->time_slot = calloc(R, sizeof(int));
@@ -159,7 +160,7 @@ denoiser_ws *denoiser_ws_create(const denoiser_shape *s, int max_rows, int for_t
   ws->mean_f = take(&cur, R);
   ws->rstd_f = take(&cur, R);
   if (for_training) {
-    float **scratch[] = {&ws->dh,  &ws->ds,    &ws->da,    &ws->dln, &ws->de,
+    float **scratch[] = {&ws->dh,    &ws->ds,    &ws->da,  &ws->dln, &ws->de,
                          &ws->d_act, &ws->d_pre, &ws->dsf, &ws->dlnf};
     for (size_t i = 0; i < sizeof scratch / sizeof *scratch; i++) *scratch[i] = take(&cur, RH);
   }
@@ -217,8 +218,8 @@ void denoiser_trunk(denoiser_ws *ws, const float *params, const float *z, const 
     silu_forward(ws->s[k], ws->a[k], BH);
     linear_forward_accumulate(ws->h[k + 1], ws->s[k], w.block[k].l2.W, w.block[k].l2.b, B, H, H);
   }
-  layernorm_forward(ws->lnf, ws->mean_f, ws->rstd_f, ws->h[s->n_blocks], w.lnf.gain, w.lnf.bias,
-                    B, H);
+  layernorm_forward(ws->lnf, ws->mean_f, ws->rstd_f, ws->h[s->n_blocks], w.lnf.gain, w.lnf.bias, B,
+                    H);
   silu_forward(ws->sf, ws->lnf, BH);
   linear_forward(eps, ws->sf, w.out.W, w.out.b, B, H, d);
 }
@@ -249,10 +250,10 @@ void denoiser_forward(denoiser_ws *ws, const float *params, const float *z, cons
   if (n_cond > 0) memcpy(ws->c_in, c, (size_t)n_cond * sizeof(float));
   ws->n_times = distinct_timesteps(t, B, ws->t_in, ws->time_slot);
   /* e_t of the distinct timesteps goes to e_c's buffer first, then fans out. */
-  embed_mlp(&w.t1, &w.t2, ws->t_in, 1.0f, ws->n_times, H, ws->t_sin, ws->t_pre, ws->t_act,
-            ws->e_c);
+  embed_mlp(&w.t1, &w.t2, ws->t_in, 1.0f, ws->n_times, H, ws->t_sin, ws->t_pre, ws->t_act, ws->e_c);
   for (int r = 0; r < B; r++)
-    memcpy(ws->e + (size_t)r * H, ws->e_c + (size_t)ws->time_slot[r] * H, (size_t)H * sizeof(float));
+    memcpy(ws->e + (size_t)r * H, ws->e_c + (size_t)ws->time_slot[r] * H,
+           (size_t)H * sizeof(float));
   if (n_cond > 0) {
     embed_mlp(&w.c1, &w.c2, ws->c_in, DENOISER_COND_SCALE, n_cond, H, ws->c_sin, ws->c_pre,
               ws->c_act, ws->e_c);
@@ -285,14 +286,14 @@ void denoiser_backward(denoiser_ws *ws, const float *params, float *grads, const
   memset(ws->de, 0, bytes);
   for (int k = s->n_blocks - 1; k >= 0; k--) {
     memset(ws->ds, 0, bytes);
-    linear_backward(ws->ds, g.block[k].l2.W, g.block[k].l2.b, ws->dh, ws->s[k], w.block[k].l2.W,
-                    B, H, H);
+    linear_backward(ws->ds, g.block[k].l2.W, g.block[k].l2.b, ws->dh, ws->s[k], w.block[k].l2.W, B,
+                    H, H);
     memset(ws->da, 0, bytes);
     silu_backward(ws->da, ws->ds, ws->a[k], BH);
     add_inplace(ws->de, ws->da, BH);
     memset(ws->dln, 0, bytes);
-    linear_backward(ws->dln, g.block[k].l1.W, g.block[k].l1.b, ws->da, ws->ln[k],
-                    w.block[k].l1.W, B, H, H);
+    linear_backward(ws->dln, g.block[k].l1.W, g.block[k].l1.b, ws->da, ws->ln[k], w.block[k].l1.W,
+                    B, H, H);
     layernorm_backward(ws->dh, g.block[k].ln.gain, g.block[k].ln.bias, ws->dln, ws->h[k],
                        ws->mean[k], ws->rstd[k], w.block[k].ln.gain, B, H);
   }

@@ -14,10 +14,12 @@
 static inline float exp_approx(float x) {
   x = x > -87.0f ? x : -87.0f; /* not fminf/fmaxf: with their NaN rules gcc */
   x = x < 87.0f ? x : 87.0f;   /* will not vectorise them */
-  float y = x * 1.44269504f; /* n = round(y), by truncation: SSE2 has no floor */
+  float y = x * 1.44269504f;   /* n = round(y), by truncation: SSE2 has no floor */
   float n = (float)(int32_t)(y + (y >= 0.0f ? 0.5f : -0.5f));
   float r = x - n * 0.693145752f - n * 1.42860677e-6f; /* ln 2 split for accuracy */
-  float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
+  float p =
+      1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 +
+                                          r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
   int32_t bits = ((int32_t)n + 127) << 23;
   float scale;
   memcpy(&scale, &bits, sizeof scale);

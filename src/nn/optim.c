@@ -23,8 +23,8 @@ void optimizer_step(float *params, float *grads, float *m, float *v, float *ema,
   }
 }
 
-void adamw_step(float *params, float *grads, float *m, float *v, size_t n,
-                const adamw_config *cfg, int64_t step) {
+void adamw_step(float *params, float *grads, float *m, float *v, size_t n, const adamw_config *cfg,
+                int64_t step) {
   optimizer_step(params, grads, m, v, NULL, n, cfg, step, 1.0f, 0.0f);
 }
 

@@ -14,8 +14,8 @@ typedef struct {
    p ← p·(1 - lr·wd); m ← β1 m + (1-β1) g; v ← β2 v + (1-β2) g²;
    p ← p - lr·(m/(1-β1^t)) / (sqrt(v/(1-β2^t)) + eps), t = step (from 1).
    Leaves grads zeroed for the next step. */
-void adamw_step(float *params, float *grads, float *m, float *v, size_t n,
-                const adamw_config *cfg, int64_t step);
+void adamw_step(float *params, float *grads, float *m, float *v, size_t n, const adamw_config *cfg,
+                int64_t step);
 
 /* L2 norm of the gradient block. */
 float grad_norm(const float *grads, size_t n);

@@ -14,8 +14,8 @@
 
 typedef struct {
   uint64_t s[4];
-  double spare;    /* second Gaussian of the last polar pair */
-  int has_spare;   /* 1 when spare is unused */
+  double spare;  /* second Gaussian of the last polar pair */
+  int has_spare; /* 1 when spare is unused */
 } ogas_rng;
 
 /* Stream `stream_id` of `seed`. */

@@ -27,13 +27,15 @@
 
 #include "pde/pde_impl.h"
 
-enum { BURGERS_NB_MODES = 2, BURGERS_NB_PARAMS = 2 * BURGERS_NB_MODES + 1,
-       BURGERS_PARAM_LOG10_NU = 4 };
+enum {
+  BURGERS_NB_MODES = 2,
+  BURGERS_NB_PARAMS = 2 * BURGERS_NB_MODES + 1,
+  BURGERS_PARAM_LOG10_NU = 4
+};
 
-static const char *const burgers_param_names[BURGERS_NB_PARAMS] = {
-    "a1", "b1", "a2", "b2", "log10_nu"};
-static const double burgers_lower[BURGERS_NB_PARAMS] = {-1, -1, -1, -1,
-                                                        -2.69897000433601880479};
+static const char *const burgers_param_names[BURGERS_NB_PARAMS] = {"a1", "b1", "a2", "b2",
+                                                                   "log10_nu"};
+static const double burgers_lower[BURGERS_NB_PARAMS] = {-1, -1, -1, -1, -2.69897000433601880479};
 static const double burgers_upper[BURGERS_NB_PARAMS] = {1, 1, 1, 1, -1};
 
 static const double burgers_cfl = 0.4;
@@ -49,7 +51,7 @@ static int burgers_check_physical(const double *params, char *err, size_t errlen
   const double log10_nu = params[BURGERS_PARAM_LOG10_NU];
   if (log10_nu < -8 || log10_nu > 1)
     return status_msg(PDE_EINVAL, err, errlen,
-                     "burgers1d: parameter 'log10_nu' = %g is outside [-8, 1]", log10_nu);
+                      "burgers1d: parameter 'log10_nu' = %g is outside [-8, 1]", log10_nu);
   return PDE_OK;
 }
 
@@ -129,8 +131,8 @@ static void burgers_destroy(pde_sim *base) {
   free(s);
 }
 
-static int burgers_create(const double *params, const pde_resolved_options *opt,
-                          pde_sim **out, char *err, size_t errlen) {
+static int burgers_create(const double *params, const pde_resolved_options *opt, pde_sim **out,
+                          char *err, size_t errlen) {
   burgers1d_sim *s = calloc(1, sizeof *s);
   const size_t n = opt->grid;
   double *block = malloc(6 * n * sizeof(double));
@@ -165,8 +167,9 @@ static int burgers_create(const double *params, const pde_resolved_options *opt,
 
 const pde_problem pde_problem_burgers1d = {
     .name = "burgers1d",
-    .description = "viscous Burgers 1D, periodic; Fourier initial condition and "
-                   "log10 viscosity (shocks at low viscosity)",
+    .description =
+        "viscous Burgers 1D, periodic; Fourier initial condition and "
+        "log10 viscosity (shocks at low viscosity)",
     .nb_params = BURGERS_NB_PARAMS,
     .lower = burgers_lower,
     .upper = burgers_upper,

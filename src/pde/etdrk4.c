@@ -54,20 +54,17 @@ void etdrk4_free(etdrk4 *s) {
   memset(s, 0, sizeof *s);
 }
 
-void etdrk4_step(etdrk4 *s, double complex *v, etdrk4_nonlinear_fn N,
-                 void *ctx) {
+void etdrk4_step(etdrk4 *s, double complex *v, etdrk4_nonlinear_fn N, void *ctx) {
   const size_t n = s->n;
-  double complex *Nv = s->work, *a = Nv + n, *Na = a + n, *b = Na + n,
-                 *Nb = b + n, *c = Nb + n, *Nc = c + n;
+  double complex *Nv = s->work, *a = Nv + n, *Na = a + n, *b = Na + n, *Nb = b + n, *c = Nb + n,
+                 *Nc = c + n;
   N(v, Nv, ctx);
   for (size_t i = 0; i < n; i++) a[i] = s->E2[i] * v[i] + s->Q[i] * Nv[i];
   N(a, Na, ctx);
   for (size_t i = 0; i < n; i++) b[i] = s->E2[i] * v[i] + s->Q[i] * Na[i];
   N(b, Nb, ctx);
-  for (size_t i = 0; i < n; i++)
-    c[i] = s->E2[i] * a[i] + s->Q[i] * (2.0 * Nb[i] - Nv[i]);
+  for (size_t i = 0; i < n; i++) c[i] = s->E2[i] * a[i] + s->Q[i] * (2.0 * Nb[i] - Nv[i]);
   N(c, Nc, ctx);
   for (size_t i = 0; i < n; i++)
-    v[i] = s->E[i] * v[i] + s->f1[i] * Nv[i] + 2.0 * s->f2[i] * (Na[i] + Nb[i]) +
-           s->f3[i] * Nc[i];
+    v[i] = s->E[i] * v[i] + s->f1[i] * Nv[i] + 2.0 * s->f2[i] * (Na[i] + Nb[i]) + s->f3[i] * Nc[i];
 }

@@ -35,14 +35,12 @@ typedef struct {
 
 /* Nonlinear term: out = N(v), both n complex values (v must not be
    modified; out never aliases v). */
-typedef void (*etdrk4_nonlinear_fn)(const double complex *v,
-                                    double complex *out, void *ctx);
+typedef void (*etdrk4_nonlinear_fn)(const double complex *v, double complex *out, void *ctx);
 
 /* Coefficients for L[0..n) and step h > 0; PDE_OK or PDE_ENOMEM. */
 int etdrk4_init(etdrk4 *s, const double *L, size_t n, double h);
 void etdrk4_free(etdrk4 *s);
 /* One step of length h, in place on v[0..n). Allocates nothing. */
-void etdrk4_step(etdrk4 *s, double complex *v, etdrk4_nonlinear_fn N,
-                 void *ctx);
+void etdrk4_step(etdrk4 *s, double complex *v, etdrk4_nonlinear_fn N, void *ctx);
 
 #endif

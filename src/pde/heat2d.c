@@ -35,8 +35,8 @@
 enum { HEAT_NB_PARAMS = 5 };
 enum { HEAT_T_INIT, HEAT_T_LEFT, HEAT_T_RIGHT, HEAT_T_BOTTOM, HEAT_T_TOP };
 
-static const char *const heat_param_names[HEAT_NB_PARAMS] = {
-    "T_init", "T_left", "T_right", "T_bottom", "T_top"};
+static const char *const heat_param_names[HEAT_NB_PARAMS] = {"T_init", "T_left", "T_right",
+                                                             "T_bottom", "T_top"};
 static const double heat_lower[HEAT_NB_PARAMS] = {100, 100, 100, 100, 100};
 static const double heat_upper[HEAT_NB_PARAMS] = {500, 500, 500, 500, 500};
 
@@ -45,11 +45,11 @@ static const double heat_alpha = 1.0;
 typedef struct {
   pde_sim base;
   size_t n;
-  double *steady;     /* u_s, n*n */
-  double *w_sine;     /* DST-I coefficients of w = u - u_s, n*n */
-  double *decay;      /* exp(alpha lambda_pq dt_output), n*n */
+  double *steady;           /* u_s, n*n */
+  double *w_sine;           /* DST-I coefficients of w = u - u_s, n*n */
+  double *decay;            /* exp(alpha lambda_pq dt_output), n*n */
   double *dst_in, *dst_out; /* FFTW arrays the plan was made on */
-  fftw_plan dst;      /* 2D DST-I; applying it twice multiplies by 4 (n+1)^2 */
+  fftw_plan dst;            /* 2D DST-I; applying it twice multiplies by 4 (n+1)^2 */
 } heat2d_sim;
 
 static int heat_check_physical(const double *params, char *err, size_t errlen) {
@@ -97,8 +97,8 @@ static void heat_destroy(pde_sim *base) {
   free(s);
 }
 
-static int heat_create(const double *params, const pde_resolved_options *opt,
-                       pde_sim **out, char *err, size_t errlen) {
+static int heat_create(const double *params, const pde_resolved_options *opt, pde_sim **out,
+                       char *err, size_t errlen) {
   heat2d_sim *s = calloc(1, sizeof *s);
   if (!s) return status_msg(PDE_ENOMEM, err, errlen, "heat2d: out of memory");
   const size_t n = opt->grid, nn = n * n;
@@ -111,8 +111,8 @@ static int heat_create(const double *params, const pde_resolved_options *opt,
   if (!s->steady || !s->dst_in || !s->dst_out) goto fail;
   s->w_sine = s->steady + nn, s->decay = s->steady + 2 * nn;
   pde_fftw_lock();
-  s->dst = fftw_plan_r2r_2d((int)n, (int)n, s->dst_in, s->dst_out, FFTW_RODFT00,
-                            FFTW_RODFT00, FFTW_ESTIMATE);
+  s->dst = fftw_plan_r2r_2d((int)n, (int)n, s->dst_in, s->dst_out, FFTW_RODFT00, FFTW_RODFT00,
+                            FFTW_ESTIMATE);
   pde_fftw_unlock();
   if (!s->dst) goto fail;
 
@@ -151,8 +151,9 @@ fail:
 
 const pde_problem pde_problem_heat2d = {
     .name = "heat2d",
-    .description = "heat equation on the unit square; initial temperature and "
-                   "four Dirichlet boundary temperatures",
+    .description =
+        "heat equation on the unit square; initial temperature and "
+        "four Dirichlet boundary temperatures",
     .nb_params = HEAT_NB_PARAMS,
     .lower = heat_lower,
     .upper = heat_upper,

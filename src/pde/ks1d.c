@@ -35,14 +35,13 @@
 
 enum { KS_NB_MODES = 3, KS_NB_PARAMS = 2 * KS_NB_MODES + 1, KS_PARAM_L = 6 };
 
-static const char *const ks_param_names[KS_NB_PARAMS] = {"a1", "b1", "a2", "b2",
-                                                         "a3", "b3", "L"};
+static const char *const ks_param_names[KS_NB_PARAMS] = {"a1", "b1", "a2", "b2", "a3", "b3", "L"};
 static const double ks_lower[KS_NB_PARAMS] = {-1, -1, -1, -1, -1, -1, 4};
 static const double ks_upper[KS_NB_PARAMS] = {1, 1, 1, 1, 1, 1, 64};
 
 typedef struct {
   pde_sim base;
-  size_t n, nk, substeps;   /* grid points, r2c modes N/2 + 1, steps per output */
+  size_t n, nk, substeps; /* grid points, r2c modes N/2 + 1, steps per output */
   double length;
   double complex *u_hat;    /* state: unnormalised DFT of u, nk modes */
   double *wavenumber;       /* k_m = 2 pi m / L */
@@ -55,8 +54,8 @@ typedef struct {
 
 static int ks_check_physical(const double *params, char *err, size_t errlen) {
   if (!(params[KS_PARAM_L] > 0))
-    return status_msg(PDE_EINVAL, err, errlen,
-                     "ks1d: parameter 'L' = %g must be positive", params[KS_PARAM_L]);
+    return status_msg(PDE_EINVAL, err, errlen, "ks1d: parameter 'L' = %g must be positive",
+                      params[KS_PARAM_L]);
   return PDE_OK;
 }
 
@@ -94,8 +93,7 @@ static void ks_write_state(pde_sim *base, const double *in) {
 
 static int ks_advance(pde_sim *base) {
   ks1d_sim *s = (ks1d_sim *)base;
-  for (size_t i = 0; i < s->substeps; i++)
-    etdrk4_step(&s->stepper, s->u_hat, ks_nonlinear, s);
+  for (size_t i = 0; i < s->substeps; i++) etdrk4_step(&s->stepper, s->u_hat, ks_nonlinear, s);
   return PDE_OK;
 }
 
@@ -114,8 +112,8 @@ static void ks_destroy(pde_sim *base) {
   free(s);
 }
 
-static int ks_create(const double *params, const pde_resolved_options *opt,
-                     pde_sim **out, char *err, size_t errlen) {
+static int ks_create(const double *params, const pde_resolved_options *opt, pde_sim **out,
+                     char *err, size_t errlen) {
   ks1d_sim *s = calloc(1, sizeof *s);
   if (!s) return status_msg(PDE_ENOMEM, err, errlen, "ks1d: out of memory");
   const size_t n = opt->grid, nk = n / 2 + 1;
@@ -129,8 +127,7 @@ static int ks_create(const double *params, const pde_resolved_options *opt,
   s->physical = fftw_malloc(n * sizeof(double));
   double *linear = malloc(nk * sizeof(double)), *u0 = malloc(n * sizeof(double));
   int status = PDE_ENOMEM;
-  if (!s->u_hat || !s->wavenumber || !s->keep || !s->spectral || !s->physical || !linear ||
-      !u0)
+  if (!s->u_hat || !s->wavenumber || !s->keep || !s->spectral || !s->physical || !linear || !u0)
     goto fail;
 
   pde_fftw_lock();
@@ -171,8 +168,9 @@ fail:
 
 const pde_problem pde_problem_ks1d = {
     .name = "ks1d",
-    .description = "Kuramoto-Sivashinsky 1D, periodic; Fourier initial condition "
-                   "and domain length L (chaotic for large L)",
+    .description =
+        "Kuramoto-Sivashinsky 1D, periodic; Fourier initial condition "
+        "and domain length L (chaotic for large L)",
     .nb_params = KS_NB_PARAMS,
     .lower = ks_lower,
     .upper = ks_upper,

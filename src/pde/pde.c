@@ -55,8 +55,8 @@ size_t pde_default_n_steps(const pde_problem *p) { return p->default_n_steps; }
 double pde_default_dt_output(const pde_problem *p) { return p->default_dt_output; }
 size_t pde_default_warmup_steps(const pde_problem *p) { return p->default_warmup_steps; }
 
-static int resolve_options(const pde_problem *p, const pde_options *opt,
-                           pde_resolved_options *r, char *err, size_t errlen) {
+static int resolve_options(const pde_problem *p, const pde_options *opt, pde_resolved_options *r,
+                           char *err, size_t errlen) {
   const pde_options none = {0};
   if (!opt) opt = &none;
   r->grid = opt->grid ? opt->grid : p->default_grid;
@@ -67,49 +67,42 @@ static int resolve_options(const pde_problem *p, const pde_options *opt,
                     : opt->warmup_steps == 0 ? p->default_warmup_steps
                                              : 0;
   r->allow_outside_box = opt->allow_outside_box != 0;
-  if (r->grid < p->min_grid || r->grid > p->max_grid ||
-      (p->grid_must_be_even && r->grid % 2))
-    return status_msg(PDE_EINVAL, err, errlen,
-                     "%s: option grid = %zu must be %sin [%zu, %zu]", p->name,
-                     r->grid, p->grid_must_be_even ? "even and " : "",
-                     p->min_grid, p->max_grid);
+  if (r->grid < p->min_grid || r->grid > p->max_grid || (p->grid_must_be_even && r->grid % 2))
+    return status_msg(PDE_EINVAL, err, errlen, "%s: option grid = %zu must be %sin [%zu, %zu]",
+                      p->name, r->grid, p->grid_must_be_even ? "even and " : "", p->min_grid,
+                      p->max_grid);
   if (!(r->dt_output > 0) || !isfinite(r->dt_output))
     return status_msg(PDE_EINVAL, err, errlen,
-                     "%s: option dt_output = %g must be positive and finite",
-                     p->name, r->dt_output);
+                      "%s: option dt_output = %g must be positive and finite", p->name,
+                      r->dt_output);
   if (r->warmup_steps > 1000000)
     return status_msg(PDE_EINVAL, err, errlen, "%s: option warmup_steps = %zu is above 1000000",
                       p->name, r->warmup_steps);
   if (r->substeps > 1000000)
-    return status_msg(PDE_EINVAL, err, errlen,
-                     "%s: option substeps = %zu is above 1000000", p->name,
-                     r->substeps);
+    return status_msg(PDE_EINVAL, err, errlen, "%s: option substeps = %zu is above 1000000",
+                      p->name, r->substeps);
   return PDE_OK;
 }
 
-static int check_params(const pde_problem *p, const double *params,
-                        int allow_outside_box, char *err, size_t errlen) {
+static int check_params(const pde_problem *p, const double *params, int allow_outside_box,
+                        char *err, size_t errlen) {
   for (size_t i = 0; i < p->nb_params; i++) {
     if (!isfinite(params[i]))
-      return status_msg(PDE_EINVAL, err, errlen,
-                       "%s: parameter '%s' is not finite", p->name,
-                       p->param_names[i]);
+      return status_msg(PDE_EINVAL, err, errlen, "%s: parameter '%s' is not finite", p->name,
+                        p->param_names[i]);
     if (!allow_outside_box && (params[i] < p->lower[i] || params[i] > p->upper[i]))
-      return status_msg(PDE_EINVAL, err, errlen,
-                       "%s: parameter '%s' = %g is outside [%g, %g]", p->name,
-                       p->param_names[i], params[i], p->lower[i], p->upper[i]);
+      return status_msg(PDE_EINVAL, err, errlen, "%s: parameter '%s' = %g is outside [%g, %g]",
+                        p->name, p->param_names[i], params[i], p->lower[i], p->upper[i]);
   }
   return allow_outside_box ? p->check_physical(params, err, errlen) : PDE_OK;
 }
 
-int pde_sim_create(const pde_problem *p, const double *params,
-                   const pde_options *opt, pde_sim **out, char *err,
-                   size_t errlen) {
+int pde_sim_create(const pde_problem *p, const double *params, const pde_options *opt,
+                   pde_sim **out, char *err, size_t errlen) {
   if (err && errlen) err[0] = '\0';
   if (!out) return status_msg(PDE_EINVAL, err, errlen, "pde: out is NULL");
   *out = NULL;
-  if (!p || !params)
-    return status_msg(PDE_EINVAL, err, errlen, "pde: problem or params is NULL");
+  if (!p || !params) return status_msg(PDE_EINVAL, err, errlen, "pde: problem or params is NULL");
   pde_resolved_options r;
   int status = resolve_options(p, opt, &r, err, errlen);
   if (status == PDE_OK) status = check_params(p, params, r.allow_outside_box, err, errlen);

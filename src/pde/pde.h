@@ -43,18 +43,18 @@ typedef struct pde_sim pde_sim;
 /* Per-simulation options; zero-initialise and set what you need
  * (or pass NULL for all defaults). */
 typedef struct {
-  size_t grid;       /* points per dimension; 0 = problem default */
-  size_t n_steps;    /* output steps a study should run; 0 = default */
-  double dt_output;  /* time between two outputs; 0 = default */
-  size_t substeps;   /* internal steps per output interval; 0 = default.
-                        Schemes with a stability-limited step (burgers1d)
-                        take at least this many; heat2d is exact in time
-                        and ignores it. */
-  long warmup_steps; /* output intervals run inside pde_sim_create before
-                        the first state is handed out (a trajectory then
-                        starts past the initial transient, as the published
-                        2-D scenarios do); 0 = problem default, negative =
-                        none. Time and step count start after the warmup. */
+  size_t grid;           /* points per dimension; 0 = problem default */
+  size_t n_steps;        /* output steps a study should run; 0 = default */
+  double dt_output;      /* time between two outputs; 0 = default */
+  size_t substeps;       /* internal steps per output interval; 0 = default.
+                            Schemes with a stability-limited step (burgers1d)
+                            take at least this many; heat2d is exact in time
+                            and ignores it. */
+  long warmup_steps;     /* output intervals run inside pde_sim_create before
+                            the first state is handed out (a trajectory then
+                            starts past the initial transient, as the published
+                            2-D scenarios do); 0 = problem default, negative =
+                            none. Time and step count start after the warmup. */
   int allow_outside_box; /* nonzero: accept parameters outside the sampling
                             box as long as they are physically valid (e.g.
                             L = 2 for ks1d); used by tests */
@@ -71,7 +71,7 @@ const pde_problem *pde_at(size_t i);
 const char *pde_name(const pde_problem *p);
 const char *pde_description(const pde_problem *p); /* one line */
 size_t pde_nb_params(const pde_problem *p);
-const double *pde_lower(const pde_problem *p);     /* nb_params bounds */
+const double *pde_lower(const pde_problem *p); /* nb_params bounds */
 const double *pde_upper(const pde_problem *p);
 const char *pde_param_name(const pde_problem *p, size_t i); /* NULL if i out of range */
 /* Floats in one state at the default grid (e.g. N for 1D, 2*N*N for
@@ -88,9 +88,8 @@ size_t pde_default_warmup_steps(const pde_problem *p);
  * (nb_params values). On error *out is NULL, err (if errlen > 0) names the
  * offending parameter or option, and the status is PDE_EINVAL, PDE_ENOMEM
  * or PDE_ERANGE (the warmup left a non-finite state). */
-int pde_sim_create(const pde_problem *p, const double *params,
-                   const pde_options *opt, pde_sim **out, char *err,
-                   size_t errlen);
+int pde_sim_create(const pde_problem *p, const double *params, const pde_options *opt,
+                   pde_sim **out, char *err, size_t errlen);
 /* Advance one output interval and write the new state (state_out may be
  * NULL). PDE_ERANGE if the state is no longer finite or a stability-limited
  * scheme would need more than 1e8 steps (the sim is then unusable). */
@@ -109,10 +108,10 @@ void pde_sim_free(pde_sim *s);
 const pde_problem *pde_sim_problem(const pde_sim *s);
 size_t pde_sim_state_size(const pde_sim *s);
 void pde_sim_shape(const pde_sim *s, size_t *channels, size_t *ny, size_t *nx);
-size_t pde_sim_n_steps(const pde_sim *s);  /* advice for study runners */
+size_t pde_sim_n_steps(const pde_sim *s); /* advice for study runners */
 size_t pde_sim_steps_done(const pde_sim *s);
 double pde_sim_dt_output(const pde_sim *s);
-double pde_sim_time(const pde_sim *s);     /* steps_done * dt_output */
+double pde_sim_time(const pde_sim *s); /* steps_done * dt_output */
 /* Spatial extent of the domain along x (and y); for 1D problems the domain
  * length along x, e.g. L for ks1d. */
 double pde_sim_domain_length(const pde_sim *s);

@@ -51,8 +51,8 @@ struct pde_problem {
   int (*check_physical)(const double *params, char *err, size_t errlen);
   /* Build a sim at the initial condition; must fill the base fields
    * domain_length (pde.c fills the rest). */
-  int (*create)(const double *params, const pde_resolved_options *opt,
-                pde_sim **out, char *err, size_t errlen);
+  int (*create)(const double *params, const pde_resolved_options *opt, pde_sim **out, char *err,
+                size_t errlen);
   /* Advance by one output interval (double precision, internal). */
   int (*advance)(pde_sim *s);
   /* Current state as doubles in the public layout. */
@@ -71,6 +71,5 @@ extern const pde_problem pde_problem_kolmogorov2d;
 
 void pde_fftw_lock(void);
 void pde_fftw_unlock(void);
-
 
 #endif

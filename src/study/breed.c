@@ -14,15 +14,15 @@ struct study_breed {
   study_breed_config cfg;
   size_t d;
   int64_t n;
-  double *lower, *upper;  /* d each (one block) */
+  double *lower, *upper; /* d each (one block) */
   ogas_rng rng;
-  double *score, *scale;  /* n: loss EMA, sigma multiplier */
+  double *score, *scale;               /* n: loss EMA, sigma multiplier */
   unsigned char *has_score, *finished; /* n */
-  double *cumulative;     /* n: parent-draw weights */
-  int64_t *parent_id;     /* n */
-  double *staged;         /* n x d */
-  int *staged_bred;       /* n */
-  int64_t *order;         /* n */
+  double *cumulative;                  /* n: parent-draw weights */
+  int64_t *parent_id;                  /* n */
+  double *staged;                      /* n x d */
+  int *staged_bred;                    /* n */
+  int64_t *order;                      /* n */
 };
 
 void study_breed_config_defaults(study_breed_config *c) {
@@ -107,8 +107,10 @@ static void breed_child(study_breed *b, const double *table, int64_t n_parents, 
   int64_t lo = 0, hi = n_parents - 1; /* first cumulative > u */
   while (lo < hi) {
     int64_t mid = (lo + hi) / 2;
-    if (b->cumulative[mid] > u) hi = mid;
-    else lo = mid + 1;
+    if (b->cumulative[mid] > u)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
   int64_t p = b->parent_id[lo];
   const double *x = table + (size_t)p * b->d;
@@ -133,8 +135,8 @@ int study_breed_resample(study_breed *b, int64_t generation, space_filling *sf, 
   size_t d = b->d;
   memset(g, 0, sizeof *g);
   const study_breed_config *c = &b->cfg;
-  g->breed_ratio = breed_ratio_at(c->start_breed_ratio, c->end_breed_ratio, c->breakpoint,
-                                  generation);
+  g->breed_ratio =
+      breed_ratio_at(c->start_breed_ratio, c->end_breed_ratio, c->breakpoint, generation);
   if (count <= 0) return OGAS_OK;
   /* Parents: finished simulations with a loss, weights = loss. */
   int64_t n_parents = 0;

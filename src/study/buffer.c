@@ -10,13 +10,12 @@ struct study_buffer {
   size_t capacity, S, P, row; /* row = 2 S + P floats */
   size_t head, count;         /* head: slot of the oldest sample */
   uint64_t pushed, evicted;
-  float *data;                /* capacity rows: state, next, params */
+  float *data; /* capacity rows: state, next, params */
   int64_t *sim_id, *time_step;
   pthread_mutex_t lock;
 };
 
-int study_buffer_create(size_t capacity, size_t state_size, size_t nb_params,
-                        study_buffer **out) {
+int study_buffer_create(size_t capacity, size_t state_size, size_t nb_params, study_buffer **out) {
   if (!out) return OGAS_EINVAL;
   *out = NULL;
   if (capacity == 0 || state_size == 0) return OGAS_EINVAL;
@@ -76,9 +75,8 @@ static void copy_out(const study_buffer *b, size_t slot, size_t k, float *states
   if (time_steps) time_steps[k] = b->time_step[slot];
 }
 
-int study_buffer_sample(study_buffer *b, ogas_rng *rng, size_t n, float *states,
-                        float *next_states, float *params, int64_t *sim_ids,
-                        int64_t *time_steps) {
+int study_buffer_sample(study_buffer *b, ogas_rng *rng, size_t n, float *states, float *next_states,
+                        float *params, int64_t *sim_ids, int64_t *time_steps) {
   if (!b || !rng) return OGAS_EINVAL;
   pthread_mutex_lock(&b->lock);
   if (b->count == 0) {

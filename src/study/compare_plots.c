@@ -19,9 +19,10 @@ static int cmp_double(const void *a, const void *b) {
 static int plot_errors(const compare_report *rep, plot_set *ps, char *err, size_t errlen) {
   atomic_file dat, gp;
   if (plot_set_open(ps, "errors", "dat", &dat, err, errlen)) return OGAS_EIO;
-  fputs("# one block per sampler: nRMSE (per validation simulation, every seed), "
-        "fraction <= x, fraction >= x\n",
-        dat.f);
+  fputs(
+      "# one block per sampler: nRMSE (per validation simulation, every seed), "
+      "fraction <= x, fraction >= x\n",
+      dat.f);
   for (size_t i = 0; i < rep->n_samplers; i++) {
     const compare_sampler *c = &rep->samplers[i];
     size_t n = 0;
@@ -53,19 +54,25 @@ static int plot_errors(const compare_report *rep, plot_set *ps, char *err, size_
           "set multiplot layout 1,2 title 'One-step nRMSE per validation simulation (%zu "
           "simulations x %zu seed%s)'\n",
           r0 ? r0->n_val : 0, rep->n_seeds, rep->n_seeds > 1 ? "s" : "");
-  fputs("set logscale x\nset xlabel 'nRMSE'\nset key bottom right\n"
-        "set title 'Distribution (ECDF)'\nset ylabel 'fraction of simulations <= x'\n"
-        "set yrange [0:1.02]\nplot ",
-        gp.f);
+  fputs(
+      "set logscale x\nset xlabel 'nRMSE'\nset key bottom right\n"
+      "set title 'Distribution (ECDF)'\nset ylabel 'fraction of simulations <= x'\n"
+      "set yrange [0:1.02]\nplot ",
+      gp.f);
   for (size_t i = 0; i < rep->n_samplers; i++)
-    fprintf(gp.f, "%s'errors.dat' index %zu using ($1 > 0 ? $1 : 1/0):2 with steps lw 2 lc rgb '%s' title '%s'",
+    fprintf(gp.f,
+            "%s'errors.dat' index %zu using ($1 > 0 ? $1 : 1/0):2 with steps lw 2 lc rgb '%s' "
+            "title '%s'",
             i ? ", \\\n     " : "", i, plot_sampler_colour(rep->samplers[i].name, i),
             rep->samplers[i].name);
-  fputs("\nset title 'Tail (1 - ECDF)'\nset ylabel 'fraction of simulations >= x'\n"
-        "set logscale y\nset yrange [*:1.5]\nset key bottom left\nplot ",
-        gp.f);
+  fputs(
+      "\nset title 'Tail (1 - ECDF)'\nset ylabel 'fraction of simulations >= x'\n"
+      "set logscale y\nset yrange [*:1.5]\nset key bottom left\nplot ",
+      gp.f);
   for (size_t i = 0; i < rep->n_samplers; i++)
-    fprintf(gp.f, "%s'errors.dat' index %zu using ($1 > 0 ? $1 : 1/0):3 with steps lw 2 lc rgb '%s' title '%s'",
+    fprintf(gp.f,
+            "%s'errors.dat' index %zu using ($1 > 0 ? $1 : 1/0):3 with steps lw 2 lc rgb '%s' "
+            "title '%s'",
             i ? ", \\\n     " : "", i, plot_sampler_colour(rep->samplers[i].name, i),
             rep->samplers[i].name);
   fputs("\nunset multiplot\n", gp.f);
@@ -75,9 +82,10 @@ static int plot_errors(const compare_report *rep, plot_set *ps, char *err, size_
 static int plot_train_loss(const compare_report *rep, plot_set *ps, char *err, size_t errlen) {
   atomic_file dat, gp;
   if (plot_set_open(ps, "train_loss", "dat", &dat, err, errlen)) return OGAS_EIO;
-  fputs("# one block per sampler: gradient step, training loss (mean over seeds, moving "
-        "average)\n",
-        dat.f);
+  fputs(
+      "# one block per sampler: gradient step, training loss (mean over seeds, moving "
+      "average)\n",
+      dat.f);
   for (size_t i = 0; i < rep->n_samplers; i++) {
     const compare_sampler *c = &rep->samplers[i];
     int64_t steps = c->runs[0]->grad_steps;
@@ -112,11 +120,14 @@ static int plot_train_loss(const compare_report *rep, plot_set *ps, char *err, s
   if (st) return st;
   if (plot_set_open(ps, "train_loss", "gp", &gp, err, errlen)) return OGAS_EIO;
   plot_script_preamble(gp.f, "train_loss", 800, 480);
-  fputs("set title 'Surrogate training loss'\nset xlabel 'gradient step'\n"
-        "set ylabel 'training loss (normalised MSE)'\nset logscale y\nset key top right\nplot ",
-        gp.f);
+  fputs(
+      "set title 'Surrogate training loss'\nset xlabel 'gradient step'\n"
+      "set ylabel 'training loss (normalised MSE)'\nset logscale y\nset key top right\nplot ",
+      gp.f);
   for (size_t i = 0; i < rep->n_samplers; i++)
-    fprintf(gp.f, "%s'train_loss.dat' index %zu using 1:($2 > 0 ? $2 : 1/0) with lines lw 1.5 lc rgb '%s' title '%s'",
+    fprintf(gp.f,
+            "%s'train_loss.dat' index %zu using 1:($2 > 0 ? $2 : 1/0) with lines lw 1.5 lc rgb "
+            "'%s' title '%s'",
             i ? ", \\\n     " : "", i, plot_sampler_colour(rep->samplers[i].name, i),
             rep->samplers[i].name);
   fputc('\n', gp.f);
@@ -132,9 +143,10 @@ static int plot_breed_ratios(const compare_report *rep, plot_set *ps, char *err,
   if (!n_series) return OGAS_OK;
   atomic_file dat, gp;
   if (plot_set_open(ps, "breed_ratio", "dat", &dat, err, errlen)) return OGAS_EIO;
-  fputs("# one block per adaptive sampler (first seed): generation, breed ratio, bred share "
-        "of the rows written\n",
-        dat.f);
+  fputs(
+      "# one block per adaptive sampler (first seed): generation, breed ratio, bred share "
+      "of the rows written\n",
+      dat.f);
   size_t block = 0;
   for (size_t i = 0; i < rep->n_samplers; i++) {
     const study_result *r = rep->samplers[i].runs[0];
@@ -144,17 +156,20 @@ static int plot_breed_ratios(const compare_report *rep, plot_set *ps, char *err,
       const study_generation *x = &r->generations[g];
       int64_t tot = x->n_bred + x->n_non_bred;
       fprintf(dat.f, "%lld %.9g ", (long long)x->generation, x->breed_ratio);
-      if (tot > 0) fprintf(dat.f, "%.9g\n", (double)x->n_bred / (double)tot);
-      else fputs("NaN\n", dat.f);
+      if (tot > 0)
+        fprintf(dat.f, "%.9g\n", (double)x->n_bred / (double)tot);
+      else
+        fputs("NaN\n", dat.f);
     }
   }
   int st = plot_set_commit(&dat, err, errlen);
   if (st) return st;
   if (plot_set_open(ps, "breed_ratio", "gp", &gp, err, errlen)) return OGAS_EIO;
   plot_script_preamble(gp.f, "breed_ratio", 800, 450);
-  fputs("set title 'Breed ratio per generation (first seed)'\nset xlabel 'generation'\n"
-        "set ylabel 'share of the generation'\nset yrange [0:1.05]\nset key top left\nplot ",
-        gp.f);
+  fputs(
+      "set title 'Breed ratio per generation (first seed)'\nset xlabel 'generation'\n"
+      "set ylabel 'share of the generation'\nset yrange [0:1.05]\nset key top left\nplot ",
+      gp.f);
   block = 0;
   for (size_t i = 0; i < rep->n_samplers; i++) {
     const study_result *r = rep->samplers[i].runs[0];
@@ -172,8 +187,8 @@ static int plot_breed_ratios(const compare_report *rep, plot_set *ps, char *err,
   return plot_set_draw(ps, "breed_ratio", &gp, err, errlen);
 }
 
-static int plot_ddpm_loss(const compare_report *rep, const char *out_dir, plot_set *ps,
-                          char *err, size_t errlen) {
+static int plot_ddpm_loss(const compare_report *rep, const char *out_dir, plot_set *ps, char *err,
+                          size_t errlen) {
   int ogas = -1;
   for (size_t i = 0; i < rep->n_samplers; i++)
     if (!strcmp(rep->samplers[i].name, "ogas")) ogas = (int)i;
@@ -195,8 +210,8 @@ static int plot_ddpm_loss(const compare_report *rep, const char *out_dir, plot_s
     size_t here = 0;
     for (size_t k = 0; k < n; k++) {
       if (!(isfinite(g[k].info.ddpm_loss) && g[k].info.ddpm_loss > 0)) continue;
-      fprintf(dat.f, "%lld %lld %.9g\n", (long long)g[k].info.generation, (long long)g[k].info.ddpm_steps,
-              g[k].info.ddpm_loss);
+      fprintf(dat.f, "%lld %lld %.9g\n", (long long)g[k].info.generation,
+              (long long)g[k].info.ddpm_steps, g[k].info.ddpm_loss);
       here++;
     }
     if (!here) fputs("NaN NaN NaN\n", dat.f);
@@ -207,13 +222,16 @@ static int plot_ddpm_loss(const compare_report *rep, const char *out_dir, plot_s
   if (st || points == 0) return st;
   if (plot_set_open(ps, "ddpm_loss", "gp", &gp, err, errlen)) return OGAS_EIO;
   plot_script_preamble(gp.f, "ddpm_loss", 800, 450);
-  fputs("set title 'OGAS: DDPM training loss at each generation break'\n"
-        "set xlabel 'DDPM training steps'\nset ylabel 'DDPM loss (moving average)'\n"
-        "set logscale y\nset key top right\nplot ",
-        gp.f);
+  fputs(
+      "set title 'OGAS: DDPM training loss at each generation break'\n"
+      "set xlabel 'DDPM training steps'\nset ylabel 'DDPM loss (moving average)'\n"
+      "set logscale y\nset key top right\nplot ",
+      gp.f);
   for (size_t s = 0; s < rep->n_seeds; s++) {
     static const char *const cols[] = {"#cc3311", "#ee7733", "#aa3377", "#332288", "#777777"};
-    fprintf(gp.f, "%s'ddpm_loss.dat' index %zu using 2:3 with linespoints pt 7 ps 0.6 lc rgb '%s' title 'seed %llu'",
+    fprintf(gp.f,
+            "%s'ddpm_loss.dat' index %zu using 2:3 with linespoints pt 7 ps 0.6 lc rgb '%s' title "
+            "'seed %llu'",
             s ? ", \\\n     " : "", s, cols[s % 5],
             (unsigned long long)rep->samplers[ogas].runs[s]->seed);
   }

@@ -58,7 +58,8 @@ int plot_set_init(plot_set *ps, const char *dir, int draw, char *err, size_t err
     ps->gnuplot[0] = '\0';
     snprintf(ps->warning, sizeof ps->warning,
              "gnuplot not found (install gnuplot-nox): no PNGs drawn; the data and scripts "
-             "are in %s/plots", dir);
+             "are in %s/plots",
+             dir);
   }
   if (ps->gnuplot[0]) { /* a fresh log per set */
     char log[4300];
@@ -141,15 +142,16 @@ int plot_set_draw(plot_set *ps, const char *name, atomic_file *script, char *err
     return OGAS_OK;
   }
   ps->n_failed++;
-  status_msg(0, ps->warning, sizeof ps->warning, "gnuplot failed on %s/plots/%s.gp (exit %d); see %s/plots/gnuplot.log",
-           ps->dir, name, rc, ps->dir);
+  status_msg(0, ps->warning, sizeof ps->warning,
+             "gnuplot failed on %s/plots/%s.gp (exit %d); see %s/plots/gnuplot.log", ps->dir, name,
+             rc, ps->dir);
   return OGAS_OK;
 }
 
 const char *plot_sampler_colour(const char *sampler, size_t i) {
   static const struct {
     const char *name, *colour;
-  } known[] = {{"uniform", "#4477aa"}, {"lhs", "#66ccee"}, {"halton", "#228833"},
+  } known[] = {{"uniform", "#4477aa"}, {"lhs", "#66ccee"},   {"halton", "#228833"},
                {"sobol", "#ccbb44"},   {"breed", "#ee7733"}, {"ogas", "#cc3311"}};
   static const char *const others[] = {"#aa3377", "#777777", "#000000", "#332288"};
   for (size_t k = 0; k < sizeof known / sizeof *known; k++)
@@ -166,8 +168,10 @@ static void gp_text(char *dst, size_t len, const char *src) {
 }
 
 static void gp_num(FILE *f, double v) {
-  if (isfinite(v)) fprintf(f, "%.9g", v);
-  else fputs("NaN", f);
+  if (isfinite(v))
+    fprintf(f, "%.9g", v);
+  else
+    fputs("NaN", f);
 }
 
 /* ---- parameters per generation ------------------------------------------- */
@@ -235,8 +239,10 @@ void plot_pick_params(const plot_param_rows *rows, int want_x, int want_y, int *
         if (isfinite(rows->train_loss[i])) col[k++] = rows->params[i * rows->nb_params + (size_t)p];
       ranks_of(col, n, tmp, rc);
       double rho = fabs(pearson(rc, rl, n));
-      if (rho > best[0]) best[1] = best[0], arg[1] = arg[0], best[0] = rho, arg[0] = p;
-      else if (rho > best[1]) best[1] = rho, arg[1] = p;
+      if (rho > best[0])
+        best[1] = best[0], arg[1] = arg[0], best[0] = rho, arg[0] = p;
+      else if (rho > best[1])
+        best[1] = rho, arg[1] = p;
     }
     /* Lower index on x, so that the axes do not swap between runs. */
     *px = arg[0] < arg[1] ? arg[0] : arg[1];
@@ -280,13 +286,15 @@ int plot_params_per_generation(plot_set *ps, const char *name, const char *title
   int one = P < 2;
   double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
   for (size_t i = 0; i < n; i++) {
-    double x = rows->params[i * P + (size_t)px], y = one ? (double)i : rows->params[i * P + (size_t)py];
+    double x = rows->params[i * P + (size_t)px],
+           y = one ? (double)i : rows->params[i * P + (size_t)py];
     if (isfinite(x)) xmin = fmin(xmin, x), xmax = fmax(xmax, x);
     if (isfinite(y)) ymin = fmin(ymin, y), ymax = fmax(ymax, y);
   }
   if (!(xmin <= xmax)) xmin = 0, xmax = 1;
   if (!(ymin <= ymax)) ymin = 0, ymax = 1;
-  double dx = xmax > xmin ? 0.03 * (xmax - xmin) : 0.5, dy = ymax > ymin ? 0.03 * (ymax - ymin) : 0.5;
+  double dx = xmax > xmin ? 0.03 * (xmax - xmin) : 0.5,
+         dy = ymax > ymin ? 0.03 * (ymax - ymin) : 0.5;
 
   atomic_file dat, gp;
   if (plot_set_open(ps, name, "dat", &dat, err, errlen)) return OGAS_EIO;
@@ -320,8 +328,8 @@ int plot_params_per_generation(plot_set *ps, const char *name, const char *title
   gp_text(xl, sizeof xl, rows->names && rows->names[px] ? rows->names[px] : nx);
   gp_text(yl, sizeof yl, !one && rows->names && rows->names[py] ? rows->names[py] : ny);
   fprintf(gp.f, "set multiplot layout %zu,%zu title '%s'\n", nrows, cols, t);
-  fprintf(gp.f, "set xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", xmin - dx, xmax + dx,
-          ymin - dy, ymax + dy);
+  fprintf(gp.f, "set xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", xmin - dx, xmax + dx, ymin - dy,
+          ymax + dy);
   fprintf(gp.f, "set xlabel '%s'\nset ylabel '%s'\nset key top right font ',8'\n", xl, yl);
   for (size_t k = 0; k < panels; k++) {
     if (lo_gen[k] == hi_gen[k])
@@ -362,14 +370,15 @@ static int plot_breed_ratio(plot_set *ps, const run_log_generation *g, size_t n,
   if (plot_set_commit(&dat, err, errlen)) return OGAS_EIO;
   if (plot_set_open(ps, "breed_ratio", "gp", &gp, err, errlen)) return OGAS_EIO;
   plot_script_preamble(gp.f, "breed_ratio", 800, 450);
-  fputs("set title 'Breed ratio per generation'\n"
-        "set xlabel 'generation'\nset ylabel 'share of the generation'\n"
-        "set yrange [0:1.05]\nset key top left\n"
-        "plot 'breed_ratio.dat' using 1:2 with linespoints pt 7 ps 0.7 lc rgb '#4477aa' "
-        "title 'breed ratio R (schedule)', \\\n"
-        "     '' using 1:3 with points pt 6 ps 1.2 lc rgb '#cc3311' "
-        "title 'bred / (bred + not bred) staged'\n",
-        gp.f);
+  fputs(
+      "set title 'Breed ratio per generation'\n"
+      "set xlabel 'generation'\nset ylabel 'share of the generation'\n"
+      "set yrange [0:1.05]\nset key top left\n"
+      "plot 'breed_ratio.dat' using 1:2 with linespoints pt 7 ps 0.7 lc rgb '#4477aa' "
+      "title 'breed ratio R (schedule)', \\\n"
+      "     '' using 1:3 with points pt 6 ps 1.2 lc rgb '#cc3311' "
+      "title 'bred / (bred + not bred) staged'\n",
+      gp.f);
   return plot_set_draw(ps, "breed_ratio", &gp, err, errlen);
 }
 
@@ -406,7 +415,8 @@ static int plot_generation_series(plot_set *ps, const char *name, const char *ti
           by_steps ? "DDPM training steps" : "generation", ylabel, logy ? "set logscale y\n" : "");
   if (what == 0) {
     int ratio = 0;
-    for (size_t i = 0; i < n; i++) ratio |= isfinite(g[i].info.ratio_loss) && g[i].info.ratio_loss > 0;
+    for (size_t i = 0; i < n; i++)
+      ratio |= isfinite(g[i].info.ratio_loss) && g[i].info.ratio_loss > 0;
     if (ratio) fputs("set ytics nomirror\nset y2tics\nset y2label 'RatioMLP loss'\n", gp.f);
     fprintf(gp.f,
             "plot '%s.dat' using %d:($3 > 0 ? $3 : 1/0) with linespoints pt 7 ps 0.6 lc rgb "
@@ -427,8 +437,8 @@ static int plot_generation_series(plot_set *ps, const char *name, const char *ti
   return plot_set_draw(ps, name, &gp, err, errlen);
 }
 
-int plot_breeder_folder(const char *dir, const plot_folder_options *opt, plot_set *ps,
-                        char *err, size_t errlen) {
+int plot_breeder_folder(const char *dir, const plot_folder_options *opt, plot_set *ps, char *err,
+                        size_t errlen) {
   run_log_generation *g = NULL;
   size_t ng = 0;
   run_log_children ch;
@@ -442,24 +452,30 @@ int plot_breeder_folder(const char *dir, const plot_folder_options *opt, plot_se
   }
   if (ng == 0 && ch.n_rows == 0) {
     status_msg(0, err, errlen,
-            "'%s' has no " RUN_LOG_GENERATIONS " (the breeder writes it when its config names a "
-            "run_dir) and no " RUN_LOG_CHILDREN,
-            dir);
+               "'%s' has no " RUN_LOG_GENERATIONS
+               " (the breeder writes it when its config names a "
+               "run_dir) and no " RUN_LOG_CHILDREN,
+               dir);
     free(g);
     return OGAS_EINVAL;
   }
-  if (opt && ch.n_rows && (opt->param_x >= (int)ch.nb_params || opt->param_y >= (int)ch.nb_params)) {
+  if (opt && ch.n_rows &&
+      (opt->param_x >= (int)ch.nb_params || opt->param_y >= (int)ch.nb_params)) {
     status_msg(0, err, errlen, "parameters %d,%d asked for, but children.csv has %zu (0..%zu)",
-            opt->param_x, opt->param_y, ch.nb_params, ch.nb_params - 1);
+               opt->param_x, opt->param_y, ch.nb_params, ch.nb_params - 1);
     free(g);
     run_log_children_free(&ch);
     return OGAS_EINVAL;
   }
   st = plot_set_init(ps, dir, opt ? opt->draw : 1, err, errlen);
   if (!st && ch.n_rows) {
-    plot_param_rows rows = {.n_rows = ch.n_rows, .nb_params = ch.nb_params, .params = ch.params,
-                            .is_bred = ch.is_bred, .generation = ch.generation,
-                            .train_loss = ch.train_loss, .names = (const char *const *)ch.names};
+    plot_param_rows rows = {.n_rows = ch.n_rows,
+                            .nb_params = ch.nb_params,
+                            .params = ch.params,
+                            .is_bred = ch.is_bred,
+                            .generation = ch.generation,
+                            .train_loss = ch.train_loss,
+                            .names = (const char *const *)ch.names};
     int px, py;
     plot_pick_params(&rows, opt ? opt->param_x : -1, opt ? opt->param_y : -1, &px, &py);
     st = plot_params_per_generation(ps, "parameters", "Sampled parameters per generation", &rows,

@@ -48,12 +48,12 @@ int plots_find_gnuplot(char *path, size_t len);
 
 /* The plots drawn into one folder. */
 typedef struct {
-  char dir[4096];       /* the folder: PNGs here, data and scripts in dir/plots */
-  char gnuplot[4096];   /* executable, "" when missing */
-  int draw;             /* 0: write data and scripts only */
+  char dir[4096];     /* the folder: PNGs here, data and scripts in dir/plots */
+  char gnuplot[4096]; /* executable, "" when missing */
+  int draw;           /* 0: write data and scripts only */
   size_t n_png, n_failed;
-  char png[16][64];     /* names of the PNGs drawn (non-empty files), in order */
-  char warning[512];    /* "" or why some plots are missing */
+  char png[16][64];  /* names of the PNGs drawn (non-empty files), in order */
+  char warning[512]; /* "" or why some plots are missing */
 } plot_set;
 
 /* Prepare dir/plots and look for gnuplot (draw = 0 skips the search). With
@@ -84,11 +84,11 @@ const char *plot_sampler_colour(const char *sampler, size_t i);
 /* Rows of a parameter table as they ran. */
 typedef struct {
   size_t n_rows, nb_params;
-  const double *params;         /* n_rows x nb_params */
-  const int *is_bred;           /* n_rows */
-  const int64_t *generation;    /* n_rows */
-  const double *train_loss;     /* n_rows, NaN: none; may be NULL */
-  const char *const *names;     /* nb_params, may be NULL */
+  const double *params;      /* n_rows x nb_params */
+  const int *is_bred;        /* n_rows */
+  const int64_t *generation; /* n_rows */
+  const double *train_loss;  /* n_rows, NaN: none; may be NULL */
+  const char *const *names;  /* nb_params, may be NULL */
 } plot_param_rows;
 
 /* The two parameters to draw: the pair given (both >= 0 and < nb_params),
@@ -115,7 +115,7 @@ typedef struct {
    targets.png (from generations.jsonl; each only when the file has the
    values). OGAS_EINVAL when the folder has neither file, OGAS_EIO for write
    failures; a missing gnuplot is only ps->warning. */
-int plot_breeder_folder(const char *dir, const plot_folder_options *opt, plot_set *ps,
-                        char *err, size_t errlen);
+int plot_breeder_folder(const char *dir, const plot_folder_options *opt, plot_set *ps, char *err,
+                        size_t errlen);
 
 #endif

@@ -17,12 +17,24 @@
 
 static void stat_set(study_stats *s, int k, double v) {
   switch (k) {
-  case 0: s->mean = v; break;
-  case 1: s->std = v; break;
-  case 2: s->p50 = v; break;
-  case 3: s->p95 = v; break;
-  case 4: s->p99 = v; break;
-  default: s->max = v; break;
+    case 0:
+      s->mean = v;
+      break;
+    case 1:
+      s->std = v;
+      break;
+    case 2:
+      s->p50 = v;
+      break;
+    case 3:
+      s->p95 = v;
+      break;
+    case 4:
+      s->p99 = v;
+      break;
+    default:
+      s->max = v;
+      break;
   }
 }
 
@@ -145,8 +157,10 @@ void compare_print_table(const compare_report *rep, FILE *f) {
     for (int k = 0; k < STUDY_N_STATS; k++) {
       double q = compare_ratio(rep, i, k, -1);
       int w = k + 1 < STUDY_N_STATS ? 9 : 0; /* no trailing blanks */
-      if (isfinite(q)) fprintf(f, " %-*.2f", w, q);
-      else fprintf(f, " %-*s", w, "-");
+      if (isfinite(q))
+        fprintf(f, " %-*.2f", w, q);
+      else
+        fprintf(f, " %-*s", w, "-");
     }
     fputc('\n', f);
   }
@@ -155,8 +169,7 @@ void compare_print_table(const compare_report *rep, FILE *f) {
 /* ---- run folders ---------------------------------------------------------- */
 
 /* Write text whole to DIR/name (atomic_file); frees text. */
-static int write_log(const char *dir, const char *name, run_log_text *t, char *err,
-                     size_t errlen) {
+static int write_log(const char *dir, const char *name, run_log_text *t, char *err, size_t errlen) {
   char path[4200];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   atomic_file a;
@@ -181,10 +194,10 @@ static int write_children_csv(const study_result *r, const char *dir, char *err,
   bad = bad || run_log_children_header(&t, names, r->nb_params);
   free(names);
   for (int64_t i = 0; i < r->nb_sims && !bad; i++)
-    bad = run_log_child_row(&t, i, r->generation[i], r->is_bred[i],
-                            SIM_STATUS[r->sim_status[i] >= 0 && r->sim_status[i] <= 2 ? r->sim_status[i] : 2],
-                            r->sim_train_loss[i], r->params + (size_t)i * r->nb_params,
-                            r->nb_params);
+    bad = run_log_child_row(
+        &t, i, r->generation[i], r->is_bred[i],
+        SIM_STATUS[r->sim_status[i] >= 0 && r->sim_status[i] <= 2 ? r->sim_status[i] : 2],
+        r->sim_train_loss[i], r->params + (size_t)i * r->nb_params, r->nb_params);
   if (bad) {
     free(t.text);
     return status_msg(OGAS_ENOMEM, err, errlen, "out of memory formatting %s/" RUN_LOG_CHILDREN,
@@ -213,8 +226,8 @@ static int write_generations_jsonl(const study_result *r, const char *dir, char 
   }
   if (bad) {
     free(t.text);
-    return status_msg(OGAS_ENOMEM, err, errlen,
-                      "out of memory formatting %s/" RUN_LOG_GENERATIONS, dir);
+    return status_msg(OGAS_ENOMEM, err, errlen, "out of memory formatting %s/" RUN_LOG_GENERATIONS,
+                      dir);
   }
   return write_log(dir, RUN_LOG_GENERATIONS, &t, err, errlen);
 }
@@ -268,14 +281,16 @@ int compare_write_json(const compare_report *rep, const char *out_dir, const plo
     json_t *v = json_object();
     json_object_set_new(v, "n_sims", json_integer((json_int_t)r0->n_val));
     json_object_set_new(v, "n_steps", json_integer((json_int_t)r0->val_steps));
-    json_object_set_new(v, "metric", json_string("one-step nRMSE, mean over the pairs of each "
-                                                 "validation simulation; statistics over the "
-                                                 "simulations"));
+    json_object_set_new(v, "metric",
+                        json_string("one-step nRMSE, mean over the pairs of each "
+                                    "validation simulation; statistics over the "
+                                    "simulations"));
     json_object_set_new(v, "build_s", num(rep->validation_s));
     json_object_set_new(o, "validation", v);
   }
-  json_object_set_new(o, "ratio", json_string("uniform / sampler (> 1: the sampler is better); "
-                                              "of the means over seeds, per seed in runs"));
+  json_object_set_new(o, "ratio",
+                      json_string("uniform / sampler (> 1: the sampler is better); "
+                                  "of the means over seeds, per seed in runs"));
   json_t *arr = json_array();
   for (size_t i = 0; i < rep->n_samplers; i++) {
     const compare_sampler *c = &rep->samplers[i];
@@ -329,7 +344,8 @@ int compare_write_json(const compare_report *rep, const char *out_dir, const plo
   }
   json_object_set_new(o, "samplers", arr);
   json_t *pl = json_array();
-  for (size_t i = 0; plots && i < plots->n_png; i++) json_array_append_new(pl, json_string(plots->png[i]));
+  for (size_t i = 0; plots && i < plots->n_png; i++)
+    json_array_append_new(pl, json_string(plots->png[i]));
   json_object_set_new(o, "plots", pl);
   json_object_set_new(o, "total_s", num(rep->total_s));
 
@@ -351,8 +367,8 @@ static int has_png(const plot_set *ps, const char *name) {
   return 0;
 }
 
-int compare_write_markdown(const compare_report *rep, const char *out_dir,
-                           const plot_set *plots, char *err, size_t errlen) {
+int compare_write_markdown(const compare_report *rep, const char *out_dir, const plot_set *plots,
+                           char *err, size_t errlen) {
   char path[4200];
   snprintf(path, sizeof path, "%s/report.md", out_dir);
   atomic_file a;
@@ -397,9 +413,10 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir,
     fputs("Uniform is not among the samplers: no ratios.\n\n", f);
   } else {
     if (rep->n_seeds > 1)
-      fputs("Ratio of the means over seeds; in brackets the smallest and largest ratio of "
-            "one seed.\n\n",
-            f);
+      fputs(
+          "Ratio of the means over seeds; in brackets the smallest and largest ratio of "
+          "one seed.\n\n",
+          f);
     fputs("| sampler |", f);
     for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %s |", study_stat_names[k]);
     fputs("\n|---|", f);
@@ -430,11 +447,12 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir,
     fputc('\n', f);
   }
   if (r0) {
-    fputs("Published reference (2D PDEs, 10,000 simulations per run, mean of 9 "
-          "PDE-architecture pairs): OGAS 0.97 on the mean, 1.42 on p99, 1.64 on the max; "
-          "Breed 0.92, 1.23, 1.17. Small budgets are noisy: compare over several seeds "
-          "(`--seeds N`).\n\n",
-          f);
+    fputs(
+        "Published reference (2D PDEs, 10,000 simulations per run, mean of 9 "
+        "PDE-architecture pairs): OGAS 0.97 on the mean, 1.42 on p99, 1.64 on the max; "
+        "Breed 0.92, 1.23, 1.17. Small budgets are noisy: compare over several seeds "
+        "(`--seeds N`).\n\n",
+        f);
   }
   static const struct {
     const char *png, *title, *text;
@@ -474,12 +492,13 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir,
   if (!plots || plots->n_png == 0)
     fprintf(f, "No plots were drawn%s%s; the data and gnuplot scripts are in `plots/`.\n\n",
             plots && plots->warning[0] ? ": " : "", plots ? plots->warning : "");
-  fputs("## Runs\n\nEvery study has a folder with `result.json` (everything it returned), "
-        "`children.csv` (each simulation's parameters, generation and bred flag) and, for breed "
-        "and ogas, `generations.jsonl`; `ogas plot FOLDER` draws its plots. The config of each "
-        "run is in `results.json` (`samplers[].runs[].config`): `ogas run` with it repeats "
-        "the run.\n\n",
-        f);
+  fputs(
+      "## Runs\n\nEvery study has a folder with `result.json` (everything it returned), "
+      "`children.csv` (each simulation's parameters, generation and bred flag) and, for breed "
+      "and ogas, `generations.jsonl`; `ogas plot FOLDER` draws its plots. The config of each "
+      "run is in `results.json` (`samplers[].runs[].config`): `ogas run` with it repeats "
+      "the run.\n\n",
+      f);
   for (size_t i = 0; i < rep->n_samplers; i++)
     for (size_t s = 0; s < rep->n_seeds; s++) {
       const study_result *r = rep->samplers[i].runs[s];

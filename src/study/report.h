@@ -35,19 +35,18 @@
 #include "study/plots.h"
 #include "study/study.h"
 
-
 typedef struct {
   char name[16];
-  study_result **runs;  /* n_seeds, owned (NULL until run) */
-  char **run_dirs;      /* n_seeds: run folder relative to the output folder, owned */
-  char **configs;       /* n_seeds: effective study config (JSON text), owned */
-  study_stats stats;    /* means over the seeds (compare_report_finish) */
+  study_result **runs;          /* n_seeds, owned (NULL until run) */
+  char **run_dirs;              /* n_seeds: run folder relative to the output folder, owned */
+  char **configs;               /* n_seeds: effective study config (JSON text), owned */
+  study_stats stats;            /* means over the seeds (compare_report_finish) */
   double wall_s, sampler_cpu_s; /* means over the seeds */
 } compare_sampler;
 
 typedef struct {
   char config_path[1024];
-  char *config_json;    /* the config file as given (JSON text), owned */
+  char *config_json; /* the config file as given (JSON text), owned */
   char problem[32];
   uint64_t base_seed;
   int deterministic;
@@ -85,8 +84,8 @@ int compare_write_run_folder(const study_result *r, const char *dir, char *err, 
 int compare_write_json(const compare_report *rep, const char *out_dir, const plot_set *plots,
                        char *err, size_t errlen);
 /* OUT/report.md. */
-int compare_write_markdown(const compare_report *rep, const char *out_dir,
-                           const plot_set *plots, char *err, size_t errlen);
+int compare_write_markdown(const compare_report *rep, const char *out_dir, const plot_set *plots,
+                           char *err, size_t errlen);
 /* The first run of the first sampler, or NULL before any is set. */
 const study_result *compare_first_run(const compare_report *rep);
 

@@ -39,8 +39,8 @@ struct study_sampler {
   int64_t generation;
   char err[512];
   /* table samplers (all but ogas) */
-  double *table;   /* n x d */
-  int *is_bred;    /* n */
+  double *table; /* n x d */
+  int *is_bred;  /* n */
   space_filling *sf;
   study_breed *breed; /* breed only */
   /* ogas */
@@ -91,12 +91,12 @@ static char *ogas_config_json(const study_sampler_config *c, int *async_out, cha
   } else {
     root = json_object();
   }
-  static const char *const owned[] = {"nb_params", "l_bounds", "u_bounds", "parameter_names",
-                                      "nb_sims", "seed"};
+  static const char *const owned[] = {"nb_params",       "l_bounds", "u_bounds",
+                                      "parameter_names", "nb_sims",  "seed"};
   for (size_t i = 0; i < sizeof owned / sizeof *owned; i++)
     if (json_object_get(root, owned[i])) {
       status_msg(0, err, errlen, "ogas.%s: set by the study (problem, nb_sims, seed), remove it",
-              owned[i]);
+                 owned[i]);
       json_decref(root);
       return NULL;
     }
@@ -109,13 +109,17 @@ static char *ogas_config_json(const study_sampler_config *c, int *async_out, cha
   json_object_set_new(root, "nb_params", json_integer((json_int_t)c->nb_params));
   json_object_set_new(root, "l_bounds", lo);
   json_object_set_new(root, "u_bounds", hi);
-  if (c->param_names) json_object_set_new(root, "parameter_names", names);
-  else json_decref(names);
+  if (c->param_names)
+    json_object_set_new(root, "parameter_names", names);
+  else
+    json_decref(names);
   json_object_set_new(root, "nb_sims", json_integer((json_int_t)c->nb_sims));
   char seed[32];
   snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
-  if (c->seed <= (uint64_t)INT64_MAX) json_object_set_new(root, "seed", json_integer((json_int_t)c->seed));
-  else json_object_set_new(root, "seed", json_string(seed));
+  if (c->seed <= (uint64_t)INT64_MAX)
+    json_object_set_new(root, "seed", json_integer((json_int_t)c->seed));
+  else
+    json_object_set_new(root, "seed", json_string(seed));
   json_t *br = json_object_get(root, "breeder");
   if (!br) {
     br = json_object();
@@ -152,8 +156,9 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
     }
   const study_breed_config *bc = &cfg->breed;
   if (cfg->kind == STUDY_SAMPLER_BREED && study_breed_config_check(bc)) {
-    status_msg(0, err, errlen, "breed: a setting is out of range (ratios in [0,1], breakpoint >= 1, "
-                         "sigma > 0, shrink in (0,1), max_oob_attempts >= 0, ema_loss_alpha in (0,1])");
+    status_msg(0, err, errlen,
+               "breed: a setting is out of range (ratios in [0,1], breakpoint >= 1, "
+               "sigma > 0, shrink in (0,1), max_oob_attempts >= 0, ema_loss_alpha in (0,1])");
     return OGAS_EINVAL;
   }
   if ((unsigned)cfg->kind > STUDY_SAMPLER_OGAS) {
@@ -242,13 +247,15 @@ void study_sampler_free(study_sampler *s) {
 
 const char *study_sampler_errmsg(study_sampler *s) { return s ? s->err : ""; }
 study_sampler_kind study_sampler_get_kind(const study_sampler *s) { return s->cfg.kind; }
-struct ogas_breeder *study_sampler_breeder(study_sampler *s) { return s ? s->breeder : NULL; }
+struct ogas_breeder *study_sampler_breeder(study_sampler *s) {
+  return s ? s->breeder : NULL;
+}
 
 /* Each public call: lock, time the calling thread, unlock. */
-#define TIMED_BEGIN(s)          \
+#define TIMED_BEGIN(s)            \
   pthread_mutex_lock(&(s)->lock); \
   double cpu0_ = thread_cpu_s()
-#define TIMED_END(s)                          \
+#define TIMED_END(s)                    \
   (s)->cpu_s += thread_cpu_s() - cpu0_; \
   pthread_mutex_unlock(&(s)->lock)
 
@@ -298,8 +305,8 @@ int study_sampler_finished(study_sampler *s, int64_t sim_id) {
 /* Breed: rewrite the rows not started yet. */
 static int breed_resample(study_sampler *s, int64_t first, int64_t count, study_generation *g) {
   study_breed_generation bg;
-  int st = study_breed_resample(s->breed, g->generation, s->sf, s->table, s->is_bred, first, count,
-                                &bg);
+  int st =
+      study_breed_resample(s->breed, g->generation, s->sf, s->table, s->is_bred, first, count, &bg);
   if (st) return fail(s, st, "sampler: space-filling draw of %lld points failed", (long long)count);
   g->breed_ratio = bg.breed_ratio;
   g->n_bred = bg.n_bred, g->n_non_bred = bg.n_non_bred;
@@ -328,8 +335,10 @@ static int ogas_resample(study_sampler *s, int64_t last_started, int64_t max_cou
   for (int64_t id = g->first_id; id >= 0 && id <= g->last_id; id++) {
     int bred = 0;
     if (ogas_get_parameters(s->breeder, id, s->row, &bred) != OGAS_OK) break;
-    if (bred) g->n_bred++;
-    else g->n_non_bred++;
+    if (bred)
+      g->n_bred++;
+    else
+      g->n_non_bred++;
   }
   return OGAS_OK;
 }

@@ -48,14 +48,14 @@ const char *study_sampler_name(study_sampler_kind k);
 typedef struct {
   study_sampler_kind kind;
   size_t nb_params;
-  const double *lower, *upper;       /* nb_params each, copied */
-  const char *const *param_names;    /* nb_params, or NULL */
+  const double *lower, *upper;    /* nb_params each, copied */
+  const char *const *param_names; /* nb_params, or NULL */
   int64_t nb_sims;
   uint64_t seed;
-  study_breed_config breed;          /* used by breed */
-  const char *ogas_json;             /* ogas: the study's "ogas" section (a JSON
-                                        object as text) or NULL for defaults */
-  int ogas_force_sync;               /* ogas: set breeder.async_training false */
+  study_breed_config breed; /* used by breed */
+  const char *ogas_json;    /* ogas: the study's "ogas" section (a JSON
+                               object as text) or NULL for defaults */
+  int ogas_force_sync;      /* ogas: set breeder.async_training false */
 } study_sampler_config;
 
 /* What a generation break did. Rows first_id..last_id were rewritten
@@ -66,7 +66,7 @@ typedef struct {
   int64_t n_bred, n_non_bred;
   double breed_ratio;
   int64_t n_oob_regenerated, n_clipped;
-  char note[128];     /* why nothing was bred, or "" */
+  char note[128]; /* why nothing was bred, or "" */
 } study_generation;
 
 typedef struct study_sampler study_sampler;

@@ -5,11 +5,11 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "nn/rng.h"
 #include "ogas.h"
@@ -39,30 +39,30 @@ typedef struct {
   study_result *res;
   ogas_rng batch_rng;
   int64_t total_batches, min_fill;
-  double credit_per_step;      /* batches earned per streamed step */
-  double slack;                /* batches the sims may run ahead of the trainer */
+  double credit_per_step; /* batches earned per streamed step */
+  double slack;           /* batches the sims may run ahead of the trainer */
   /* minibatch */
   int B;
-  size_t n_norm;               /* rows drawn to fit the normalisation */
+  size_t n_norm; /* rows drawn to fit the normalisation */
   float *norm_states, *norm_next;
   float *mb_states, *mb_next, *mb_z;
   int64_t *mb_ids, *mb_ts;
   double *mb_loss;
-  double *loss_sum;            /* nb_sims: per-sample losses per sim (trainer only) */
+  double *loss_sum; /* nb_sims: per-sample losses per sim (trainer only) */
   int64_t *loss_count;
-  int64_t *row_generation;     /* [L] nb_sims */
+  int64_t *row_generation; /* [L] nb_sims */
   size_t gen_cap;
   /* progress */
-  int64_t next_id;             /* [L] first id not started */
-  int64_t sims_finished;       /* [M] */
-  int64_t finished_since_break;/* [M] */
-  int64_t steps_streamed;      /* [M] */
-  int64_t batches_done;        /* [M] */
-  int break_pending;           /* trainer only */
-  int failed;                  /* [M] a fatal error happened */
+  int64_t next_id;              /* [L] first id not started */
+  int64_t sims_finished;        /* [M] */
+  int64_t finished_since_break; /* [M] */
+  int64_t steps_streamed;       /* [M] */
+  int64_t batches_done;         /* [M] */
+  int break_pending;            /* trainer only */
+  int failed;                   /* [M] a fatal error happened */
   int status;
   char err[512];
-  double t0, sim_cpu;          /* sim_cpu [M] */
+  double t0, sim_cpu; /* sim_cpu [M] */
   pthread_mutex_t lock, launch;
   pthread_cond_t cv;
 } study;
@@ -142,7 +142,8 @@ static int generation_break(study *s) {
   study_generation g;
   int st = study_sampler_resample(s->sampler, s->next_id - 1, s->cfg->generation_size, &g);
   if (st) return study_fail(s, st, "%s", study_sampler_errmsg(s->sampler));
-  for (int64_t id = g.first_id; id >= 0 && id <= g.last_id; id++) s->row_generation[id] = g.generation;
+  for (int64_t id = g.first_id; id >= 0 && id <= g.last_id; id++)
+    s->row_generation[id] = g.generation;
   r->generations[r->n_generations] = g;
   r->generation_batch[r->n_generations] = s->batches_done;
   r->n_generations++;
@@ -153,8 +154,8 @@ static int generation_break(study *s) {
    generation break when one is due. Trainer thread only. */
 static int train_one_batch(study *s, int concurrent) {
   int B = s->B;
-  int st = study_buffer_sample(s->buf, &s->batch_rng, (size_t)B, s->mb_states, s->mb_next,
-                               s->mb_z, s->mb_ids, s->mb_ts);
+  int st = study_buffer_sample(s->buf, &s->batch_rng, (size_t)B, s->mb_states, s->mb_next, s->mb_z,
+                               s->mb_ids, s->mb_ts);
   if (st) return study_fail(s, st, "study: no training data (every simulation failed?)");
   if (!surrogate_has_normalization(s->sur)) {
     /* Scales from the first data seen: a draw of n_norm samples from the
@@ -166,8 +167,8 @@ static int train_one_batch(study *s, int concurrent) {
     if (st) return study_fail(s, st, "study: the first training data are not finite");
   }
   float loss = NAN;
-  st = surrogate_train_step(s->sur, s->mb_states, s->mb_next, s->mb_z, NULL, B, s->cfg->loss,
-                            &loss, s->mb_loss, NULL);
+  st = surrogate_train_step(s->sur, s->mb_states, s->mb_next, s->mb_z, NULL, B, s->cfg->loss, &loss,
+                            s->mb_loss, NULL);
   if (st == OGAS_ERANGE) {
     /* A non-finite loss or gradient: the step is skipped (weights unchanged),
        the batch still counts, the sampler hears nothing. */
@@ -176,7 +177,8 @@ static int train_one_batch(study *s, int concurrent) {
     return study_fail(s, st, "study: training step failed");
   } else {
     for (int i = 0; i < B; i++)
-      if (isfinite(s->mb_loss[i])) s->loss_sum[s->mb_ids[i]] += s->mb_loss[i], s->loss_count[s->mb_ids[i]]++;
+      if (isfinite(s->mb_loss[i]))
+        s->loss_sum[s->mb_ids[i]] += s->mb_loss[i], s->loss_count[s->mb_ids[i]]++;
     st = study_sampler_record(s->sampler, s->mb_ids, s->mb_ts, s->mb_loss, (size_t)B,
                               s->batches_done);
     if (st) return study_fail(s, st, "%s", study_sampler_errmsg(s->sampler));
@@ -202,7 +204,8 @@ static int train_one_batch(study *s, int concurrent) {
     if (st) return st;
   }
   if (s->opts && s->opts->progress &&
-      (did_break || (s->opts->progress_every > 0 && s->batches_done % s->opts->progress_every == 0)))
+      (did_break ||
+       (s->opts->progress_every > 0 && s->batches_done % s->opts->progress_every == 0)))
     report_progress(s, loss);
   return OGAS_OK;
 }
@@ -307,8 +310,10 @@ static void *sim_worker(void *arg) {
     char perr[256];
     int st = pde_sim_create(s->problem, sl->params, &s->pde_opt, &sl->sim, perr, sizeof perr);
     int status = 0;
-    if (st) status = 2;
-    else pde_sim_state(sl->sim, sl->cur);
+    if (st)
+      status = 2;
+    else
+      pde_sim_state(sl->sim, sl->cur);
     cpu += thread_cpu_s() - c0;
     for (size_t step = 0; !status && step < s->n_steps; step++) {
       /* Rate limit: wait while more than `slack` batches ahead of training. */
@@ -442,12 +447,12 @@ int study_validation_for_config(const study_config *cfg, int threads, study_vali
     if (err && errlen) snprintf(err, errlen, "study: unknown problem '%s'", cfg->problem);
     return OGAS_EINVAL;
   }
-  return study_validation_create(p, &cfg->pde, (size_t)cfg->validation_n_sims,
-                                 cfg->validation_seed, threads, out, err, errlen);
+  return study_validation_create(p, &cfg->pde, (size_t)cfg->validation_n_sims, cfg->validation_seed,
+                                 threads, out, err, errlen);
 }
 
-int study_run(const study_config *cfg, const study_run_options *opts, study_result **out,
-              char *err, size_t errlen) {
+int study_run(const study_config *cfg, const study_run_options *opts, study_result **out, char *err,
+              size_t errlen) {
   if (out) *out = NULL;
   if (!cfg || !out) {
     if (err && errlen) snprintf(err, errlen, "study: NULL argument");
@@ -477,10 +482,12 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
   s.min_fill = cfg->buffer_min_fill;
   if (s.min_fill <= 0) {
     int64_t round_samples = cfg->concurrent_sims * (int64_t)s.n_steps;
-    s.min_fill = round_samples > cfg->surrogate.batch_size ? round_samples : cfg->surrogate.batch_size;
+    s.min_fill =
+        round_samples > cfg->surrogate.batch_size ? round_samples : cfg->surrogate.batch_size;
     if (s.min_fill > cfg->buffer_capacity) s.min_fill = cfg->buffer_capacity;
   }
-  s.n_norm = (size_t)(cfg->buffer_capacity < STUDY_NORM_SAMPLES ? cfg->buffer_capacity : STUDY_NORM_SAMPLES);
+  s.n_norm = (size_t)(cfg->buffer_capacity < STUDY_NORM_SAMPLES ? cfg->buffer_capacity
+                                                                : STUDY_NORM_SAMPLES);
   s.credit_per_step = cfg->batches_per_sim / (double)s.n_steps;
   s.slack = (double)cfg->concurrent_sims * cfg->batches_per_sim;
   size_t N = (size_t)cfg->nb_sims, S = s.S, P = s.P;
@@ -525,9 +532,9 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
   slot_mem = malloc((size_t)n_slots * (2 * S + P) * sizeof(float));
   slot_params = malloc((size_t)n_slots * P * sizeof(double));
   if (!r->params || !r->is_bred || !r->generation || !r->sim_status || !r->sim_train_loss ||
-      !r->train_loss || !s.loss_sum || !s.loss_count || !s.row_generation || !s.norm_states || !s.norm_next || !s.mb_states ||
-      !s.mb_next || !s.mb_z || !s.mb_ids || !s.mb_ts || !s.mb_loss || !slots || !workers ||
-      !slot_mem || !slot_params)
+      !r->train_loss || !s.loss_sum || !s.loss_count || !s.row_generation || !s.norm_states ||
+      !s.norm_next || !s.mb_states || !s.mb_next || !s.mb_z || !s.mb_ids || !s.mb_ts ||
+      !s.mb_loss || !slots || !workers || !slot_mem || !slot_params)
     goto nomem;
   for (size_t i = 0; i < N; i++) r->sim_status[i] = -1;
   for (int k = 0; k < n_slots; k++) {
@@ -556,18 +563,28 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
   sc.ogas_force_sync = cfg->deterministic;
   st = study_sampler_create(&sc, &s.sampler, err, errlen);
   if (st) goto fail_quiet;
-  surrogate_config suc = {.state_size = S, .channels = ch, .nb_params = P,
-                          .width = (int)cfg->surrogate.width, .n_blocks = (int)cfg->surrogate.blocks,
-                          .max_batch = s.B, .lr = (float)cfg->surrogate.lr,
+  surrogate_config suc = {.state_size = S,
+                          .channels = ch,
+                          .nb_params = P,
+                          .width = (int)cfg->surrogate.width,
+                          .n_blocks = (int)cfg->surrogate.blocks,
+                          .max_batch = s.B,
+                          .lr = (float)cfg->surrogate.lr,
                           .weight_decay = (float)cfg->surrogate.weight_decay,
-                          .grad_clip = (float)cfg->surrogate.grad_clip, .seed = cfg->seed,
-                          .arch = cfg->surrogate.arch, .kernel = (int)cfg->surrogate.kernel,
-                          .ny = ny, .modes = (int)cfg->surrogate.modes, .coords = cfg->surrogate.coords,
+                          .grad_clip = (float)cfg->surrogate.grad_clip,
+                          .seed = cfg->seed,
+                          .arch = cfg->surrogate.arch,
+                          .kernel = (int)cfg->surrogate.kernel,
+                          .ny = ny,
+                          .modes = (int)cfg->surrogate.modes,
+                          .coords = cfg->surrogate.coords,
                           .train_loss = cfg->surrogate.train_loss,
                           .lr_decay_steps = cfg->surrogate.lr_cosine ? s.total_batches : 0,
                           .lr_final_fraction = (float)cfg->surrogate.lr_final_fraction};
   if (suc.arch == SURROGATE_CONV1D && ny > 1) {
-    if (err && errlen) snprintf(err, errlen, "surrogate.arch: conv1d needs a 1-D problem ('%s' is 2-D)", cfg->problem);
+    if (err && errlen)
+      snprintf(err, errlen, "surrogate.arch: conv1d needs a 1-D problem ('%s' is 2-D)",
+               cfg->problem);
     st = OGAS_EINVAL;
     goto fail_quiet;
   }
@@ -609,7 +626,8 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
     val = own_val;
   }
   if (study_validation_state_size(val) != S) {
-    if (err && errlen) snprintf(err, errlen, "study: the validation set's states do not match the problem's");
+    if (err && errlen)
+      snprintf(err, errlen, "study: the validation set's states do not match the problem's");
     st = OGAS_EINVAL;
     goto fail_quiet;
   }
@@ -691,7 +709,9 @@ int study_result_write_json(const study_result *r, const char *path, char *err, 
   json_object_set_new(o, "l_bounds", lo);
   json_object_set_new(o, "u_bounds", hi);
   json_t *val = json_object();
-  json_object_set_new(val, "metric", json_string("one-step nRMSE, mean over the pairs of each validation simulation"));
+  json_object_set_new(
+      val, "metric",
+      json_string("one-step nRMSE, mean over the pairs of each validation simulation"));
   json_object_set_new(val, "stats", study_stats_json(&r->val_stats));
   json_object_set_new(val, "pair_stats", study_stats_json(&r->val_pair_stats));
   json_t *vs = json_array();
@@ -715,7 +735,8 @@ int study_result_write_json(const study_result *r, const char *path, char *err, 
   json_t *sims = json_array();
   for (int64_t i = 0; i < r->nb_sims; i++) {
     json_t *so = json_object(), *p = json_array();
-    for (size_t k = 0; k < r->nb_params; k++) json_array_append_new(p, num(r->params[(size_t)i * r->nb_params + k]));
+    for (size_t k = 0; k < r->nb_params; k++)
+      json_array_append_new(p, num(r->params[(size_t)i * r->nb_params + k]));
     json_object_set_new(so, "params", p);
     json_object_set_new(so, "is_bred", json_boolean(r->is_bred[i]));
     json_object_set_new(so, "generation", json_integer(r->generation[i]));

@@ -13,8 +13,8 @@
  * (concurrent_sims x batches_per_sim batches) ahead of it. Training starts
  * once the buffer holds min_fill samples (default: the first round,
  * concurrent_sims x n_steps, at least one batch); the surrogate's per-field
- * normalisation is fitted then, on up to 512 samples drawn from the buffer. After every batch the per-sample losses
- * (config "loss") go to study_sampler_record. Every nn_updates batches a
+ * normalisation is fitted then, on up to 512 samples drawn from the buffer. After every batch the
+ * per-sample losses (config "loss") go to study_sampler_record. Every nn_updates batches a
  * generation break is due; it happens at the first batch where at least
  * min_finished_between_generations simulations have finished since the last
  * break, and rewrites up to generation_size rows after the last started id.
@@ -46,8 +46,8 @@
 typedef struct {
   int64_t batches_done, batches_total;
   int64_t sims_started, sims_finished, nb_sims;
-  int64_t generation;  /* breaks so far */
-  float last_loss;     /* training loss of the last batch */
+  int64_t generation; /* breaks so far */
+  float last_loss;    /* training loss of the last batch */
   double elapsed_s;
 } study_progress;
 
@@ -74,10 +74,10 @@ typedef struct {
   const double *lower, *upper; /* the box, nb_params each: the problem's (static) */
 
   /* Per simulation id (nb_sims rows). */
-  double *params;       /* nb_sims x nb_params: what each simulation ran with */
-  int *is_bred;         /* 1: proposed by breed/ogas */
-  int64_t *generation;  /* generation that wrote its row (0: initial table) */
-  int *sim_status;      /* 0 ran all steps, 1 stopped (not finite), 2 failed to start */
+  double *params;         /* nb_sims x nb_params: what each simulation ran with */
+  int *is_bred;           /* 1: proposed by breed/ogas */
+  int64_t *generation;    /* generation that wrote its row (0: initial table) */
+  int *sim_status;        /* 0 ran all steps, 1 stopped (not finite), 2 failed to start */
   double *sim_train_loss; /* mean training per-sample loss reported for it (NaN: none) */
   int64_t sims_failed;
 
@@ -87,14 +87,14 @@ typedef struct {
   int64_t *generation_batch;
 
   /* Training. */
-  int64_t grad_steps;   /* = round(nb_sims x batches_per_sim) */
-  float *train_loss;    /* grad_steps training losses (normalised MSE) */
+  int64_t grad_steps; /* = round(nb_sims x batches_per_sim) */
+  float *train_loss;  /* grad_steps training losses (normalised MSE) */
   uint64_t samples_streamed, samples_evicted;
 
   /* Validation (see validation.h for the metric). */
   size_t n_val, val_steps;
-  double *val_nrmse;      /* n_val: per validation simulation */
-  double *val_pair_nrmse; /* n_val x val_steps */
+  double *val_nrmse;          /* n_val: per validation simulation */
+  double *val_pair_nrmse;     /* n_val x val_steps */
   study_stats val_stats;      /* over val_nrmse: the study's headline */
   study_stats val_pair_stats; /* over every pair */
 
@@ -106,13 +106,13 @@ typedef struct {
   double eval_s;        /* evaluation wall time */
 
   surrogate *surrogate; /* with keep_surrogate, else NULL; owned */
-  json_t *extra;        /* more keys for the result JSON (the rank runner's "mpi"), or NULL; owned */
+  json_t *extra; /* more keys for the result JSON (the rank runner's "mpi"), or NULL; owned */
 } study_result;
 
 /* Run one study. opts may be NULL. On error *out is NULL and err holds a
    message (config problems, simulation start failures of every sim, ...). */
-int study_run(const study_config *cfg, const study_run_options *opts, study_result **out,
-              char *err, size_t errlen);
+int study_run(const study_config *cfg, const study_run_options *opts, study_result **out, char *err,
+              size_t errlen);
 void study_result_free(study_result *r);
 
 /* Build the validation set a config asks for (threads: simulation threads). */

@@ -16,31 +16,41 @@
 
 int study_loss_parse(const char *name, study_loss_kind *out) {
   if (!name || !out) return -1;
-  if (!strcmp(name, "mse")) *out = STUDY_LOSS_MSE;
-  else if (!strcmp(name, "rmse")) *out = STUDY_LOSS_RMSE;
-  else if (!strcmp(name, "nrmse")) *out = STUDY_LOSS_NRMSE;
-  else return -1;
+  if (!strcmp(name, "mse"))
+    *out = STUDY_LOSS_MSE;
+  else if (!strcmp(name, "rmse"))
+    *out = STUDY_LOSS_RMSE;
+  else if (!strcmp(name, "nrmse"))
+    *out = STUDY_LOSS_NRMSE;
+  else
+    return -1;
   return 0;
 }
 
 const char *study_loss_name(study_loss_kind k) {
   switch (k) {
-  case STUDY_LOSS_MSE: return "mse";
-  case STUDY_LOSS_RMSE: return "rmse";
-  case STUDY_LOSS_NRMSE: return "nrmse";
+    case STUDY_LOSS_MSE:
+      return "mse";
+    case STUDY_LOSS_RMSE:
+      return "rmse";
+    case STUDY_LOSS_NRMSE:
+      return "nrmse";
   }
   return "unknown";
 }
 
 int surrogate_arch_parse(const char *name, surrogate_arch *out) {
   if (!name || !out) return -1;
-  if (!strcmp(name, "mlp")) *out = SURROGATE_MLP;
-  else if (!strcmp(name, "conv1d")) *out = SURROGATE_CONV1D;
+  if (!strcmp(name, "mlp"))
+    *out = SURROGATE_MLP;
+  else if (!strcmp(name, "conv1d"))
+    *out = SURROGATE_CONV1D;
   else if (!strcmp(name, "fno"))
     *out = SURROGATE_FNO;
   else if (!strcmp(name, "unet"))
     *out = SURROGATE_UNET;
-  else return -1;
+  else
+    return -1;
   return 0;
 }
 
@@ -60,9 +70,12 @@ const char *surrogate_arch_name(surrogate_arch a) {
 
 int surrogate_train_loss_parse(const char *name, surrogate_train_loss *out) {
   if (!name || !out) return -1;
-  if (!strcmp(name, "mse")) *out = SURROGATE_TRAIN_MSE;
-  else if (!strcmp(name, "nrmse")) *out = SURROGATE_TRAIN_NRMSE;
-  else return -1;
+  if (!strcmp(name, "mse"))
+    *out = SURROGATE_TRAIN_MSE;
+  else if (!strcmp(name, "nrmse"))
+    *out = SURROGATE_TRAIN_NRMSE;
+  else
+    return -1;
   return 0;
 }
 
@@ -107,7 +120,7 @@ struct surrogate {
   float *in_mean, *in_std, *out_mean, *out_std; /* C each */
   double typical_norm;                          /* ||state|| of a typical state */
   /* workspace for max_batch rows */
-  int B; /* rows of the last forward */
+  int B;             /* rows of the last forward */
   float *f, *y, *df; /* (B, S) in the state's layout, every architecture */
   /* FNO, UNet: the network (its own activations) and its normalised input (B, S) */
   fno *fno;
@@ -310,20 +323,27 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   if (out) *out = NULL;
   const char *bad = NULL;
   int K = cfg && cfg->kernel ? cfg->kernel : 5;
-  if (!cfg || !out) bad = "surrogate: NULL argument";
-  else if (cfg->state_size < 1 || cfg->state_size > (1u << 24)) bad = "surrogate: state_size must be in 1..2^24";
+  if (!cfg || !out)
+    bad = "surrogate: NULL argument";
+  else if (cfg->state_size < 1 || cfg->state_size > (1u << 24))
+    bad = "surrogate: state_size must be in 1..2^24";
   else if (cfg->channels < 1 || cfg->channels > SURROGATE_MAX_CHANNELS ||
            cfg->state_size % cfg->channels)
     bad = "surrogate: channels must be in 1..64 and divide state_size";
-  else if (cfg->nb_params > 4096) bad = "surrogate: nb_params must be <= 4096";
-  else if (cfg->width < 2 || cfg->width > 65536) bad = "surrogate: width must be in 2..65536";
+  else if (cfg->nb_params > 4096)
+    bad = "surrogate: nb_params must be <= 4096";
+  else if (cfg->width < 2 || cfg->width > 65536)
+    bad = "surrogate: width must be in 2..65536";
   else if (cfg->n_blocks < 0 || cfg->n_blocks > SURROGATE_MAX_BLOCKS)
     bad = "surrogate: blocks must be in 0..32";
-  else if (cfg->max_batch < 1 || cfg->max_batch > (1 << 20)) bad = "surrogate: batch size must be in 1..2^20";
-  else if (!(cfg->lr > 0) || !isfinite(cfg->lr)) bad = "surrogate: lr must be > 0";
+  else if (cfg->max_batch < 1 || cfg->max_batch > (1 << 20))
+    bad = "surrogate: batch size must be in 1..2^20";
+  else if (!(cfg->lr > 0) || !isfinite(cfg->lr))
+    bad = "surrogate: lr must be > 0";
   else if (!(cfg->weight_decay >= 0) || !isfinite(cfg->weight_decay))
     bad = "surrogate: weight_decay must be >= 0";
-  else if (!(cfg->grad_clip > 0) || !isfinite(cfg->grad_clip)) bad = "surrogate: grad_clip must be > 0";
+  else if (!(cfg->grad_clip > 0) || !isfinite(cfg->grad_clip))
+    bad = "surrogate: grad_clip must be > 0";
   else if (cfg->lr_decay_steps < 0 || !(cfg->lr_final_fraction >= 0 && cfg->lr_final_fraction <= 1))
     bad = "surrogate: lr_decay_steps must be >= 0 and lr_final_fraction in [0, 1]";
   else if (cfg->arch != SURROGATE_MLP && cfg->arch != SURROGATE_CONV1D &&
@@ -369,8 +389,8 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   } else if (cfg->arch == SURROGATE_CONV1D)
     s->n_params = W * Kz * C + (size_t)s->NB * (W * P + W + 2 * W * Kz * W) + C * Kz * W;
   else
-    s->n_params = (W * (size_t)s->inp + W) + (size_t)s->NB * (2 * W + 2 * (W * W + W)) + 2 * W +
-                  (S * W + S);
+    s->n_params =
+        (W * (size_t)s->inp + W) + (size_t)s->NB * (2 * W + 2 * (W * W + W)) + 2 * W + (S * W + S);
   s->params = calloc(4 * s->n_params + 4 * (size_t)s->C, sizeof(float));
   if (!s->params) goto nomem;
   s->grads = s->params + s->n_params;
@@ -396,10 +416,12 @@ int surrogate_create(const surrogate_config *cfg, surrogate **out, char *err, si
   s->f = take(&cur, R * S);
   s->y = take(&cur, R * S);
   s->df = take(&cur, R * S);
-  if (cfg->arch == SURROGATE_CONV1D) conv_layout(s, &cur, R);
+  if (cfg->arch == SURROGATE_CONV1D)
+    conv_layout(s, &cur, R);
   else if (cfg->arch == SURROGATE_FNO || cfg->arch == SURROGATE_UNET)
     s->fx = take(&cur, R * S);
-  else mlp_layout(s, &cur, R);
+  else
+    mlp_layout(s, &cur, R);
   if (cfg->arch == SURROGATE_FNO || cfg->arch == SURROGATE_UNET) {
     int st = cfg->arch == SURROGATE_FNO ? fno_create(&fs, cfg->max_batch, &s->fno, err, errlen)
                                         : unet_create(&us, cfg->max_batch, &s->unet, err, errlen);
@@ -466,9 +488,10 @@ float *surrogate_grads(surrogate *s) { return s->grads; }
 int64_t surrogate_steps(const surrogate *s) { return s->step; }
 int surrogate_has_normalization(const surrogate *s) { return s->has_norm; }
 
-void surrogate_normalize_params(size_t P, const double *lower, const double *upper,
-                                const double *p, float *z) {
-  for (size_t i = 0; i < P; i++) z[i] = (float)(2.0 * (p[i] - lower[i]) / (upper[i] - lower[i]) - 1.0);
+void surrogate_normalize_params(size_t P, const double *lower, const double *upper, const double *p,
+                                float *z) {
+  for (size_t i = 0; i < P; i++)
+    z[i] = (float)(2.0 * (p[i] - lower[i]) / (upper[i] - lower[i]) - 1.0);
 }
 
 static void update_typical_norm(surrogate *s) {
@@ -483,8 +506,8 @@ int surrogate_set_normalization(surrogate *s, const float *in_mean, const float 
                                 const float *out_mean, const float *out_std) {
   if (!s || !in_mean || !in_std || !out_mean || !out_std) return OGAS_EINVAL;
   for (int c = 0; c < s->C; c++)
-    if (!isfinite(in_mean[c]) || !isfinite(out_mean[c]) || !(in_std[c] > 0) ||
-        !(out_std[c] > 0) || !isfinite(in_std[c]) || !isfinite(out_std[c]))
+    if (!isfinite(in_mean[c]) || !isfinite(out_mean[c]) || !(in_std[c] > 0) || !(out_std[c] > 0) ||
+        !isfinite(in_std[c]) || !isfinite(out_std[c]))
       return OGAS_EINVAL;
   for (int c = 0; c < s->C; c++) {
     s->in_mean[c] = in_mean[c], s->in_std[c] = in_std[c];
@@ -579,15 +602,15 @@ static void mlp_backward(surrogate *s) {
      branch's input gradient to it. */
   for (int k = s->NB - 1; k >= 0; k--) {
     memset(s->ds, 0, bytes);
-    linear_backward(s->ds, g.block[k].l2.W, g.block[k].l2.b, s->dh, s->sa[k], w.block[k].l2.W, B,
-                    W, W);
+    linear_backward(s->ds, g.block[k].l2.W, g.block[k].l2.b, s->dh, s->sa[k], w.block[k].l2.W, B, W,
+                    W);
     memset(s->da, 0, bytes);
     silu_backward(s->da, s->ds, s->a[k], BW);
     memset(s->dln, 0, bytes);
-    linear_backward(s->dln, g.block[k].l1.W, g.block[k].l1.b, s->da, s->ln[k], w.block[k].l1.W,
-                    B, W, W);
-    layernorm_backward(s->dh, g.block[k].ln.gain, g.block[k].ln.bias, s->dln, s->h[k],
-                       s->mean[k], s->rstd[k], w.block[k].ln.gain, B, W);
+    linear_backward(s->dln, g.block[k].l1.W, g.block[k].l1.b, s->da, s->ln[k], w.block[k].l1.W, B,
+                    W, W);
+    layernorm_backward(s->dh, g.block[k].ln.gain, g.block[k].ln.bias, s->dln, s->h[k], s->mean[k],
+                       s->rstd[k], w.block[k].ln.gain, B, W);
   }
   linear_backward(NULL, g.in.W, g.in.b, s->dh, s->x, w.in.W, B, s->inp, W);
 }
@@ -643,7 +666,8 @@ static void conv_forward(surrogate *s, const float *states, const float *z, int 
   linear_forward(s->ch[0], s->col_in, w.in, NULL, rows, K * C, W);
   for (int k = 0; k < s->NB; k++) {
     /* gamma (B, W) = G z + g: the channel scales are 1 + gamma. */
-    if (P) linear_forward(s->gam[k], z, w.block[k].film.W, w.block[k].film.b, B, P, W);
+    if (P)
+      linear_forward(s->gam[k], z, w.block[k].film.W, w.block[k].film.b, B, P, W);
     else
       for (int b = 0; b < B; b++)
         memcpy(s->gam[k] + (size_t)b * W, w.block[k].film.b, (size_t)W * sizeof(float));
@@ -691,7 +715,8 @@ static void conv_backward(surrogate *s, const float *z) {
   for (int k = s->NB - 1; k >= 0; k--) {
     /* branch: h_{k+1} = h_k + K2 * silu(am), am = (K1 * h_k) ⊙ (1 + gamma) */
     memset(s->cdcol, 0, RKW * sizeof(float));
-    linear_backward(s->cdcol, g.block[k].k2, NULL, s->cdh, s->col2[k], w.block[k].k2, rows, K * W, W);
+    linear_backward(s->cdcol, g.block[k].k2, NULL, s->cdh, s->col2[k], w.block[k].k2, rows, K * W,
+                    W);
     memset(s->cds, 0, RW * sizeof(float));
     col2im_add(s->cds, s->cdcol, B, N, W, K);
     memset(s->cdam, 0, RW * sizeof(float));
@@ -709,12 +734,15 @@ static void conv_backward(surrogate *s, const float *z) {
         }
       }
     }
-    if (P) linear_backward(NULL, g.block[k].film.W, g.block[k].film.b, s->cdgam, z,
-                           w.block[k].film.W, B, P, W);
+    if (P)
+      linear_backward(NULL, g.block[k].film.W, g.block[k].film.b, s->cdgam, z, w.block[k].film.W, B,
+                      P, W);
     else
-      for (int b = 0; b < B; b++) add_inplace(g.block[k].film.b, s->cdgam + (size_t)b * W, (size_t)W);
+      for (int b = 0; b < B; b++)
+        add_inplace(g.block[k].film.b, s->cdgam + (size_t)b * W, (size_t)W);
     memset(s->cdcol, 0, RKW * sizeof(float));
-    linear_backward(s->cdcol, g.block[k].k1, NULL, s->cdam, s->col1[k], w.block[k].k1, rows, K * W, W);
+    linear_backward(s->cdcol, g.block[k].k1, NULL, s->cdam, s->col1[k], w.block[k].k1, rows, K * W,
+                    W);
     col2im_add(s->cdh, s->cdcol, B, N, W, K); /* the residual path keeps dh */
   }
   linear_backward(NULL, g.in, NULL, s->cdh, s->col_in, w.in, rows, K * C, W);
@@ -743,10 +771,12 @@ static void grid_surrogate_forward(surrogate *s, const float *states, const floa
 
 static void forward(surrogate *s, const float *states, const float *z, int B) {
   s->B = B;
-  if (s->cfg.arch == SURROGATE_CONV1D) conv_forward(s, states, z, B);
+  if (s->cfg.arch == SURROGATE_CONV1D)
+    conv_forward(s, states, z, B);
   else if (s->cfg.arch == SURROGATE_FNO || s->cfg.arch == SURROGATE_UNET)
     grid_surrogate_forward(s, states, z, B);
-  else mlp_forward(s, states, z, B);
+  else
+    mlp_forward(s, states, z, B);
 }
 
 int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next_states,
@@ -789,7 +819,8 @@ int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next
       const float *fr = s->f + (size_t)r * S, *yr = s->y + (size_t)r * S;
       float *dr = s->df + (size_t)r * S;
       for (int c = 0; c < s->C; c++) {
-        float gsc = (float)(2.0 * wr * (double)s->out_std[c] * s->out_std[c] / ((double)B * s->row_den2[r]));
+        float gsc = (float)(2.0 * wr * (double)s->out_std[c] * s->out_std[c] /
+                            ((double)B * s->row_den2[r]));
         for (int j = c * per; j < (c + 1) * per; j++) dr[j] = gsc * (fr[j] - yr[j]);
       }
     }
@@ -802,19 +833,27 @@ int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next
     for (int r = 0; r < B; r++) {
       double e2 = s->row_err2[r], v;
       switch (kind) {
-      case STUDY_LOSS_MSE: v = e2 / S; break;
-      case STUDY_LOSS_RMSE: v = sqrt(e2 / S); break;
-      default: v = sqrt(e2 / s->row_den2[r]); break;
+        case STUDY_LOSS_MSE:
+          v = e2 / S;
+          break;
+        case STUDY_LOSS_RMSE:
+          v = sqrt(e2 / S);
+          break;
+        default:
+          v = sqrt(e2 / s->row_den2[r]);
+          break;
       }
       per_sample[r] = v;
     }
   memset(s->grads, 0, s->n_params * sizeof(float));
-  if (s->cfg.arch == SURROGATE_CONV1D) conv_backward(s, z);
+  if (s->cfg.arch == SURROGATE_CONV1D)
+    conv_backward(s, z);
   else if (s->cfg.arch == SURROGATE_FNO)
     fno_backward(s->fno, s->params, s->grads, s->df, z);
   else if (s->cfg.arch == SURROGATE_UNET)
     unet_backward(s->unet, s->params, s->grads, s->df, z);
-  else mlp_backward(s);
+  else
+    mlp_backward(s);
   return isfinite(L) ? OGAS_OK : OGAS_ERANGE;
 }
 
@@ -878,8 +917,10 @@ int surrogate_load_state(surrogate *s, const void *in, size_t n_bytes) {
   memset(s->grads, 0, n);
   s->step = h[2];
   s->has_norm = (int)h[3];
-  if (s->has_norm) update_typical_norm(s);
-  else s->typical_norm = sqrt((double)s->S);
+  if (s->has_norm)
+    update_typical_norm(s);
+  else
+    s->typical_norm = sqrt((double)s->S);
   return OGAS_OK;
 }
 

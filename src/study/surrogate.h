@@ -110,23 +110,23 @@ int study_loss_parse(const char *name, study_loss_kind *out);
 const char *study_loss_name(study_loss_kind k);
 
 typedef struct {
-  size_t state_size; /* S floats per state */
-  size_t channels;   /* fields per state (normalisation groups), divides S, <= 64 */
-  size_t nb_params;  /* P */
-  int width;         /* W >= 2 (conv1d, fno: channels of the hidden layers) */
-  int n_blocks;      /* 0..SURROGATE_MAX_BLOCKS (unet: levels, 0..6) */
-  surrogate_arch arch;             /* zero-initialised: the MLP */
-  int kernel;                      /* conv1d taps: odd, <= S / channels; 0 = 5;
-                                      unet: odd; 0 = 3 */
-  size_t ny;                       /* fno, unet: grid rows (states are C x ny x nx);
-                                      0 or 1 = 1-D; must divide S / channels */
-  int modes;                       /* fno: Fourier modes per dimension, at most
-                                      nx/2 (and ny/2 in 2-D); 0 = min(12, n/2)
-                                      in each dimension */
-  int coords;                      /* fno, unet: nonzero appends the grid coordinates
-                                      to the lifting input */
-  surrogate_train_loss train_loss; /* zero-initialised: MSE */
-  int max_batch;     /* rows per training step / prediction chunk */
+  size_t state_size;                 /* S floats per state */
+  size_t channels;                   /* fields per state (normalisation groups), divides S, <= 64 */
+  size_t nb_params;                  /* P */
+  int width;                         /* W >= 2 (conv1d, fno: channels of the hidden layers) */
+  int n_blocks;                      /* 0..SURROGATE_MAX_BLOCKS (unet: levels, 0..6) */
+  surrogate_arch arch;               /* zero-initialised: the MLP */
+  int kernel;                        /* conv1d taps: odd, <= S / channels; 0 = 5;
+                                        unet: odd; 0 = 3 */
+  size_t ny;                         /* fno, unet: grid rows (states are C x ny x nx);
+                                        0 or 1 = 1-D; must divide S / channels */
+  int modes;                         /* fno: Fourier modes per dimension, at most
+                                        nx/2 (and ny/2 in 2-D); 0 = min(12, n/2)
+                                        in each dimension */
+  int coords;                        /* fno, unet: nonzero appends the grid coordinates
+                                        to the lifting input */
+  surrogate_train_loss train_loss;   /* zero-initialised: MSE */
+  int max_batch;                     /* rows per training step / prediction chunk */
   float lr, weight_decay, grad_clip; /* AdamW (betas 0.9, 0.999, eps 1e-8) */
   /* Learning-rate schedule: 0 keeps lr constant; T > 0 decays it along a
      cosine from lr at step 0 to lr_final_fraction·lr at step T (and keeps
@@ -134,7 +134,7 @@ typedef struct {
      study sets T to its total gradient steps. */
   int64_t lr_decay_steps;
   float lr_final_fraction; /* f in [0, 1] */
-  uint64_t seed;     /* weight initialisation */
+  uint64_t seed;           /* weight initialisation */
 } surrogate_config;
 
 typedef struct surrogate surrogate;
@@ -150,8 +150,8 @@ float *surrogate_params(surrogate *s);
 float *surrogate_grads(surrogate *s);
 
 /* z = 2(p - l)/(u - l) - 1 for P parameters. */
-void surrogate_normalize_params(size_t P, const double *lower, const double *upper,
-                                const double *p, float *z);
+void surrogate_normalize_params(size_t P, const double *lower, const double *upper, const double *p,
+                                float *z);
 
 /* Per-channel mean and std of the states and of the increments next - state
    over n samples (rows of S floats). A std below 1e-6 of the channel's scale
@@ -172,7 +172,7 @@ int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next
                             const float *z, const float *weights, int B, study_loss_kind kind,
                             float *loss, double *per_sample);
 /* loss_and_grad, then clip the gradient norm and take one AdamW step.
-   *grad_norm (may be NULL) gets the norm before clipping. */
+ *grad_norm (may be NULL) gets the norm before clipping. */
 int surrogate_train_step(surrogate *s, const float *states, const float *next_states,
                          const float *z, const float *weights, int B, study_loss_kind kind,
                          float *loss, double *per_sample, float *grad_norm);
@@ -196,7 +196,6 @@ float surrogate_lr_at(const surrogate *s, int64_t step);
 
 /* next_out (n,S) = predicted next states of n rows (any n: processed in
    chunks of max_batch). */
-int surrogate_predict(surrogate *s, const float *states, const float *z, size_t n,
-                      float *next_out);
+int surrogate_predict(surrogate *s, const float *states, const float *z, size_t n, float *next_out);
 
 #endif

@@ -26,12 +26,18 @@ const char *const study_stat_names[STUDY_N_STATS] = {"mean", "std", "p50", "p95"
 
 double study_stat(const study_stats *s, int k) {
   switch (k) {
-  case 0: return s->mean;
-  case 1: return s->std;
-  case 2: return s->p50;
-  case 3: return s->p95;
-  case 4: return s->p99;
-  default: return s->max;
+    case 0:
+      return s->mean;
+    case 1:
+      return s->std;
+    case 2:
+      return s->p50;
+    case 3:
+      return s->p95;
+    case 4:
+      return s->p99;
+    default:
+      return s->max;
   }
 }
 
@@ -58,9 +64,9 @@ struct study_validation {
   const pde_problem *problem;
   pde_options opt;
   size_t n_sims, n_steps, S, P;
-  double *params;  /* n_sims x P */
-  float *z;        /* n_sims x n_steps x P: normalised, repeated per pair */
-  float *traj;     /* n_sims x (n_steps + 1) x S */
+  double *params; /* n_sims x P */
+  float *z;       /* n_sims x n_steps x P: normalised, repeated per pair */
+  float *traj;    /* n_sims x (n_steps + 1) x S */
   double floor_norm;
 };
 

@@ -47,7 +47,7 @@ int study_validation_create(const pde_problem *p, const pde_options *opt, size_t
 void study_validation_free(study_validation *v);
 
 size_t study_validation_n_sims(const study_validation *v);
-size_t study_validation_n_steps(const study_validation *v);     /* pairs per simulation */
+size_t study_validation_n_steps(const study_validation *v); /* pairs per simulation */
 size_t study_validation_state_size(const study_validation *v);
 const double *study_validation_params(const study_validation *v); /* n_sims x nb_params */
 /* Trajectory of simulation i: (n_steps + 1) x state_size floats. */

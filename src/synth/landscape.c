@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const names[LANDSCAPE_COUNT] = {"bump",  "band", "multimodal",
+static const char *const names[LANDSCAPE_COUNT] = {"bump",   "band",  "multimodal",
                                                    "length", "shell", "flat"};
 
 int landscape_parse(const char *name, landscape_kind *out) {
@@ -35,29 +35,31 @@ static double shell_energy(const double *z, size_t d) {
   for (size_t i = 0; i < k; i++) e += z[i] * z[i];
   return e / (double)k;
 }
-static double shell_threshold(size_t d) { return 1.0 / 3.0 + 1.5 * sqrt(4.0 / (45.0 * (double)shell_k(d))); }
+static double shell_threshold(size_t d) {
+  return 1.0 / 3.0 + 1.5 * sqrt(4.0 / (45.0 * (double)shell_k(d)));
+}
 
 double landscape_difficulty(landscape_kind k, const double *z, size_t d) {
   double x = z[0], y = z[1];
   switch (k) {
-  case LANDSCAPE_BUMP:
-    return gauss2(x, y, 0.6, 0.6, 0.25);
-  case LANDSCAPE_BAND: {
-    double off = y - 0.5 * sin(3.14159265358979 * x);
-    return exp(-off * off / (2 * 0.06 * 0.06));
-  }
-  case LANDSCAPE_MULTIMODAL: {
-    double a = gauss2(x, y, -0.6, -0.5, 0.15), b = gauss2(x, y, 0.55, -0.4, 0.12),
-           c = gauss2(x, y, 0.0, 0.65, 0.18);
-    return fmax(a, fmax(b, c));
-  }
-  case LANDSCAPE_LENGTH:
-    return logistic((z[d - 1] - 0.8) / 0.03);
-  case LANDSCAPE_SHELL:
-    return logistic((shell_energy(z, d) - shell_threshold(d)) / 0.02);
-  case LANDSCAPE_FLAT:
-  default:
-    return 0.0;
+    case LANDSCAPE_BUMP:
+      return gauss2(x, y, 0.6, 0.6, 0.25);
+    case LANDSCAPE_BAND: {
+      double off = y - 0.5 * sin(3.14159265358979 * x);
+      return exp(-off * off / (2 * 0.06 * 0.06));
+    }
+    case LANDSCAPE_MULTIMODAL: {
+      double a = gauss2(x, y, -0.6, -0.5, 0.15), b = gauss2(x, y, 0.55, -0.4, 0.12),
+             c = gauss2(x, y, 0.0, 0.65, 0.18);
+      return fmax(a, fmax(b, c));
+    }
+    case LANDSCAPE_LENGTH:
+      return logistic((z[d - 1] - 0.8) / 0.03);
+    case LANDSCAPE_SHELL:
+      return logistic((shell_energy(z, d) - shell_threshold(d)) / 0.02);
+    case LANDSCAPE_FLAT:
+    default:
+      return 0.0;
   }
 }
 
@@ -101,14 +103,14 @@ double landscape_hard_share(landscape_kind k, size_t d) {
 /* The two features the difficulty depends on, each in [-1, 1]. */
 static void features(landscape_kind k, const double *z, size_t d, double f[2]) {
   switch (k) {
-  case LANDSCAPE_LENGTH:
-    f[0] = z[d - 1], f[1] = 0;
-    break;
-  case LANDSCAPE_SHELL:
-    f[0] = 2 * shell_energy(z, d) - 1, f[1] = 0;
-    break;
-  default:
-    f[0] = z[0], f[1] = z[1];
+    case LANDSCAPE_LENGTH:
+      f[0] = z[d - 1], f[1] = 0;
+      break;
+    case LANDSCAPE_SHELL:
+      f[0] = 2 * shell_energy(z, d) - 1, f[1] = 0;
+      break;
+    default:
+      f[0] = z[0], f[1] = z[1];
   }
 }
 

@@ -26,7 +26,8 @@ static char *build_config(const synth_options *o, int64_t nb_sims, char *err, si
     json_decref(extra);
   }
   json_t *lo = json_array(), *hi = json_array();
-  for (int k = 0; k < o->dim; k++) json_array_append_new(lo, json_real(-1)), json_array_append_new(hi, json_real(1));
+  for (int k = 0; k < o->dim; k++)
+    json_array_append_new(lo, json_real(-1)), json_array_append_new(hi, json_real(1));
   json_object_set_new(cfg, "nb_params", json_integer(o->dim));
   json_object_set_new(cfg, "l_bounds", lo);
   json_object_set_new(cfg, "u_bounds", hi);
@@ -44,8 +45,7 @@ static char *build_config(const synth_options *o, int64_t nb_sims, char *err, si
 /* Report the generation's losses [first, last] in the chosen pattern. */
 static int report_losses(ogas_breeder *b, const synth_options *o, const landscape_coverage *cov,
                          const double *params, int64_t first, int64_t last, int64_t *batch,
-                         ogas_rng *noise, int64_t *ids, int64_t *ts, double *vals,
-                         int64_t *order) {
+                         ogas_rng *noise, int64_t *ids, int64_t *ts, double *vals, int64_t *order) {
   size_t d = (size_t)o->dim;
   int64_t n_sims = last - first + 1, S = o->steps_per_sim;
   int st = OGAS_OK;
@@ -86,7 +86,8 @@ static int report_losses(ogas_breeder *b, const synth_options *o, const landscap
 static double mode_balance(const synth_result *r, landscape_kind k) {
   static const double area[LANDSCAPE_MAX_MODES] = {0.15 * 0.15, 0.12 * 0.12, 0.18 * 0.18};
   double total = 0, sum_area = 0, kl = 0, min_q = 1;
-  for (int m = 0; m < LANDSCAPE_MAX_MODES; m++) total += (double)r->bred_in_mode[m], sum_area += area[m];
+  for (int m = 0; m < LANDSCAPE_MAX_MODES; m++)
+    total += (double)r->bred_in_mode[m], sum_area += area[m];
   if (k != LANDSCAPE_MULTIMODAL || total == 0) return 0.0;
   for (int m = 0; m < LANDSCAPE_MAX_MODES; m++) {
     double p = (double)r->bred_in_mode[m] / total, q = area[m] / sum_area;
@@ -110,7 +111,8 @@ static double median(double *x, int64_t n) {
 /* The novelty of synth.h, over generations 2 and later. */
 static double novelty(const synth_result *r) {
   size_t d = (size_t)r->d;
-  double *bred = malloc((size_t)r->nb_sims * sizeof(double)), *plain = malloc((size_t)r->nb_sims * sizeof(double));
+  double *bred = malloc((size_t)r->nb_sims * sizeof(double)),
+         *plain = malloc((size_t)r->nb_sims * sizeof(double));
   int64_t nb = 0, np = 0;
   if (!bred || !plain) {
     free(bred), free(plain);
@@ -128,8 +130,10 @@ static double novelty(const synth_result *r) {
       }
       if (q < best) best = q;
     }
-    if (r->is_bred[i]) bred[nb++] = sqrt(best);
-    else plain[np++] = sqrt(best);
+    if (r->is_bred[i])
+      bred[nb++] = sqrt(best);
+    else
+      plain[np++] = sqrt(best);
   }
   double v = nb && np ? median(bred, nb) / median(plain, np) : 0.0;
   free(bred), free(plain);
@@ -243,7 +247,8 @@ int synth_run(const synth_options *o, synth_result *out, char *err, size_t errle
     if (o->progress) {
       fprintf(o->progress,
               "gen %2d  R %.2f  children %4lld  bred %4lld  hard: all %5.1f %%  bred %5.1f %% "
-              "(uniform %4.1f %%)  ddpm steps +%5lld  trust z %5.1f  outcome z %5.1f  train cpu %.2f s%s%s\n",
+              "(uniform %4.1f %%)  ddpm steps +%5lld  trust z %5.1f  outcome z %5.1f  train cpu "
+              "%.2f s%s%s\n",
               g, sg->breed_ratio, (long long)sg->n_children, (long long)bred, 100 * sg->hard_share,
               100 * sg->hard_share_bred, 100 * out->uniform_share,
               (long long)sg->ddpm_steps_since_last, sg->trust_z, sg->outcome_z, sg->train_cpu_s,

@@ -21,25 +21,25 @@
 
 /* How the simulated server reports losses. */
 typedef enum {
-  REPORT_PER_SIM,   /* one record call per simulation with all its steps */
-  REPORT_FEW,       /* calls_per_sim calls per simulation, its steps split among them */
-  REPORT_MINIBATCH  /* one call per minibatch of `minibatch` samples drawn
-                       from all of the generation's simulations at once */
+  REPORT_PER_SIM,  /* one record call per simulation with all its steps */
+  REPORT_FEW,      /* calls_per_sim calls per simulation, its steps split among them */
+  REPORT_MINIBATCH /* one call per minibatch of `minibatch` samples drawn
+                      from all of the generation's simulations at once */
 } report_pattern;
 
 typedef struct {
   landscape_kind landscape;
   int dim;
-  int64_t generation_size;   /* simulations per generation */
-  int generations;           /* bred generations after generation 0 */
-  int steps_per_sim;         /* loss values each simulation reports */
+  int64_t generation_size; /* simulations per generation */
+  int generations;         /* bred generations after generation 0 */
+  int steps_per_sim;       /* loss values each simulation reports */
   report_pattern pattern;
-  int calls_per_sim;         /* REPORT_FEW */
-  int minibatch;             /* REPORT_MINIBATCH */
+  int calls_per_sim; /* REPORT_FEW */
+  int minibatch;     /* REPORT_MINIBATCH */
   uint64_t seed;
-  int async;                 /* background training */
-  const char *breeder_json;  /* JSON object merged over the library defaults, or NULL */
-  FILE *progress;            /* one line per generation, or NULL */
+  int async;                /* background training */
+  const char *breeder_json; /* JSON object merged over the library defaults, or NULL */
+  FILE *progress;           /* one line per generation, or NULL */
 } synth_options;
 
 typedef struct {
@@ -55,16 +55,16 @@ typedef struct {
   int n_generations;    /* entries in gens (generation 0 included) */
   synth_generation *gens;
   int64_t nb_sims, d;
-  double *params;       /* nb_sims x d, final table */
-  int *is_bred;         /* nb_sims */
+  double *params;         /* nb_sims x d, final table */
+  int *is_bred;           /* nb_sims */
   int32_t *generation_of; /* nb_sims */
   /* Summary over the bred generations. */
-  int first_bred_generation; /* 0: none bred */
+  int first_bred_generation;    /* 0: none bred */
   int first_trusted_generation; /* first bred at the full ratio the check allowed; 0: none */
   int64_t n_bred, n_bred_hard;
-  double enrichment;         /* hard share of all bred children / uniform share (0: none) */
+  double enrichment; /* hard share of all bred children / uniform share (0: none) */
   double worst_generation_enrichment; /* lowest over generations with >= 10 bred */
-  double train_cpu_s;        /* all training CPU */
+  double train_cpu_s;                 /* all training CPU */
   /* multimodal: bred children in each hard bump, and how evenly they spread
      relative to the bumps' own areas (1: in proportion to uniform sampling's
      shares, 0: all in one bump) */
@@ -75,7 +75,8 @@ typedef struct {
      generations (1: as new as space-filling draws; near 0: copies of earlier
      simulations, which a memorising DDPM produces). 0 when not measured. */
   double novelty;
-  double breeder_cpu_per_generation; /* training CPU + generation wall time, per bred-phase generation */
+  double breeder_cpu_per_generation; /* training CPU + generation wall time, per bred-phase
+                                        generation */
 } synth_result;
 
 /* 0 on success; otherwise an ogas_status with a message in err. */

@@ -57,11 +57,12 @@ static int resolve(const char *path, char **dest, mode_t *mode, char *err, size_
         *dest = cur, *mode = 0644;
         return OGAS_OK;
       }
-      int st = e == ENOENT ? status_msg(OGAS_EIO, err, errlen,
-                                        "'%s' is a symbolic link to '%s', which does not exist; "
-                                        "nothing was written", path, cur)
-                           : status_msg(OGAS_EIO, err, errlen, "cannot write '%s': %s", path,
-                                        strerror(e));
+      int st = e == ENOENT
+                   ? status_msg(OGAS_EIO, err, errlen,
+                                "'%s' is a symbolic link to '%s', which does not exist; "
+                                "nothing was written",
+                                path, cur)
+                   : status_msg(OGAS_EIO, err, errlen, "cannot write '%s': %s", path, strerror(e));
       free(cur);
       return st;
     }
@@ -72,7 +73,8 @@ static int resolve(const char *path, char **dest, mode_t *mode, char *err, size_
     if (!S_ISLNK(sb.st_mode)) {
       int st = hops == 0 ? status_msg(OGAS_EIO, err, errlen,
                                       "'%s' is %s; only a regular file is replaced, nothing "
-                                      "was written", path, kind_of(sb.st_mode))
+                                      "was written",
+                                      path, kind_of(sb.st_mode))
                          : status_msg(OGAS_EIO, err, errlen,
                                       "'%s' is a symbolic link to '%s', which is %s; only a "
                                       "regular file is replaced, nothing was written",
@@ -163,19 +165,26 @@ static int publish(atomic_file *a, const char *step, int saved, char *err, size_
   if (!step && rename(a->tmp, a->dest)) step = "rename", saved = errno;
   int st = OGAS_OK;
   if (step) {
-    st = status_msg(OGAS_EIO, err, errlen, "cannot write '%s' (%s: %s); the previous file is "
-                    "unchanged", a->dest, step, strerror(saved));
+    st = status_msg(OGAS_EIO, err, errlen,
+                    "cannot write '%s' (%s: %s); the previous file is "
+                    "unchanged",
+                    a->dest, step, strerror(saved));
     unlink(a->tmp);
   } else {
     /* The rename is durable once the folder is synced. Some file systems
        cannot sync a folder (EINVAL): nothing more can be done there. */
     char *dir = folder_of(a->dest);
     int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    if (!dir) st = status_msg(OGAS_ENOMEM, err, errlen, "'%s' is written, but out of memory "
-                              "to sync its folder", a->dest);
+    if (!dir)
+      st = status_msg(OGAS_ENOMEM, err, errlen,
+                      "'%s' is written, but out of memory "
+                      "to sync its folder",
+                      a->dest);
     else if (dfd < 0 || (fsync(dfd) && errno != EINVAL && errno != ENOTSUP))
-      st = status_msg(OGAS_EIO, err, errlen, "'%s' is written but its folder '%s' cannot be "
-                      "synced: %s", a->dest, dir, strerror(errno));
+      st = status_msg(OGAS_EIO, err, errlen,
+                      "'%s' is written but its folder '%s' cannot be "
+                      "synced: %s",
+                      a->dest, dir, strerror(errno));
     if (dfd >= 0) close(dfd);
     free(dir);
   }

@@ -52,7 +52,8 @@ int main(void) {
   fails += ogas_concretize_resampled_parameters(b, 19, &first, &last) != OGAS_OK;
   ogas_status st = ogas_checkpoint_state(b, path);
   if (st == OGAS_OK) st = ogas_restart_from_checkpoint(b, path);
-  if (st != OGAS_OK) fprintf(stderr, "checkpoint round trip: %s: %s\n", ogas_status_name(st), ogas_errmsg(b));
+  if (st != OGAS_OK)
+    fprintf(stderr, "checkpoint round trip: %s: %s\n", ogas_status_name(st), ogas_errmsg(b));
   fails += st != OGAS_OK;
   /* A bad config: the library's message, not the host's. */
   ogas_breeder *x = NULL;
@@ -63,7 +64,8 @@ int main(void) {
   rmdir(dir);
   if (host_crc_calls || host_msg_calls)
     fprintf(stderr, "the library called the host's crc32_update %u times, status_msg %u times\n",
-            host_crc_calls, host_msg_calls), fails++;
+            host_crc_calls, host_msg_calls),
+        fails++;
   printf("host with the library's internal names: %s\n", fails ? "FAILED" : "ok");
   return fails ? 1 : 0;
 }

@@ -20,12 +20,12 @@
 /* The breeder every checkpoint input is restored into; the seed corpus was
    written by a breeder of this config (tests/test_checkpoint_fuzz_corpus.c
    --write-seeds DIR writes it again). */
-#define FUZZ_BREEDER_CONFIG                                                                  \
-  "{\"nb_params\": 2, \"l_bounds\": [0, -1], \"u_bounds\": [1, 1], \"nb_sims\": 12, "          \
-  "\"seed\": 3, \"breeder\": {\"async_training\": false, \"min_reservoir_entries\": 2, "       \
-  "\"min_train_steps\": 1, \"ratio_mlp_hidden_dim\": 4, \"start_breed_ratio\": 0.5}, "         \
-  "\"model\": {\"model_dim\": 8, \"n_blocks\": 1, \"timesteps\": 4, "                          \
-  "\"n_train_steps_per_epoch\": 2}, \"data\": {\"buffer_size\": 16, \"batch_size\": 4, "       \
+#define FUZZ_BREEDER_CONFIG                                                              \
+  "{\"nb_params\": 2, \"l_bounds\": [0, -1], \"u_bounds\": [1, 1], \"nb_sims\": 12, "    \
+  "\"seed\": 3, \"breeder\": {\"async_training\": false, \"min_reservoir_entries\": 2, " \
+  "\"min_train_steps\": 1, \"ratio_mlp_hidden_dim\": 4, \"start_breed_ratio\": 0.5}, "   \
+  "\"model\": {\"model_dim\": 8, \"n_blocks\": 1, \"timesteps\": 4, "                    \
+  "\"n_train_steps_per_epoch\": 2}, \"data\": {\"buffer_size\": 16, \"batch_size\": 4, " \
   "\"min_max_queue_length\": 3}}"
 
 /* Any text as a config: parse must give OK or an error with a message,

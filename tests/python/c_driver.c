@@ -99,8 +99,9 @@ static int fail(ogas_breeder *b, const char *what) {
 int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "layout")) return print_layout();
   if (argc < 7 || strcmp(argv[1], "run")) {
-    fprintf(stderr, "usage: c_driver layout | run CONFIG GEN_SIZE N_GEN STEPS OUT "
-                    "[--restore CKPT FROM_GEN] [--save CKPT AT_GEN]\n");
+    fprintf(stderr,
+            "usage: c_driver layout | run CONFIG GEN_SIZE N_GEN STEPS OUT "
+            "[--restore CKPT FROM_GEN] [--save CKPT AT_GEN]\n");
     return 2;
   }
   const char *config = argv[2], *out_path = argv[6];
@@ -112,8 +113,10 @@ int main(int argc, char **argv) {
       fprintf(stderr, "c_driver: %s expects two values\n", argv[i]);
       return 2;
     }
-    if (!strcmp(argv[i], "--restore")) restore = argv[i + 1], from_gen = atoll(argv[i + 2]);
-    else if (!strcmp(argv[i], "--save")) save = argv[i + 1], save_at = atoll(argv[i + 2]);
+    if (!strcmp(argv[i], "--restore"))
+      restore = argv[i + 1], from_gen = atoll(argv[i + 2]);
+    else if (!strcmp(argv[i], "--save"))
+      save = argv[i + 1], save_at = atoll(argv[i + 2]);
     else {
       fprintf(stderr, "c_driver: unknown option %s\n", argv[i]);
       return 2;
@@ -129,7 +132,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "c_driver: %s\n", err);
     return 1;
   }
-  if (restore && ogas_restart_from_checkpoint(b, restore)) return fail(b, "restart_from_checkpoint");
+  if (restore && ogas_restart_from_checkpoint(b, restore))
+    return fail(b, "restart_from_checkpoint");
   size_t d = ogas_nb_params(b);
   int64_t nb_sims = ogas_nb_sims(b);
   double *p = malloc(d * sizeof *p);
@@ -140,8 +144,10 @@ int main(int argc, char **argv) {
     int64_t first = g * G, last = first + G - 1;
     for (int64_t id = first; id <= last; id++) {
       if (ogas_get_parameters(b, id, p, NULL)) return fail(b, "get_parameters");
-      for (int64_t s = 0; s < steps; s++) ids[s] = id, ts[s] = s, vals[s] = p[0] * p[0] + 0.25 * (double)s;
-      if (ogas_record_increments(b, ids, ts, vals, (size_t)steps, id)) return fail(b, "record_increments");
+      for (int64_t s = 0; s < steps; s++)
+        ids[s] = id, ts[s] = s, vals[s] = p[0] * p[0] + 0.25 * (double)s;
+      if (ogas_record_increments(b, ids, ts, vals, (size_t)steps, id))
+        return fail(b, "record_increments");
     }
     if (g == n_gen) break;
     size_t staged = 0;
