@@ -12,6 +12,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "ddpm/ddpm.h"
+#include "ddpm/sample_team.h"
 #include "nn/blas_threads.h"
 #include "util/clock.h"
 
@@ -34,9 +35,9 @@ static const char *usage =
     "  --timesteps T    diffusion steps (100)\n"
     "  --samples N      candidates to sample with guidance (1000)\n"
     "  --threads N      threads (1): training splits each minibatch by rows over N\n"
-    "                   threads, each calling OpenBLAS on one thread; sampling runs\n"
-    "                   OpenBLAS on N threads\n"
-    "  --split S        rows (the above) or blas: training also lets OpenBLAS split\n"
+    "                   threads, sampling by candidates, each thread calling OpenBLAS\n"
+    "                   on one thread\n"
+    "  --split S        rows (the above) or blas: one thread lets OpenBLAS split\n"
     "                   every product over N threads instead (rows)\n"
     "  --train-steps N  timed training steps after 20 warm-up steps (200)\n"
     "  --guidance G     guidance scale (5.0)\n"
@@ -105,6 +106,15 @@ static double sgemm_gflops(int B, int H) {
   } while ((t = wall_s() - t0) < 0.5);
   free(a), free(w), free(c);
   return 2.0 * B * H * (double)H * (double)reps / t / 1e9;
+}
+
+/* One sampler call, split over the team's threads when there is one. */
+static void sample(ddpm_sampler *smp, sample_team *team, const float *params, const float *c, int n,
+                   float guidance, int ddim_steps, ogas_rng *rng, float *out) {
+  if (team)
+    sample_team_run(team, params, c, n, guidance, ddim_steps, rng, out);
+  else
+    ddpm_sample(smp, params, c, n, guidance, ddim_steps, rng, out);
 }
 
 static int bench_ddpm(int argc, char **argv) {
@@ -206,6 +216,7 @@ static int bench_ddpm(int argc, char **argv) {
   ogas_rng_seed(&rng, (uint64_t)seed, 0);
   ddpm_model m;
   ddpm_sampler *smp = ddpm_sampler_create(&cfg, (int)samples);
+  sample_team *team = row_team ? sample_team_create(&cfg, (int)samples, (int)threads) : NULL;
   /* Synthetic data like the torch script: z ~ U[-1,1]^d, c = (mean(z)+1)/2. */
   enum { DATA = 6000 };
   float *data = malloc((size_t)DATA * dim * sizeof(float)), *cond = malloc(DATA * sizeof(float));
@@ -213,7 +224,8 @@ static int bench_ddpm(int argc, char **argv) {
         *cb = malloc((size_t)batch * sizeof(float));
   float *out = malloc((size_t)samples * dim * sizeof(float)),
         *target = malloc((size_t)samples * sizeof(float));
-  if (ddpm_model_init(&m, &cfg, &rng) || !smp || !data || !cond || !zb || !cb || !out || !target) {
+  if (ddpm_model_init(&m, &cfg, &rng) || !smp || (row_team && !team) || !data || !cond || !zb ||
+      !cb || !out || !target) {
     fprintf(stderr, "ogas bench ddpm: out of memory\n");
     return 1;
   }
@@ -240,14 +252,14 @@ static int bench_ddpm(int argc, char **argv) {
   }
   t_train = wall_s() - t_train;
   for (long i = 0; i < samples; i++) target[i] = 0.9f;
-  blas_set_threads((int)threads);
+  if (!row_team) blas_set_threads((int)threads);
   double t_sample = wall_s();
-  ddpm_sample(smp, m.ema, target, (int)samples, (float)guidance, 0, &rng, out);
+  sample(smp, team, m.ema, target, (int)samples, (float)guidance, 0, &rng, out);
   t_sample = wall_s() - t_sample;
   double t_ddim = 0;
   if (b.ddim) {
     t_ddim = wall_s();
-    ddpm_sample(smp, m.ema, target, (int)samples, (float)guidance, (int)b.ddim_steps, &rng, out);
+    sample(smp, team, m.ema, target, (int)samples, (float)guidance, (int)b.ddim_steps, &rng, out);
     t_ddim = wall_s() - t_ddim;
   }
 
@@ -305,6 +317,7 @@ static int bench_ddpm(int argc, char **argv) {
   }
   ddpm_model_free(&m);
   ddpm_sampler_free(smp);
+  sample_team_free(team);
   free(data), free(cond), free(zb), free(cb), free(out), free(target);
   return 0;
 }
