@@ -4,7 +4,7 @@
    the same bit for bit on every run for a given thread count, handles a
    minibatch smaller than the team and one with every condition dropped, and
    ddpm_model_set_threads(m, 1) returns to the one-thread step exactly; a
-   breeder with model.train_threads 2 breeds, reproducibly in sync mode. */
+   breeder with model.n_threads 2 breeds, reproducibly in sync mode. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +132,7 @@ int main(void) {
                      .minibatch = 64,
                      .seed = 5,
                      .async = 0,
-                     .breeder_json = "{\"model\": {\"train_threads\": 2}}"};
+                     .breeder_json = "{\"model\": {\"n_threads\": 2}}"};
   synth_result s1, s2;
   char err[512];
   CHECK_MSG(synth_run(&o, &s1, err, sizeof err) == 0, "%s", err);

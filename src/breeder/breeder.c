@@ -256,7 +256,10 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
   if (ok) {
     b->snapshot = malloc(b->tr.model.n_params * sizeof(float));
     b->sampler = ddpm_sampler_create(&b->tr.ddpm_cfg, GENERATION_CHUNK);
-    ok = b->snapshot && b->sampler;
+    int threads = (int)b->cfg.model.n_threads;
+    if (threads > 1)
+      b->sampler_team = sample_team_create(&b->tr.ddpm_cfg, GENERATION_CHUNK, threads);
+    ok = b->snapshot && b->sampler && (threads < 2 || b->sampler_team);
   }
   static const sf_kind kinds[] = {SF_UNIFORM, SF_LHS, SF_HALTON, SF_SOBOL};
   int sfst =
@@ -325,6 +328,7 @@ void ogas_breeder_free(ogas_breeder *b) {
   if (last_message.b == b) last_message.b = NULL;
   trainer_free(b);
   ddpm_sampler_free(b->sampler);
+  sample_team_free(b->sampler_team);
   sf_free(b->sf);
   signal_free(&b->signal);
   reservoir_free(&b->res);

@@ -31,6 +31,7 @@
 #include "breeder/space_filling.h"
 #include "breeder/trust.h"
 #include "ddpm/ddpm.h"
+#include "ddpm/sample_team.h"
 #include "ogas.h"
 #include "util/run_log.h"
 
@@ -124,13 +125,14 @@ struct ogas_breeder {
   space_filling *sf;
   ogas_rng gen_rng;
   ddpm_sampler *sampler;
-  float *obs_c;             /* buffer_size: conditions copied from the reservoir */
-  double *obs_scratch;      /* buffer_size */
-  float *targets;           /* nb_sims */
-  float *cand;              /* nb_sims x d: normalised candidates */
-  double *unit;             /* nb_sims x d: space-filling points */
-  int64_t *order;           /* nb_sims */
-  float *retry_z, *retry_c; /* GENERATION_CHUNK rows: out-of-bounds redraws */
+  sample_team *sampler_team; /* model.n_threads > 1: sampling split by candidates */
+  float *obs_c;              /* buffer_size: conditions copied from the reservoir */
+  double *obs_scratch;       /* buffer_size */
+  float *targets;            /* nb_sims */
+  float *cand;               /* nb_sims x d: normalised candidates */
+  double *unit;              /* nb_sims x d: space-filling points */
+  int64_t *order;            /* nb_sims */
+  float *retry_z, *retry_c;  /* GENERATION_CHUNK rows: out-of-bounds redraws */
   int64_t last_gen_ddpm_steps;
   double last_gen_cpu_s;
 

@@ -96,7 +96,7 @@ typedef struct {
   int64_t n_train_steps_per_epoch; /* steps granted per record call */
   int64_t n_train_steps_per_sim;   /* steps granted per new simulation */
   int64_t blas_threads;            /* 0 (leave OpenBLAS alone) or 1..1024 */
-  int64_t train_threads;           /* DDPM training step split by rows, 1..64 */
+  int64_t n_threads;               /* DDPM training step split by rows, 1..64 */
   bool box_prior;                  /* correct the exact uniform-box denoiser */
 } ogas_config_model;
 

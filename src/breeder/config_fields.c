@@ -81,7 +81,7 @@ const field_spec config_fields[] = {
     {MODEL(n_train_steps_per_epoch), KIND_INT, .def = 0, INT_MIN_(0)},
     {MODEL(n_train_steps_per_sim), KIND_INT, .def = 2, INT_IN(0, 1000000)},
     {MODEL(blas_threads), KIND_INT, .def = 0, INT_IN(0, 1024)},
-    {MODEL(train_threads), KIND_INT, .def = 1, INT_IN(1, 64)},
+    {MODEL(n_threads), KIND_INT, .def = 1, INT_IN(1, 64)},
     {MODEL(box_prior), KIND_BOOL, .def = 1},
 
     {DATA(buffer_size), KIND_INT, .def = 6000, INT_MIN_(1)},

@@ -26,8 +26,12 @@ static void sample_chunked(ogas_breeder *b, const float *targets, int64_t n, flo
   pthread_mutex_lock(&b->snap_lock);
   for (int64_t done = 0; done < n; done += GENERATION_CHUNK) {
     int64_t k = n - done < GENERATION_CHUNK ? n - done : GENERATION_CHUNK;
-    ddpm_sample(b->sampler, b->snapshot, targets + done, (int)k, (float)m->guidance_scale, ddim,
-                &b->gen_rng, cand + (size_t)done * b->d);
+    /* Split over threads; on one thread when they cannot be started. */
+    if (!b->sampler_team ||
+        sample_team_run(b->sampler_team, b->snapshot, targets + done, (int)k,
+                        (float)m->guidance_scale, ddim, &b->gen_rng, cand + (size_t)done * b->d))
+      ddpm_sample(b->sampler, b->snapshot, targets + done, (int)k, (float)m->guidance_scale, ddim,
+                  &b->gen_rng, cand + (size_t)done * b->d);
   }
   pthread_mutex_unlock(&b->snap_lock);
 }

@@ -50,7 +50,7 @@ int trainer_init(ogas_breeder *b) {
   ogas_rng init_rng;
   ogas_rng_seed(&init_rng, c->seed, 3);
   if (ddpm_model_init(&t->model, &t->ddpm_cfg, &init_rng)) return -1;
-  if (ddpm_model_set_threads(&t->model, (int)c->model.train_threads)) return -1;
+  if (ddpm_model_set_threads(&t->model, (int)c->model.n_threads)) return -1;
   adamw_config ra = {.lr = (float)c->breeder.ratio_mlp_lr,
                      .beta1 = 0.9f,
                      .beta2 = 0.999f,
