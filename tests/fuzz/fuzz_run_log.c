@@ -2,8 +2,9 @@
    picks the file (even: children.csv, odd: generations.jsonl), the rest is
    its content, written into a temporary folder of the fuzzer's own. A read
    gives OK, or an error whose message names the file; what reads as
-   children.csv writes back and reads again to the same table, and what reads
-   as generations.jsonl to the same generations. */
+   children.csv writes back and reads again to the same table (train_loss to
+   its 9 written digits), and what reads as generations.jsonl to the same
+   generations. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +27,11 @@ static int put(const char *name, const char *data, size_t size) {
 
 static int same_number(double a, double b) { return a == b || (isnan(a) && isnan(b)); }
 
+/* train_loss is written with 9 significant digits. */
+static int same_loss(double a, double b) {
+  return same_number(a, b) || fabs(a - b) <= 1e-8 * fabs(a);
+}
+
 static int children(const uint8_t *data, size_t size) {
   char err[512] = "";
   run_log_children c;
@@ -43,7 +49,7 @@ static int children(const uint8_t *data, size_t size) {
                back.nb_params != c.nb_params;
   for (size_t r = 0; !broken && r < c.n_rows; r++) {
     broken = back.generation[r] != c.generation[r] || back.is_bred[r] != c.is_bred[r] ||
-             back.status[r] != c.status[r] || !same_number(back.train_loss[r], c.train_loss[r]);
+             back.status[r] != c.status[r] || !same_loss(back.train_loss[r], c.train_loss[r]);
     for (size_t k = 0; !broken && k < c.nb_params; k++)
       broken = !same_number(back.params[r * c.nb_params + k], c.params[r * c.nb_params + k]);
   }
