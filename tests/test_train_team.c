@@ -119,6 +119,11 @@ int main(void) {
   ddpm_train_step(&b, z, c, NULL, B, &r2);
   CHECK(!memcmp(a.params, b.params, n * sizeof(float)));
   CHECK(ddpm_model_set_threads(&b, 65) == -1 && b.team == NULL); /* too many: refused */
+  /* The helper threads' CPU is counted (the breeder adds it to its own). */
+  CHECK(ddpm_model_helper_cpu_s(&a) == 0.0);
+  CHECK(ddpm_model_set_threads(&a, 2) == 0 && ddpm_model_helper_cpu_s(&a) == 0.0);
+  ddpm_train_step(&a, z, c, NULL, B, &r1);
+  CHECK_MSG(ddpm_model_helper_cpu_s(&a) > 0.0, "the helper thread's CPU is not counted");
   ddpm_model_free(&a), ddpm_model_free(&b);
 
   /* Through the breeder's config. */

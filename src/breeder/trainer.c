@@ -227,7 +227,8 @@ static int train_one(ogas_breeder *b) {
   t->in_flight = 1;
   pthread_mutex_unlock(&b->lock);
 
-  double cpu0 = thread_cpu_s();
+  /* The DDPM's helper threads (model.n_threads) count too. */
+  double cpu0 = thread_cpu_s() + ddpm_model_helper_cpu_s(&t->model);
   float ratio_loss = NAN, ddpm_loss = NAN;
   if (do_ratio) ratio_loss = ratio_mlp_train_step(&t->ratio, t->ratio_z, t->ratio_labels, B);
   if (do_ddpm) {
@@ -241,7 +242,7 @@ static int train_one(ogas_breeder *b) {
     }
     ddpm_loss = ddpm_train_step(&t->model, t->batch_z, t->batch_c, w, B, &t->rng);
   }
-  double cpu = thread_cpu_s() - cpu0;
+  double cpu = thread_cpu_s() + ddpm_model_helper_cpu_s(&t->model) - cpu0;
 
   pthread_mutex_lock(&b->lock);
   t->in_flight = 0;

@@ -59,6 +59,10 @@ int ddpm_model_set_threads(ddpm_model *m, int threads) {
   return 0;
 }
 
+double ddpm_model_helper_cpu_s(const ddpm_model *m) {
+  return m->team ? train_team_worker_cpu_s(m->team) : 0.0;
+}
+
 float ddpm_train_step(ddpm_model *m, const float *z, const float *c, const float *w, int B,
                       ogas_rng *rng) {
   int d = m->shape.dim, T = m->schedule.T;

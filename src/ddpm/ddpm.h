@@ -58,6 +58,9 @@ void ddpm_model_free(ddpm_model *m);
    the caller's thread alone. 0, or -1 when the threads cannot be started
    (the model keeps training as before). */
 int ddpm_model_set_threads(ddpm_model *m, int threads);
+/* CPU seconds spent in training steps by threads other than the caller's
+   (0 on one thread), for CPU accounting; read between steps. */
+double ddpm_model_helper_cpu_s(const ddpm_model *m);
 
 /* One training step on B rows (B <= batch_size): z (B,d) clean samples,
    c (B) conditions, w (B) example weights or NULL. Draws t ~ U{0..T-1},

@@ -9,6 +9,7 @@
 #include "ddpm/denoiser.h"
 #include "nn/loss.h"
 #include "nn/optim.h"
+#include "util/clock.h"
 
 #define TEAM_MAX 64
 
@@ -18,6 +19,7 @@ typedef struct {
   denoiser_ws *ws; /* member 0: the model's own */
   float *grads;    /* member 0: the model's own */
   double sq;       /* step 4: Σ g² over this member's parameters */
+  double cpu_s;    /* workers: CPU seconds spent in phases (written by the worker) */
   pthread_t thread;
 } member;
 
@@ -111,7 +113,9 @@ static void *worker(void *arg) {
     phase what = t->what;
     pthread_mutex_unlock(&t->lock);
     if (what == PHASE_EXIT) return NULL;
+    double cpu0 = thread_cpu_s();
     run_phase(t, k, what);
+    t->members[k].cpu_s += thread_cpu_s() - cpu0;
     pthread_mutex_lock(&t->lock);
     if (++t->done == t->n - 1) pthread_cond_signal(&t->finished);
     pthread_mutex_unlock(&t->lock);
@@ -188,6 +192,12 @@ void train_team_free(train_team *t) {
 }
 
 int train_team_threads(const train_team *t) { return t->n; }
+
+double train_team_worker_cpu_s(const train_team *t) {
+  double cpu = 0;
+  for (int k = 1; k < t->n; k++) cpu += t->members[k].cpu_s;
+  return cpu;
+}
 
 float train_team_step(train_team *t, ddpm_model *m, int n_cond, int B) {
   t->m = m, t->n_cond = n_cond, t->B = B;

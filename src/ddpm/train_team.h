@@ -30,6 +30,9 @@ train_team *train_team_create(const ddpm_model *m, int threads);
 /* Stops and joins the workers. NULL is allowed. */
 void train_team_free(train_team *team);
 int train_team_threads(const train_team *team);
+/* CPU seconds the worker threads (not the caller's) have spent in steps;
+   read between steps. */
+double train_team_worker_cpu_s(const train_team *team);
 
 /* Steps 1-5 on the B rows ddpm_train_step staged in m (z_t, t, c, w,
    target), the first n_cond of them conditioned. Returns the loss. */
