@@ -173,7 +173,7 @@ static int bench_ddpm(int argc, char **argv) {
     else if (!strcmp(o, "--ddim-steps"))
       rc = arg_long(o, v, 1, 10000, &b.ddim_steps);
     else if (!strcmp(o, "--threads"))
-      rc = arg_long(o, v, 1, 256, &threads);
+      rc = arg_long(o, v, 1, 64, &threads);
     else if (!strcmp(o, "--train-steps"))
       rc = arg_long(o, v, 1, 1L << 30, &train_steps);
     else if (!strcmp(o, "--guidance"))
