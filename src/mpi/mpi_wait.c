@@ -1,5 +1,4 @@
 #include "mpi/mpi_wait.h"
-#include "util/clock.h"
 
 #include <sched.h>
 #include <signal.h>
@@ -8,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "util/clock.h"
 
 double rank_now(void) { return wall_s(); }
 
@@ -60,12 +61,22 @@ static void timed_out(const rank_ctx *x, double waited, const char *what, int pe
              waited, what);
 }
 
+/* How long a wait on `peer` may last. Training and breed ranks themselves
+   wait on the simulation ranks, so a stuck simulation rank stalls them too:
+   waits on them get twice mpi.timeout_s, and the rank that waits on the
+   stuck one directly times out first and names it. */
+static double deadline_for(const rank_ctx *x, int peer) {
+  int sim =
+      peer >= 0 && peer < x->lay.n_ranks && (rank_layout_roles(&x->lay, peer) & ROLE_SIMULATION);
+  return (sim || peer < 0 ? 1.0 : 2.0) * x->mc.timeout_s;
+}
+
 void rank_wait(const rank_ctx *x, role_clock *c, MPI_Request *req, MPI_Status *st, const char *what,
                int peer) {
   int done = 0, spins = 0;
   MPI_Test(req, &done, st ? st : MPI_STATUS_IGNORE);
   if (done) return;
-  double t0 = rank_now(), deadline = t0 + x->mc.timeout_s;
+  double t0 = rank_now(), deadline = t0 + deadline_for(x, peer);
   while (!done) {
     back_off(&spins);
     MPI_Test(req, &done, st ? st : MPI_STATUS_IGNORE);
@@ -84,7 +95,7 @@ int rank_iprobe(const rank_ctx *x, int source, int tag, MPI_Status *st) {
 void rank_probe(const rank_ctx *x, role_clock *c, int source, int tag, MPI_Status *st,
                 const char *what) {
   if (rank_iprobe(x, source, tag, st)) return;
-  double t0 = rank_now(), deadline = t0 + x->mc.timeout_s;
+  double t0 = rank_now(), deadline = t0 + deadline_for(x, source);
   int spins = 0;
   for (;;) {
     back_off(&spins);
