@@ -48,10 +48,12 @@ void ddpm_model_free(ddpm_model *m) {
 }
 
 int ddpm_model_set_threads(ddpm_model *m, int threads) {
-  if (threads <= 1 || (m->team && train_team_threads(m->team) == threads)) {
-    if (threads <= 1) train_team_free(m->team), m->team = NULL;
+  if (threads <= 1) {
+    train_team_free(m->team);
+    m->team = NULL;
     return 0;
   }
+  if (m->team && train_team_threads(m->team) == threads) return 0;
   train_team *team = train_team_create(m, threads);
   if (!team) return -1;
   train_team_free(m->team);
