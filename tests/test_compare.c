@@ -23,7 +23,8 @@ static const char *tiny =
     " \"nb_sims\": 16, \"concurrent_sims\": 2, \"seed\": 3, \"sampler\": \"halton\",\n"
     " \"surrogate\": {\"width\": 32, \"blocks\": 1, \"batch_size\": 16, \"lr\": 0.002},\n"
     " \"buffer\": {\"capacity\": 200}, \"batches_per_sim\": 8, \"nn_updates\": 16,\n"
-    " \"min_finished_between_generations\": 2, \"validation\": {\"n_sims\": 5, \"seed\": 9},\n"
+    " \"min_finished_between_generations\": 2, \"validation\": {\"n_sims\": 5, \"seed\": 9,\n"
+    "   \"rollout_steps\": 4},\n"
     " \"breed\": {\"start_breed_ratio\": 0.5},\n"
     " \"ogas\": {\"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10,\n"
     "   \"n_train_steps_per_epoch\": 2},\n"
@@ -64,6 +65,11 @@ static void check_results(const char *path, int n_seeds) {
   CHECK(json_integer_value(json_object_get(root, "nb_sims")) == 16);
   CHECK(json_integer_value(json_object_get(root, "grad_steps")) == 128);
   CHECK(json_integer_value(json_object_get(json_object_get(root, "validation"), "n_sims")) == 5);
+  CHECK(json_integer_value(json_object_get(json_object_get(root, "validation"), "rollout_steps")) ==
+        4);
+  CHECK(json_is_null(json_object_get(root, "tuning"))); /* the config does not say */
+  CHECK(json_integer_value(json_object_get(json_object_get(root, "bootstrap"), "replicates")) ==
+        1000);
   json_t *samplers = json_object_get(root, "samplers");
   CHECK(json_is_array(samplers) && json_array_size(samplers) == 2);
   json_t *u = json_array_get(samplers, 0), *o = json_array_get(samplers, 1);
@@ -101,6 +107,23 @@ static void check_results(const char *path, int n_seeds) {
         CHECK(q >= lo - 1e-12 && q <= hi + 1e-12);
       }
       if (i == 0) CHECK_NEAR(num(json_object_get(s, "ratio"), stat_names[k]), 1.0, 1e-12);
+      /* The bootstrap interval: none for uniform itself; for ogas a pair
+         lo <= hi around the spread of the data (the ratio of the means
+         itself may fall outside a percentile interval, but not far). */
+      json_t *ci = json_object_get(json_object_get(s, "ratio_ci95"), stat_names[k]);
+      if (i == 0) {
+        CHECK(json_is_null(ci));
+      } else {
+        CHECK_MSG(json_is_array(ci) && json_array_size(ci) == 2, "%s ci", stat_names[k]);
+        double clo = json_number_value(json_array_get(ci, 0));
+        double chi = json_number_value(json_array_get(ci, 1));
+        CHECK(clo > 0 && clo <= chi);
+      }
+      /* The rollout metric is there, with its own ratio of means. */
+      json_t *rs = json_object_get(s, "rollout_stats");
+      double rwant =
+          num(json_object_get(u, "rollout_stats"), stat_names[k]) / num(rs, stat_names[k]);
+      CHECK_NEAR(num(json_object_get(s, "rollout_ratio"), stat_names[k]), rwant, 1e-7);
     }
     for (int r = 0; r < n_seeds; r++) {
       json_t *run = json_array_get(runs, (size_t)r), *cfg = json_object_get(run, "config");
@@ -146,7 +169,11 @@ int main(void) {
       CHECK_MSG(strstr(text, "\nuniform ") != NULL, "%s", text);
       CHECK_MSG(strstr(text, "\nogas ") != NULL, "%s", text);
       CHECK(strstr(text, "ratio uniform") != NULL);
-      CHECK(strstr(text, "means over 2 seeds") != NULL);
+      CHECK_MSG(strstr(text, "seeds 3, 4, validation seed 9; the config does not say") != NULL,
+                "%s", text);
+      CHECK(strstr(text, "means over the seeds") != NULL);
+      CHECK(strstr(text, "rollout nRMSE (4 steps") != NULL);
+      CHECK(strstr(text, "[95 % bootstrap interval") != NULL);
       CHECK(strstr(text, "plots and report: ") != NULL);
     }
     free(text);
@@ -268,6 +295,52 @@ int main(void) {
     temp_dir_remove(tmp);
   }
 
+  /* A list of seeds, and a config that names its tuning seeds: the report
+     says whether the compared seeds are held out. */
+  {
+    char tmp[512], tuned[700], odir[700];
+    CHECK(temp_dir_make(tmp, sizeof tmp, "compare_tuning") == 0);
+    snprintf(tuned, sizeof tuned, "%s/tuned.json", tmp);
+    snprintf(odir, sizeof odir, "%s/out", tmp);
+    char *text = strdup(tiny);
+    char *brace = text ? strrchr(text, '}') : NULL;
+    FILE *g = brace ? fopen(tuned, "w") : NULL;
+    CHECK(g != NULL);
+    if (g) {
+      *brace = '\0';
+      fprintf(g, "%s, \"tuning\": {\"seeds\": [0, 7], \"validation_seed\": 1}}\n", text);
+      fclose(g);
+    }
+    free(text);
+    const char *held[] = {"compare",         tuned,     "--samplers", "uniform,halton",
+                          "--seeds",         "5,8-9",   "--out",      odir,
+                          "--deterministic", "--quiet", "--no-plots", NULL};
+    CHECK(run_cli(held, out, err) == 0);
+    char *t = read_text(out);
+    CHECK_MSG(t && strstr(t,
+                          "seeds 5, 8, 9, validation seed 9; the settings were tuned on seeds "
+                          "0, 7 with validation seed 1: held out"),
+              "%s", t ? t : "");
+    free(t);
+    snprintf(path, sizeof path, "%s/runs/halton-seed8/result.json", odir);
+    CHECK(file_size(path) > 0);
+    snprintf(path, sizeof path, "%s/results.json", odir);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    json_t *seeds = json_object_get(root, "seeds");
+    CHECK(json_array_size(seeds) == 3 && json_integer_value(json_array_get(seeds, 2)) == 9);
+    CHECK(json_is_true(json_object_get(json_object_get(root, "tuning"), "held_out")));
+    json_decref(root);
+    const char *in_sample[] = {
+        "compare", tuned,     "--samplers", "uniform",         "--seeds",    "6-7", "--out",
+        odir,      "--force", "--quiet",    "--deterministic", "--no-plots", NULL};
+    CHECK(run_cli(in_sample, out, err) == 0);
+    t = read_text(out);
+    CHECK_MSG(t && strstr(t, "seeds 6, 7, ") && strstr(t, "NOT held out"), "%s", t ? t : "");
+    free(t);
+    temp_dir_remove(tmp);
+  }
+
   /* Usage errors. */
   {
     const char *bad1[] = {"compare", cfg, "--samplers", "uniform,nope", NULL};
@@ -278,6 +351,11 @@ int main(void) {
     CHECK(run_cli(bad2, out, err) == 2);
     CHECK(run_cli(bad3, out, err) == 2);
     CHECK(run_cli(bad4, out, err) == 2);
+    static const char *const bad_lists[] = {"3-1", "1,1", "0-2,2", "x", "1,,2", "-3", "1001"};
+    for (size_t i = 0; i < sizeof bad_lists / sizeof *bad_lists; i++) {
+      const char *bad5[] = {"compare", cfg, "--seeds", bad_lists[i], NULL};
+      CHECK_MSG(run_cli(bad5, out, err) == 2, "--seeds %s", bad_lists[i]);
+    }
     const char *missing[] = {"compare", "/nonexistent/config.json", NULL};
     CHECK(run_cli(missing, out, err) == 1);
   }

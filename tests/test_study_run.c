@@ -109,6 +109,47 @@ int main(void) {
       for (int i = 0; i < 6; i++) mb += before[i] / 6, ma += after[i] / 6;
       CHECK_MSG(ma < 0.75 * mb, "validation nRMSE untrained %g, trained %g", mb, ma);
       CHECK(ma == r->val_stats.mean || fabs(ma - r->val_stats.mean) < 1e-12);
+
+      /* Rollout error (default horizon 10). One step of rollout is the
+         first pair's one-step error; the horizon-5 rollout equals a rollout
+         done here one simulation at a time; training helps it too. */
+      CHECK(r->rollout_steps == 10 && r->val_rollout_nrmse);
+      size_t S = r->state_size, T = r->val_steps, P = r->nb_params;
+      double one[6], pair[6 * 20], roll[6], fresh_roll[6];
+      CHECK(T == 20);
+      CHECK(study_validation_evaluate(val, r->surrogate, after, pair) == OGAS_OK);
+      CHECK(study_validation_rollout(val, r->surrogate, 1, one) == OGAS_OK);
+      for (int i = 0; i < 6; i++) /* equal up to the rows' float rounding in other batches */
+        CHECK(fabs(one[i] - pair[(size_t)i * T]) <= 1e-5 * pair[(size_t)i * T]);
+      CHECK(study_validation_rollout(val, r->surrogate, 5, roll) == OGAS_OK);
+      float *cur = malloc(2 * S * sizeof(float)), *z = malloc(P * sizeof(float));
+      const double *lo = r->lower, *hi = r->upper;
+      for (int i = 0; i < 6 && cur && z; i++) {
+        const float *traj = study_validation_trajectory(val, (size_t)i);
+        surrogate_normalize_params(P, lo, hi, study_validation_params(val) + (size_t)i * P, z);
+        memcpy(cur, traj, S * sizeof(float));
+        double sum = 0;
+        for (size_t step = 1; step <= 5; step++) {
+          CHECK(surrogate_predict(r->surrogate, cur, z, 1, cur + S) == OGAS_OK);
+          const float *truth = traj + step * S;
+          double e2 = 0, n2 = 0;
+          for (size_t j = 0; j < S; j++) {
+            double d = (double)cur[S + j] - truth[j];
+            e2 += d * d, n2 += (double)truth[j] * truth[j];
+          }
+          sum += sqrt(e2) / fmax(sqrt(n2), study_validation_floor(val));
+          memcpy(cur, cur + S, S * sizeof(float));
+        }
+        CHECK_MSG(fabs(roll[i] - sum / 5) <= 1e-5 * sum / 5, "rollout %d: %g vs %g", i, roll[i],
+                  sum / 5);
+      }
+      free(cur), free(z);
+      CHECK(study_validation_rollout(val, fresh, 10, fresh_roll) == OGAS_OK);
+      double rb = 0, ra = r->val_rollout_stats.mean;
+      for (int i = 0; i < 6; i++) rb += fresh_roll[i] / 6;
+      CHECK_MSG(ra < 0.75 * rb, "rollout nRMSE untrained %g, trained %g", rb, ra);
+      CHECK(study_validation_rollout(val, r->surrogate, 0, roll) == OGAS_EINVAL);
+      CHECK(study_validation_rollout(val, r->surrogate, T + 1, roll) == OGAS_EINVAL);
       /* The training loss falls too. */
       double first = 0, last = 0;
       for (int i = 0; i < 50; i++)
@@ -170,7 +211,30 @@ int main(void) {
     CHECK(study_config_parse("{\"problem\": \"ks1d\", \"nb_sims\": 4, \"loss\": \"mse\"}", &c, err,
                              sizeof err) == OGAS_OK);
     CHECK(c.loss == STUDY_LOSS_MSE && c.ogas_json == NULL);
+    CHECK(c.validation_n_sims == 750 && c.validation_rollout_steps == 10);
+    CHECK(c.tuning.n_seeds == 0 && !c.tuning.has_validation_seed);
     study_config_free(&c);
+    /* The tuning section and the rollout horizon. */
+    CHECK(study_config_parse(
+              "{\"problem\": \"ks1d\", \"nb_sims\": 4, \"validation\": "
+              "{\"rollout_steps\": 0}, \"tuning\": {\"seeds\": [0, \"18446744073709551615\"], "
+              "\"validation_seed\": 3}}",
+              &c, err, sizeof err) == OGAS_OK);
+    CHECK(c.validation_rollout_steps == 0 && c.tuning.n_seeds == 2 &&
+          c.tuning.seeds[1] == UINT64_MAX && c.tuning.has_validation_seed &&
+          c.tuning.validation_seed == 3);
+    study_config_free(&c);
+    static const char *const bad[][2] = {
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"tuning\": {\"seeds\": [1, -2]}}",
+         "tuning.seeds[1]"},
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"tuning\": {\"seeds\": 3}}", "tuning.seeds"},
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"tuning\": {\"seed\": [3]}}", "'tuning.seed'"},
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"validation\": {\"rollout_steps\": -1}}",
+         "validation.rollout_steps"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+      CHECK(study_config_parse(bad[i][0], &c, err, sizeof err) == OGAS_EINVAL);
+      CHECK_MSG(strstr(err, bad[i][1]), "%s: %s", bad[i][0], err);
+    }
   }
   return check_exit("test_study_run");
 }

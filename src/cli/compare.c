@@ -26,9 +26,10 @@
 
 #define DEFAULT_SAMPLERS "uniform,breed,ogas"
 #define MAX_SAMPLERS 16
+#define MAX_SEEDS 1000
 
 static const char *compare_usage =
-    "usage: ogas compare CONFIG [--samplers LIST] [--seeds N] [--out DIR] [--force]\n"
+    "usage: ogas compare CONFIG [--samplers LIST] [--seeds N|LIST] [--out DIR] [--force]\n"
     "                           [--deterministic] [--plot-params I,J] [--no-plots] [--quiet]\n\n"
     "Runs one online study per sampler with the config's budget: the same number of\n"
     "simulations and surrogate gradient steps and the same seeds for every sampler.\n"
@@ -43,8 +44,12 @@ static const char *compare_usage =
     "  --samplers LIST    comma-separated, from uniform, lhs, halton, sobol, breed, ogas\n"
     "                     (default " DEFAULT_SAMPLERS
     "); ratios need uniform\n"
-    "  --seeds N          repeat with seeds SEED, SEED+1, ... SEED+N-1 (SEED: the\n"
-    "                     config's); the table shows means over the seeds (default 1)\n"
+    "  --seeds N|LIST     N: repeat with seeds SEED, SEED+1, ... SEED+N-1 (SEED: the\n"
+    "                     config's; default 1); LIST: these seeds, e.g. 100-104 or\n"
+    "                     0,3,7-9 (5, for seed 5 alone). The table shows means over\n"
+    "                     the seeds and a 95 % bootstrap interval on every ratio;\n"
+    "                     report seeds that did not tune the config (its \"tuning\"\n"
+    "                     section names those; the report says if they overlap)\n"
     "  --out DIR          output folder (default out/CONFIG-NAME, created). A folder\n"
     "                     holding the results of the same comparison (config path,\n"
     "                     samplers, seeds) is replaced: its files are removed first;\n"
@@ -58,7 +63,7 @@ static const char *compare_usage =
     "  --no-plots         write the plot data and gnuplot scripts but do not draw\n"
     "  --quiet            no progress on stderr\n\n"
     "example:\n"
-    "  ogas compare examples/ks1d.json --seeds 3\n"
+    "  ogas compare examples/ks1d.json --seeds 100-104\n"
     "  ogas plot out/ks1d/runs/ogas-seed0     (the breeder's own plots of one study)\n";
 
 /* ---- progress ------------------------------------------------------------- */
@@ -133,7 +138,7 @@ static int plain_name(const char *s, const char *suffix) {
    scripts, its run folders, results.json and report.md) so that nothing of
    it stays beside the new results; otherwise refuse. 0, or 1 (refused). */
 static int clear_previous(const char *out_dir, const char *config_path, char names[][16],
-                          size_t n_samplers, long n_seeds, uint64_t seed, int force) {
+                          size_t n_samplers, const uint64_t *seed_list, size_t n_seeds, int force) {
   char path[4400];
   snprintf(path, sizeof path, "%s/results.json", out_dir);
   json_error_t je;
@@ -142,10 +147,11 @@ static int clear_previous(const char *out_dir, const char *config_path, char nam
   json_t *samplers = json_object_get(old, "samplers"), *seeds = json_object_get(old, "seeds");
   const char *old_config = json_string_value(json_object_get(old, "config_path"));
   int same = old_config && !strcmp(old_config, config_path) && json_is_array(samplers) &&
-             json_array_size(samplers) == n_samplers &&
-             json_integer_value(json_object_get(old, "n_seeds")) == n_seeds &&
-             json_is_integer(json_array_get(seeds, 0)) &&
-             (uint64_t)json_integer_value(json_array_get(seeds, 0)) == seed;
+             json_array_size(samplers) == n_samplers && json_array_size(seeds) == n_seeds;
+  for (size_t s = 0; same && s < n_seeds; s++) {
+    json_t *v = json_array_get(seeds, s);
+    same = json_is_integer(v) && (uint64_t)json_integer_value(v) == seed_list[s];
+  }
   char list[256] = "";
   size_t used = 0;
   for (size_t i = 0; i < json_array_size(samplers); i++) {
@@ -293,7 +299,7 @@ static char *run_config_text(json_t *root, const char *sampler, uint64_t seed, i
 
 int cmd_compare(int argc, char **argv) {
   const char *config_path = NULL, *samplers = DEFAULT_SAMPLERS, *out_arg = NULL;
-  long n_seeds = 1;
+  const char *seeds_arg = "1";
   int deterministic = 0, quiet = 0, draw = 1, px = -1, py = -1, force = 0;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -319,7 +325,11 @@ int cmd_compare(int argc, char **argv) {
         out_arg = v;
       i++;
     } else if (!strcmp(o, "--seeds")) {
-      if (arg_long(o, v, 1, 1000, &n_seeds)) return 2;
+      if (!v) {
+        fprintf(stderr, "ogas compare: --seeds needs a value\n");
+        return 2;
+      }
+      seeds_arg = v;
       i++;
     } else if (!strcmp(o, "--plot-params")) {
       if (parse_pair(v, &px, &py)) {
@@ -347,6 +357,10 @@ int cmd_compare(int argc, char **argv) {
   char names[MAX_SAMPLERS][16];
   size_t n_samplers;
   if (parse_samplers(samplers, names, &n_samplers)) return 2;
+  /* A count needs the config's seed: checked here, expanded below. */
+  uint64_t seed_list[MAX_SEEDS];
+  size_t n_seeds;
+  if (arg_seed_list("--seeds", seeds_arg, 0, MAX_SEEDS, seed_list, &n_seeds)) return 2;
 
   double t0 = wall_s();
   study_config cfg;
@@ -355,6 +369,16 @@ int cmd_compare(int argc, char **argv) {
     fprintf(stderr, "ogas compare: %s: %s\n", config_path, err);
     return 1;
   }
+  if (!strpbrk(seeds_arg, ",-"))
+    for (size_t s = 0; s < n_seeds; s++) {
+      if (cfg.seed > UINT64_MAX - s) {
+        fprintf(stderr, "ogas compare: --seeds %s from seed %llu overflows\n", seeds_arg,
+                (unsigned long long)cfg.seed);
+        study_config_free(&cfg);
+        return 2;
+      }
+      seed_list[s] = cfg.seed + s;
+    }
   const pde_problem *problem = pde_find(cfg.problem);
   size_t nb_params = problem ? pde_nb_params(problem) : 0;
   if (px >= 0 && ((size_t)px >= nb_params || (size_t)py >= nb_params)) {
@@ -381,7 +405,7 @@ int cmd_compare(int argc, char **argv) {
     study_config_free(&cfg);
     return 1;
   }
-  if (clear_previous(out_dir, config_path, names, n_samplers, n_seeds, cfg.seed, force)) {
+  if (clear_previous(out_dir, config_path, names, n_samplers, seed_list, n_seeds, force)) {
     json_decref(root);
     study_config_free(&cfg);
     return 1;
@@ -394,7 +418,7 @@ int cmd_compare(int argc, char **argv) {
   compare_report rep;
   int rc = 1;
   study_validation *val = NULL;
-  if (compare_report_init(&rep, n_samplers, name_ptrs, (size_t)n_seeds)) {
+  if (compare_report_init(&rep, n_samplers, name_ptrs, n_seeds, seed_list)) {
     fprintf(stderr, "ogas compare: out of memory\n");
     json_decref(root);
     study_config_free(&cfg);
@@ -403,13 +427,14 @@ int cmd_compare(int argc, char **argv) {
   snprintf(rep.config_path, sizeof rep.config_path, "%s", config_path);
   snprintf(rep.problem, sizeof rep.problem, "%s", cfg.problem);
   rep.config_json = json_dumps(root, JSON_COMPACT);
-  rep.base_seed = cfg.seed;
+  rep.validation_seed = cfg.validation_seed;
+  rep.tuning = cfg.tuning;
   rep.deterministic = deterministic || cfg.deterministic;
   rep.param_x = px, rep.param_y = py;
 
   int64_t total = study_config_total_batches(&cfg);
   fprintf(stderr,
-          "ogas compare: %s, samplers %s, %ld seed%s, %lld simulations and %lld surrogate steps "
+          "ogas compare: %s, samplers %s, %zu seed%s, %lld simulations and %lld surrogate steps "
           "per study, %s mode\n",
           cfg.problem, samplers, n_seeds, n_seeds > 1 ? "s" : "", (long long)cfg.nb_sims,
           (long long)total, rep.deterministic ? "deterministic" : "concurrent");
@@ -424,10 +449,10 @@ int cmd_compare(int argc, char **argv) {
     fprintf(stderr, "validation set: %zu simulations x %zu steps (%.1f s)\n",
             study_validation_n_sims(val), study_validation_n_steps(val), rep.validation_s);
 
-  progress_state pst = {.tty = isatty(STDERR_FILENO), .n_runs = n_samplers * (size_t)n_seeds};
-  for (size_t s = 0; s < (size_t)n_seeds; s++) {
+  progress_state pst = {.tty = isatty(STDERR_FILENO), .n_runs = n_samplers * n_seeds};
+  for (size_t s = 0; s < n_seeds; s++) {
     for (size_t i = 0; i < n_samplers; i++) {
-      uint64_t seed = cfg.seed + s;
+      uint64_t seed = seed_list[s];
       char rel[128], dir[4400];
       snprintf(rel, sizeof rel, "runs/%s-seed%llu", names[i], (unsigned long long)seed);
       snprintf(dir, sizeof dir, "%s/%s", out_dir, rel);
@@ -489,7 +514,10 @@ int cmd_compare(int argc, char **argv) {
       }
     }
   }
-  compare_report_finish(&rep);
+  if (compare_report_finish(&rep)) {
+    fprintf(stderr, "ogas compare: out of memory\n");
+    goto done;
+  }
   rep.total_s = wall_s() - t0;
 
   plot_set ps;

@@ -156,11 +156,15 @@ int cmd_run(int argc, char **argv) {
       (long long)r->sims_failed, (long long)r->grad_steps, r->n_generations);
   printf("validation: %zu simulations x %zu steps, one-step nRMSE per simulation\n", r->n_val,
          r->val_steps);
-  printf("  %-8s %10s %10s %10s %10s %10s %10s\n", "sampler", "mean", "std", "p50", "p95", "p99",
+  printf("  %-8s %10s %10s %10s %10s %10s %10s\n", "nRMSE", "mean", "std", "p50", "p95", "p99",
          "max");
   const study_stats *s = &r->val_stats;
-  printf("  %-8s %10.4g %10.4g %10.4g %10.4g %10.4g %10.4g\n", r->sampler, s->mean, s->std, s->p50,
+  printf("  %-8s %10.4g %10.4g %10.4g %10.4g %10.4g %10.4g\n", "one-step", s->mean, s->std, s->p50,
          s->p95, s->p99, s->max);
+  s = &r->val_rollout_stats;
+  if (r->rollout_steps)
+    printf("  %-8s %10.4g %10.4g %10.4g %10.4g %10.4g %10.4g   (%zu steps fed back)\n", "rollout",
+           s->mean, s->std, s->p50, s->p95, s->p99, s->max, r->rollout_steps);
   printf(
       "time: wall %.2f s (sampler CPU %.3f s = %.2f %%), training CPU %.2f s, simulation "
       "CPU %.2f s, evaluation %.2f s\n",

@@ -307,27 +307,7 @@ static int build_result(rank_ctx *x, const study_run_options *opts, role_job *tr
   if (!st && study_validation_state_size(val) != x->S)
     st = status_msg(OGAS_EINVAL, err, errlen,
                     "study: the validation set's states do not match the problem's");
-  if (!st) {
-    r->n_val = study_validation_n_sims(val);
-    r->val_steps = study_validation_n_steps(val);
-    r->val_nrmse = malloc(r->n_val * sizeof(double));
-    r->val_pair_nrmse = malloc(r->n_val * r->val_steps * sizeof(double));
-    size_t np = r->n_val * r->val_steps;
-    double *scratch = malloc((np > r->n_val ? np : r->n_val) * sizeof(double));
-    if (!r->val_nrmse || !r->val_pair_nrmse || !scratch) {
-      free(scratch);
-      study_validation_free(own);
-      goto nomem;
-    }
-    st = study_validation_evaluate(val, sur, r->val_nrmse, r->val_pair_nrmse);
-    if (st)
-      status_msg(st, err, errlen, "study: evaluation failed");
-    else {
-      study_stats_compute(r->val_nrmse, r->n_val, scratch, &r->val_stats);
-      study_stats_compute(r->val_pair_nrmse, np, scratch, &r->val_pair_stats);
-    }
-    free(scratch);
-  }
+  if (!st) st = study_result_evaluate(r, val, sur, cfg->validation_rollout_steps, err, errlen);
   study_validation_free(own);
   r->eval_s = rank_now() - e0;
   if (!st) {

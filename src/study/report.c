@@ -41,12 +41,18 @@ static void stat_set(study_stats *s, int k, double v) {
 /* ---- the report ----------------------------------------------------------- */
 
 int compare_report_init(compare_report *rep, size_t n_samplers, const char *const *names,
-                        size_t n_seeds) {
+                        size_t n_seeds, const uint64_t *seeds) {
   memset(rep, 0, sizeof *rep);
   rep->uniform = -1;
   rep->param_x = rep->param_y = -1;
   rep->samplers = calloc(n_samplers, sizeof *rep->samplers);
-  if (!rep->samplers) return OGAS_ENOMEM;
+  rep->seeds = malloc((n_seeds ? n_seeds : 1) * sizeof *rep->seeds);
+  if (!rep->samplers || !rep->seeds) {
+    free(rep->samplers), free(rep->seeds);
+    rep->samplers = NULL, rep->seeds = NULL;
+    return OGAS_ENOMEM;
+  }
+  memcpy(rep->seeds, seeds, n_seeds * sizeof *rep->seeds);
   rep->n_samplers = n_samplers, rep->n_seeds = n_seeds;
   for (size_t i = 0; i < n_samplers; i++) {
     compare_sampler *c = &rep->samplers[i];
@@ -74,6 +80,7 @@ void compare_report_free(compare_report *rep) {
     free(c->runs), free(c->run_dirs), free(c->configs);
   }
   free(rep->samplers);
+  free(rep->seeds);
   free(rep->config_json);
   memset(rep, 0, sizeof *rep);
   rep->uniform = -1;
@@ -94,35 +101,119 @@ int compare_report_set_run(compare_report *rep, size_t i, size_t s, study_result
   return OGAS_OK;
 }
 
+/* A run's statistics and per-simulation errors of metric m (NULL: none). */
+static const study_stats *run_stats(const study_result *r, compare_metric m) {
+  return m == COMPARE_ONE_STEP ? &r->val_stats : &r->val_rollout_stats;
+}
+static const double *run_per_sim(const study_result *r, compare_metric m) {
+  return m == COMPARE_ONE_STEP ? r->val_nrmse : r->rollout_steps ? r->val_rollout_nrmse : NULL;
+}
+
+/* 95 % interval of uniform ÷ sampler i on metric m (NaN when it cannot be had). */
+static int bootstrap_sampler(const compare_report *rep, size_t i, compare_metric m,
+                             study_ratio_interval *out) {
+  for (int k = 0; k < STUDY_N_STATS; k++) out->lo[k] = out->hi[k] = NAN;
+  if (rep->uniform < 0 || (int)i == rep->uniform) return OGAS_OK;
+  const compare_sampler *u = &rep->samplers[rep->uniform], *c = &rep->samplers[i];
+  const double **a = malloc(2 * rep->n_seeds * sizeof *a), **b = a ? a + rep->n_seeds : NULL;
+  if (!a) return OGAS_ENOMEM;
+  size_t n_val = u->runs[0]->n_val;
+  int ok = 1;
+  for (size_t s = 0; s < rep->n_seeds; s++) {
+    a[s] = run_per_sim(u->runs[s], m), b[s] = run_per_sim(c->runs[s], m);
+    ok = ok && a[s] && b[s] && u->runs[s]->n_val == n_val && c->runs[s]->n_val == n_val;
+  }
+  int st = ok && n_val
+               ? study_bootstrap_ratio(a, b, rep->n_seeds, n_val, STUDY_BOOTSTRAP_REPLICATES, 0.95,
+                                       rep->seeds[0] ^ (uint64_t)i, out)
+               : OGAS_OK;
+  free(a);
+  return st;
+}
+
 int compare_report_finish(compare_report *rep) {
   for (size_t i = 0; i < rep->n_samplers; i++) {
     compare_sampler *c = &rep->samplers[i];
-    double sum[STUDY_N_STATS] = {0}, wall = 0, cpu = 0;
+    double sum[COMPARE_N_METRICS][STUDY_N_STATS] = {{0}}, wall = 0, cpu = 0;
     for (size_t s = 0; s < rep->n_seeds; s++) {
       const study_result *r = c->runs[s];
       if (!r) return OGAS_ESTATE;
-      for (int k = 0; k < STUDY_N_STATS; k++) sum[k] += study_stat(&r->val_stats, k);
+      for (int m = 0; m < COMPARE_N_METRICS; m++)
+        for (int k = 0; k < STUDY_N_STATS; k++) sum[m][k] += study_stat(run_stats(r, m), k);
       wall += r->wall_s, cpu += r->sampler_cpu_s;
     }
     double n = (double)rep->n_seeds;
-    for (int k = 0; k < STUDY_N_STATS; k++) stat_set(&c->stats, k, sum[k] / n);
+    for (int m = 0; m < COMPARE_N_METRICS; m++)
+      for (int k = 0; k < STUDY_N_STATS; k++) stat_set(&c->stats[m], k, sum[m][k] / n);
     c->wall_s = wall / n, c->sampler_cpu_s = cpu / n;
   }
+  for (size_t i = 0; i < rep->n_samplers; i++)
+    for (int m = 0; m < COMPARE_N_METRICS; m++) {
+      int st = bootstrap_sampler(rep, i, m, &rep->samplers[i].ci[m]);
+      if (st) return st;
+    }
   return OGAS_OK;
 }
 
-double compare_ratio(const compare_report *rep, size_t i, int k, int seed) {
+double compare_ratio(const compare_report *rep, compare_metric m, size_t i, int k, int seed) {
   if (rep->uniform < 0 || i >= rep->n_samplers) return NAN;
   const compare_sampler *u = &rep->samplers[rep->uniform], *c = &rep->samplers[i];
   double a, b;
   if (seed < 0) {
-    a = study_stat(&u->stats, k), b = study_stat(&c->stats, k);
+    a = study_stat(&u->stats[m], k), b = study_stat(&c->stats[m], k);
   } else {
     if ((size_t)seed >= rep->n_seeds || !u->runs[seed] || !c->runs[seed]) return NAN;
-    a = study_stat(&u->runs[seed]->val_stats, k), b = study_stat(&c->runs[seed]->val_stats, k);
+    a = study_stat(run_stats(u->runs[seed], m), k), b = study_stat(run_stats(c->runs[seed], m), k);
   }
   if (!(isfinite(a) && isfinite(b) && a >= 0 && b > 0)) return NAN;
   return a / b;
+}
+
+static int seed_listed(uint64_t seed, const uint64_t *list, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (list[i] == seed) return 1;
+  return 0;
+}
+
+int compare_held_out(const compare_report *rep) {
+  const study_tuning *t = &rep->tuning;
+  if (!t->n_seeds && !t->has_validation_seed) return -1;
+  for (size_t s = 0; s < rep->n_seeds; s++)
+    if (seed_listed(rep->seeds[s], t->seeds, t->n_seeds)) return 0;
+  return !(t->has_validation_seed && t->validation_seed == rep->validation_seed);
+}
+
+/* "0..4" for consecutive seeds, else "0, 3, 7". */
+static void print_seeds(FILE *f, const uint64_t *seeds, size_t n) {
+  int run = n > 2;
+  for (size_t s = 1; s < n && run; s++) run = seeds[s] == seeds[s - 1] + 1;
+  if (run) {
+    fprintf(f, "%llu..%llu", (unsigned long long)seeds[0], (unsigned long long)seeds[n - 1]);
+    return;
+  }
+  for (size_t s = 0; s < n; s++) fprintf(f, "%s%llu", s ? ", " : "", (unsigned long long)seeds[s]);
+}
+
+/* One sentence on the seeds: which were compared, which tuned the settings. */
+static void print_provenance(const compare_report *rep, FILE *f) {
+  fprintf(f, "seed%s ", rep->n_seeds > 1 ? "s" : "");
+  print_seeds(f, rep->seeds, rep->n_seeds);
+  fprintf(f, ", validation seed %llu; ", (unsigned long long)rep->validation_seed);
+  const study_tuning *t = &rep->tuning;
+  int held = compare_held_out(rep);
+  if (held < 0) {
+    fputs("the config does not say which seeds tuned its settings (\"tuning\")", f);
+    return;
+  }
+  fputs("the settings were tuned on ", f);
+  if (t->n_seeds) {
+    fprintf(f, "seed%s ", t->n_seeds > 1 ? "s" : "");
+    print_seeds(f, t->seeds, t->n_seeds);
+  }
+  if (t->has_validation_seed)
+    fprintf(f, "%svalidation seed %llu", t->n_seeds ? " with " : "",
+            (unsigned long long)t->validation_seed);
+  fputs(held ? ": held out" : ": NOT held out, these figures are in-sample", f);
 }
 
 /* ---- the table ------------------------------------------------------------ */
@@ -131,38 +222,63 @@ const study_result *compare_first_run(const compare_report *rep) {
   return rep->n_samplers && rep->n_seeds ? rep->samplers[0].runs[0] : NULL;
 }
 
+static const char *const metric_title[COMPARE_N_METRICS] = {"one-step", "rollout"};
+
 void compare_print_table(const compare_report *rep, FILE *f) {
   const study_result *r0 = compare_first_run(rep);
-  if (rep->n_seeds > 1)
-    fprintf(f, "means over %zu seeds (%llu..%llu)\n", rep->n_seeds,
-            (unsigned long long)rep->base_seed,
-            (unsigned long long)(rep->base_seed + rep->n_seeds - 1));
-  if (r0)
-    fprintf(f, "one-step nRMSE per validation simulation (%zu simulations x %zu steps)\n",
-            r0->n_val, r0->val_steps);
-  fprintf(f, "%-10s", "sampler");
-  for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %-9s", study_stat_names[k]);
-  fprintf(f, " %8s %14s\n", "wall s", "sampler cpu s");
-  for (size_t i = 0; i < rep->n_samplers; i++) {
-    const compare_sampler *c = &rep->samplers[i];
-    fprintf(f, "%-10s", c->name);
-    for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %-9.4g", study_stat(&c->stats, k));
-    fprintf(f, " %8.1f %14.2f\n", c->wall_s, c->sampler_cpu_s);
+  print_provenance(rep, f);
+  fputc('\n', f);
+  int has_rollout = r0 && r0->rollout_steps;
+  for (int m = 0; m < (has_rollout ? 2 : 1); m++) {
+    if (r0 && m == COMPARE_ONE_STEP)
+      fprintf(f, "one-step nRMSE per validation simulation (%zu simulations x %zu steps)",
+              r0->n_val, r0->val_steps);
+    else if (r0)
+      fprintf(f, "rollout nRMSE (%zu steps fed back from each simulation's first state)",
+              r0->rollout_steps);
+    fprintf(f, "%s\n", rep->n_seeds > 1 ? ", means over the seeds" : "");
+    fprintf(f, "%-10s", "sampler");
+    for (int k = 0; k < STUDY_N_STATS; k++)
+      fprintf(f, " %-*s", m == COMPARE_ONE_STEP || k + 1 < STUDY_N_STATS ? 9 : 0,
+              study_stat_names[k]);
+    if (m == COMPARE_ONE_STEP) fprintf(f, " %8s %14s", "wall s", "sampler cpu s");
+    fputc('\n', f);
+    for (size_t i = 0; i < rep->n_samplers; i++) {
+      const compare_sampler *c = &rep->samplers[i];
+      fprintf(f, "%-10s", c->name);
+      for (int k = 0; k < STUDY_N_STATS; k++) {
+        int w = m == COMPARE_ONE_STEP || k + 1 < STUDY_N_STATS ? 9 : 0; /* no trailing blanks */
+        fprintf(f, " %-*.4g", w, study_stat(&c->stats[m], k));
+      }
+      if (m == COMPARE_ONE_STEP) fprintf(f, " %8.1f %14.2f", c->wall_s, c->sampler_cpu_s);
+      fputc('\n', f);
+    }
   }
   fprintf(f, "ratio uniform ÷ sampler (>1: sampler better)%s\n",
-          rep->uniform < 0 ? ": - (uniform is not among the samplers)" : "");
-  for (size_t i = 0; i < rep->n_samplers; i++) {
-    if ((int)i == rep->uniform) continue;
-    fprintf(f, "%-10s", rep->samplers[i].name);
-    for (int k = 0; k < STUDY_N_STATS; k++) {
-      double q = compare_ratio(rep, i, k, -1);
-      int w = k + 1 < STUDY_N_STATS ? 9 : 0; /* no trailing blanks */
-      if (isfinite(q))
-        fprintf(f, " %-*.2f", w, q);
-      else
-        fprintf(f, " %-*s", w, "-");
-    }
+          rep->uniform < 0 ? ": - (uniform is not among the samplers)"
+                           : ", [95 % bootstrap interval over seeds and validation simulations]");
+  for (int m = 0; m < (has_rollout ? 2 : 1) && rep->uniform >= 0; m++) {
+    fprintf(f, "%-10s", metric_title[m]);
+    for (int k = 0; k < STUDY_N_STATS; k++)
+      fprintf(f, " %-*s", k + 1 < STUDY_N_STATS ? 16 : 0, study_stat_names[k]);
     fputc('\n', f);
+    for (size_t i = 0; i < rep->n_samplers; i++) {
+      if ((int)i == rep->uniform) continue;
+      const study_ratio_interval *ci = &rep->samplers[i].ci[m];
+      fprintf(f, "%-10s", rep->samplers[i].name);
+      for (int k = 0; k < STUDY_N_STATS; k++) {
+        char cell[48];
+        double q = compare_ratio(rep, m, i, k, -1);
+        if (!isfinite(q))
+          snprintf(cell, sizeof cell, "-");
+        else if (isfinite(ci->lo[k]) && isfinite(ci->hi[k]))
+          snprintf(cell, sizeof cell, "%.2f [%.2f,%.2f]", q, ci->lo[k], ci->hi[k]);
+        else
+          snprintf(cell, sizeof cell, "%.2f", q);
+        fprintf(f, " %-*s", k + 1 < STUDY_N_STATS ? 16 : 0, cell);
+      }
+      fputc('\n', f);
+    }
   }
 }
 
@@ -272,9 +388,19 @@ int compare_write_json(const compare_report *rep, const char *out_dir, const plo
   json_object_set_new(o, "deterministic", json_boolean(rep->deterministic));
   json_object_set_new(o, "n_seeds", json_integer((json_int_t)rep->n_seeds));
   json_t *seeds = json_array();
-  for (size_t s = 0; s < rep->n_seeds; s++)
-    json_array_append_new(seeds, seed_json(rep->base_seed + s));
+  for (size_t s = 0; s < rep->n_seeds; s++) json_array_append_new(seeds, seed_json(rep->seeds[s]));
   json_object_set_new(o, "seeds", seeds);
+  json_t *tuning = json_null();
+  if (compare_held_out(rep) >= 0) {
+    json_t *ts = json_array();
+    for (size_t s = 0; s < rep->tuning.n_seeds; s++)
+      json_array_append_new(ts, seed_json(rep->tuning.seeds[s]));
+    tuning = json_pack(
+        "{soso}", "seeds", ts, "validation_seed",
+        rep->tuning.has_validation_seed ? seed_json(rep->tuning.validation_seed) : json_null());
+    json_object_set_new(tuning, "held_out", json_boolean(compare_held_out(rep) == 1));
+  }
+  json_object_set_new(o, "tuning", tuning);
   if (r0) {
     json_object_set_new(o, "nb_sims", json_integer(r0->nb_sims));
     json_object_set_new(o, "grad_steps", json_integer(r0->grad_steps));
@@ -285,32 +411,56 @@ int compare_write_json(const compare_report *rep, const char *out_dir, const plo
                         json_string("one-step nRMSE, mean over the pairs of each "
                                     "validation simulation; statistics over the "
                                     "simulations"));
+    json_object_set_new(v, "seed", seed_json(rep->validation_seed));
+    json_object_set_new(v, "rollout_steps", json_integer((json_int_t)r0->rollout_steps));
     json_object_set_new(v, "build_s", num(rep->validation_s));
     json_object_set_new(o, "validation", v);
   }
   json_object_set_new(o, "ratio",
                       json_string("uniform / sampler (> 1: the sampler is better); "
                                   "of the means over seeds, per seed in runs"));
+  json_object_set_new(
+      o, "bootstrap",
+      json_pack("{sisfss}", "replicates", STUDY_BOOTSTRAP_REPLICATES, "level", 0.95, "resampled",
+                "seeds, and validation simulations paired between uniform and "
+                "the sampler; percentile interval of the ratio of the means "
+                "over seeds"));
   json_t *arr = json_array();
   for (size_t i = 0; i < rep->n_samplers; i++) {
     const compare_sampler *c = &rep->samplers[i];
     json_t *so = json_object();
     json_object_set_new(so, "sampler", json_string(c->name));
-    json_object_set_new(so, "stats", study_stats_json(&c->stats));
-    json_t *ratio = json_object(), *rmin = json_object(), *rmax = json_object();
-    for (int k = 0; k < STUDY_N_STATS; k++) {
-      double lo = INFINITY, hi = -INFINITY;
-      for (size_t s = 0; s < rep->n_seeds; s++) {
-        double q = compare_ratio(rep, i, k, (int)s);
-        if (isfinite(q)) lo = fmin(lo, q), hi = fmax(hi, q);
+    static const char *const prefix[COMPARE_N_METRICS] = {"", "rollout_"};
+    for (int m = 0; m < COMPARE_N_METRICS; m++) {
+      json_t *ratio = json_object(), *ci = json_object(), *rmin = json_object(),
+             *rmax = json_object();
+      for (int k = 0; k < STUDY_N_STATS; k++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t s = 0; s < rep->n_seeds; s++) {
+          double q = compare_ratio(rep, m, i, k, (int)s);
+          if (isfinite(q)) lo = fmin(lo, q), hi = fmax(hi, q);
+        }
+        const char *name = study_stat_names[k];
+        json_object_set_new(ratio, name, num(compare_ratio(rep, m, i, k, -1)));
+        json_object_set_new(ci, name,
+                            isfinite(c->ci[m].lo[k]) && isfinite(c->ci[m].hi[k])
+                                ? json_pack("[ff]", c->ci[m].lo[k], c->ci[m].hi[k])
+                                : json_null());
+        json_object_set_new(rmin, name, num(lo));
+        json_object_set_new(rmax, name, num(hi));
       }
-      json_object_set_new(ratio, study_stat_names[k], num(compare_ratio(rep, i, k, -1)));
-      json_object_set_new(rmin, study_stat_names[k], num(lo));
-      json_object_set_new(rmax, study_stat_names[k], num(hi));
+      char key[32];
+      snprintf(key, sizeof key, "%sstats", prefix[m]);
+      json_object_set_new(so, key, study_stats_json(&c->stats[m]));
+      snprintf(key, sizeof key, "%sratio", prefix[m]);
+      json_object_set_new(so, key, ratio);
+      snprintf(key, sizeof key, "%sratio_ci95", prefix[m]);
+      json_object_set_new(so, key, ci);
+      snprintf(key, sizeof key, "%sratio_min", prefix[m]);
+      json_object_set_new(so, key, rmin);
+      snprintf(key, sizeof key, "%sratio_max", prefix[m]);
+      json_object_set_new(so, key, rmax);
     }
-    json_object_set_new(so, "ratio", ratio);
-    json_object_set_new(so, "ratio_min", rmin);
-    json_object_set_new(so, "ratio_max", rmax);
     json_object_set_new(so, "wall_s", num(c->wall_s));
     json_object_set_new(so, "sampler_cpu_s", num(c->sampler_cpu_s));
     json_t *runs = json_array();
@@ -319,10 +469,16 @@ int compare_write_json(const compare_report *rep, const char *out_dir, const plo
       json_t *ro = json_object();
       json_object_set_new(ro, "seed", seed_json(r->seed));
       json_object_set_new(ro, "stats", study_stats_json(&r->val_stats));
-      json_t *rr = json_object();
-      for (int k = 0; k < STUDY_N_STATS; k++)
-        json_object_set_new(rr, study_stat_names[k], num(compare_ratio(rep, i, k, (int)s)));
+      json_object_set_new(ro, "rollout_stats", study_stats_json(&r->val_rollout_stats));
+      json_t *rr = json_object(), *rl = json_object();
+      for (int k = 0; k < STUDY_N_STATS; k++) {
+        json_object_set_new(rr, study_stat_names[k],
+                            num(compare_ratio(rep, COMPARE_ONE_STEP, i, k, (int)s)));
+        json_object_set_new(rl, study_stat_names[k],
+                            num(compare_ratio(rep, COMPARE_ROLLOUT, i, k, (int)s)));
+      }
       json_object_set_new(ro, "ratio", rr);
+      json_object_set_new(ro, "rollout_ratio", rl);
       json_object_set_new(ro, "wall_s", num(r->wall_s));
       json_object_set_new(ro, "sampler_cpu_s", num(r->sampler_cpu_s));
       json_object_set_new(ro, "train_cpu_s", num(r->train_cpu_s));
@@ -384,74 +540,88 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir, const
             "gradient steps per study (the same for every sampler), %s mode.\n",
             r0->problem, (long long)r0->nb_sims, r0->n_steps, (long long)r0->grad_steps,
             rep->deterministic ? "deterministic (lockstep, one thread)" : "concurrent");
-    fprintf(f, "Seeds: %zu (", rep->n_seeds);
-    for (size_t s = 0; s < rep->n_seeds; s++)
-      fprintf(f, "%s%llu", s ? ", " : "", (unsigned long long)(rep->base_seed + s));
-    fprintf(f, "), the same for every sampler.\n");
+    fputs("Seeds and tuning: ", f);
+    print_provenance(rep, f);
+    fputs(". Every sampler ran the same seeds.\n", f);
     fprintf(f,
             "Validation: %zu simulations with Halton-drawn parameters (a seed of their own), "
             "shared by every study; the error of a simulation is the mean one-step nRMSE over "
-            "its %zu pairs, and the statistics are taken over the simulations.\n\n",
+            "its %zu pairs",
             r0->n_val, r0->val_steps);
+    if (r0->rollout_steps)
+      fprintf(f,
+              " and, as the rollout error, the mean nRMSE of %zu steps where the surrogate is "
+              "fed its own predictions from the simulation's first state",
+              r0->rollout_steps);
+    fputs("; the statistics are taken over the simulations.\n\n", f);
   } else {
     fputs(".\n\n", f);
   }
-  fprintf(f, "## One-step nRMSE%s\n\n", rep->n_seeds > 1 ? " (means over the seeds)" : "");
-  fputs("| sampler |", f);
-  for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %s |", study_stat_names[k]);
-  fputs(" wall s | sampler CPU s |\n|---|", f);
-  for (int k = 0; k < STUDY_N_STATS + 2; k++) fputs("---:|", f);
-  fputc('\n', f);
-  for (size_t i = 0; i < rep->n_samplers; i++) {
-    const compare_sampler *c = &rep->samplers[i];
-    fprintf(f, "| %s |", c->name);
-    for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %.4g |", study_stat(&c->stats, k));
-    fprintf(f, " %.1f | %.3f |\n", c->wall_s, c->sampler_cpu_s);
-  }
-  fputs("\n## uniform ÷ sampler (> 1: the sampler is better)\n\n", f);
-  if (rep->uniform < 0) {
-    fputs("Uniform is not among the samplers: no ratios.\n\n", f);
-  } else {
-    if (rep->n_seeds > 1)
-      fputs(
-          "Ratio of the means over seeds; in brackets the smallest and largest ratio of "
-          "one seed.\n\n",
-          f);
+  int n_metrics = r0 && r0->rollout_steps ? 2 : 1;
+  static const char *const heading[COMPARE_N_METRICS] = {"One-step nRMSE", "Rollout nRMSE"};
+  for (int m = 0; m < n_metrics; m++) {
+    fprintf(f, "## %s%s\n\n", heading[m], rep->n_seeds > 1 ? " (means over the seeds)" : "");
     fputs("| sampler |", f);
     for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %s |", study_stat_names[k]);
-    fputs("\n|---|", f);
-    for (int k = 0; k < STUDY_N_STATS; k++) fputs("---:|", f);
+    fputs(m == COMPARE_ONE_STEP ? " wall s | sampler CPU s |\n|---|" : "\n|---|", f);
+    for (int k = 0; k < STUDY_N_STATS + (m == COMPARE_ONE_STEP ? 2 : 0); k++) fputs("---:|", f);
     fputc('\n', f);
     for (size_t i = 0; i < rep->n_samplers; i++) {
-      if ((int)i == rep->uniform) continue;
-      fprintf(f, "| %s |", rep->samplers[i].name);
-      for (int k = 0; k < STUDY_N_STATS; k++) {
-        double q = compare_ratio(rep, i, k, -1);
-        if (!isfinite(q)) {
-          fputs(" - |", f);
-          continue;
-        }
-        fprintf(f, " %.2f", q);
-        if (rep->n_seeds > 1) {
-          double lo = INFINITY, hi = -INFINITY;
-          for (size_t s = 0; s < rep->n_seeds; s++) {
-            double v = compare_ratio(rep, i, k, (int)s);
-            if (isfinite(v)) lo = fmin(lo, v), hi = fmax(hi, v);
-          }
-          if (lo <= hi) fprintf(f, " [%.2f, %.2f]", lo, hi);
-        }
-        fputs(" |", f);
-      }
+      const compare_sampler *c = &rep->samplers[i];
+      fprintf(f, "| %s |", c->name);
+      for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %.4g |", study_stat(&c->stats[m], k));
+      if (m == COMPARE_ONE_STEP) fprintf(f, " %.1f | %.3f |", c->wall_s, c->sampler_cpu_s);
       fputc('\n', f);
     }
     fputc('\n', f);
+  }
+  fputs("## uniform ÷ sampler (> 1: the sampler is better)\n\n", f);
+  if (rep->uniform < 0) {
+    fputs("Uniform is not among the samplers: no ratios.\n\n", f);
+  } else {
+    fprintf(f,
+            "Ratio of the means over seeds; in brackets its 95 %% bootstrap interval (%d "
+            "replicates resampling the seeds and, paired, the validation simulations)%s.\n\n",
+            STUDY_BOOTSTRAP_REPLICATES,
+            rep->n_seeds > 1 ? "; then the smallest and largest ratio of one seed" : "");
+    for (int m = 0; m < n_metrics; m++) {
+      fprintf(f, "| %s |", metric_title[m]);
+      for (int k = 0; k < STUDY_N_STATS; k++) fprintf(f, " %s |", study_stat_names[k]);
+      fputs("\n|---|", f);
+      for (int k = 0; k < STUDY_N_STATS; k++) fputs("---:|", f);
+      fputc('\n', f);
+      for (size_t i = 0; i < rep->n_samplers; i++) {
+        if ((int)i == rep->uniform) continue;
+        const study_ratio_interval *ci = &rep->samplers[i].ci[m];
+        fprintf(f, "| %s |", rep->samplers[i].name);
+        for (int k = 0; k < STUDY_N_STATS; k++) {
+          double q = compare_ratio(rep, m, i, k, -1);
+          if (!isfinite(q)) {
+            fputs(" - |", f);
+            continue;
+          }
+          fprintf(f, " %.2f", q);
+          if (isfinite(ci->lo[k]) && isfinite(ci->hi[k]))
+            fprintf(f, " [%.2f, %.2f]", ci->lo[k], ci->hi[k]);
+          double lo = INFINITY, hi = -INFINITY;
+          for (size_t s = 0; rep->n_seeds > 1 && s < rep->n_seeds; s++) {
+            double v = compare_ratio(rep, m, i, k, (int)s);
+            if (isfinite(v)) lo = fmin(lo, v), hi = fmax(hi, v);
+          }
+          if (lo <= hi) fprintf(f, " (%.2f to %.2f)", lo, hi);
+          fputs(" |", f);
+        }
+        fputc('\n', f);
+      }
+      fputc('\n', f);
+    }
   }
   if (r0) {
     fputs(
         "Published reference (2D PDEs, 10,000 simulations per run, mean of 9 "
         "PDE-architecture pairs): OGAS 0.97 on the mean, 1.42 on p99, 1.64 on the max; "
         "Breed 0.92, 1.23, 1.17. Small budgets are noisy: compare over several seeds "
-        "(`--seeds N`).\n\n",
+        "(`--seeds LIST`).\n\n",
         f);
   }
   static const struct {

@@ -434,7 +434,7 @@ void study_result_free(study_result *r) {
   if (!r) return;
   free(r->params), free(r->is_bred), free(r->generation), free(r->sim_status);
   free(r->sim_train_loss), free(r->generations), free(r->generation_batch);
-  free(r->train_loss), free(r->val_nrmse), free(r->val_pair_nrmse);
+  free(r->train_loss), free(r->val_nrmse), free(r->val_pair_nrmse), free(r->val_rollout_nrmse);
   surrogate_free(r->surrogate);
   json_decref(r->extra);
   free(r);
@@ -631,24 +631,8 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
     st = OGAS_EINVAL;
     goto fail_quiet;
   }
-  r->n_val = study_validation_n_sims(val);
-  r->val_steps = study_validation_n_steps(val);
-  r->val_nrmse = malloc(r->n_val * sizeof(double));
-  r->val_pair_nrmse = malloc(r->n_val * r->val_steps * sizeof(double));
-  if (!r->val_nrmse || !r->val_pair_nrmse) goto nomem;
-  st = study_validation_evaluate(val, s.sur, r->val_nrmse, r->val_pair_nrmse);
-  if (st) {
-    if (err && errlen) snprintf(err, errlen, "study: evaluation failed");
-    goto fail_quiet;
-  }
-  {
-    size_t np = r->n_val * r->val_steps;
-    double *scratch = malloc((np > r->n_val ? np : r->n_val) * sizeof(double));
-    if (!scratch) goto nomem;
-    study_stats_compute(r->val_nrmse, r->n_val, scratch, &r->val_stats);
-    study_stats_compute(r->val_pair_nrmse, np, scratch, &r->val_pair_stats);
-    free(scratch);
-  }
+  st = study_result_evaluate(r, val, s.sur, cfg->validation_rollout_steps, err, errlen);
+  if (st) goto fail_quiet;
   r->eval_s = wall_s() - e0;
   if (opts && opts->keep_surrogate) r->surrogate = s.sur, s.sur = NULL;
   *out = r;
@@ -674,6 +658,37 @@ cleanup:
   free(s.norm_states), free(s.norm_next);
   free(s.mb_states), free(s.mb_next), free(s.mb_z), free(s.mb_ids), free(s.mb_ts), free(s.mb_loss);
   free(slots), free(workers), free(slot_mem), free(slot_params);
+  return st;
+}
+
+/* ---- evaluation ---------------------------------------------------------- */
+
+int study_result_evaluate(study_result *r, const study_validation *val, surrogate *sur,
+                          int64_t rollout_steps, char *err, size_t errlen) {
+  r->n_val = study_validation_n_sims(val);
+  r->val_steps = study_validation_n_steps(val);
+  r->rollout_steps = rollout_steps > 0 ? (size_t)rollout_steps : 0;
+  if (r->rollout_steps > r->val_steps) r->rollout_steps = r->val_steps;
+  size_t np = r->n_val * r->val_steps;
+  r->val_nrmse = malloc(r->n_val * sizeof(double));
+  r->val_pair_nrmse = malloc(np * sizeof(double));
+  r->val_rollout_nrmse = r->rollout_steps ? malloc(r->n_val * sizeof(double)) : NULL;
+  double *scratch = malloc(np * sizeof(double)); /* np >= n_val */
+  int st = OGAS_OK;
+  if (!r->val_nrmse || !r->val_pair_nrmse || !scratch ||
+      (r->rollout_steps && !r->val_rollout_nrmse))
+    st = status_msg(OGAS_ENOMEM, err, errlen, "study: out of memory evaluating");
+  if (!st && (study_validation_evaluate(val, sur, r->val_nrmse, r->val_pair_nrmse) ||
+              (r->rollout_steps &&
+               study_validation_rollout(val, sur, r->rollout_steps, r->val_rollout_nrmse))))
+    st = status_msg(OGAS_EINVAL, err, errlen, "study: evaluation failed");
+  if (!st) {
+    study_stats_compute(r->val_nrmse, r->n_val, scratch, &r->val_stats);
+    study_stats_compute(r->val_pair_nrmse, np, scratch, &r->val_pair_stats);
+    study_stats_compute(r->val_rollout_nrmse, r->rollout_steps ? r->n_val : 0, scratch,
+                        &r->val_rollout_stats);
+  }
+  free(scratch);
   return st;
 }
 
@@ -717,6 +732,17 @@ int study_result_write_json(const study_result *r, const char *path, char *err, 
   json_t *vs = json_array();
   for (size_t i = 0; i < r->n_val; i++) json_array_append_new(vs, num(r->val_nrmse[i]));
   json_object_set_new(val, "per_sim", vs);
+  if (r->rollout_steps) {
+    json_t *ro = json_object(), *rs = json_array();
+    json_object_set_new(ro, "steps", json_integer((json_int_t)r->rollout_steps));
+    json_object_set_new(ro, "metric",
+                        json_string("nRMSE of the surrogate fed its own predictions from each "
+                                    "validation simulation's first state, mean over the steps"));
+    json_object_set_new(ro, "stats", study_stats_json(&r->val_rollout_stats));
+    for (size_t i = 0; i < r->n_val; i++) json_array_append_new(rs, num(r->val_rollout_nrmse[i]));
+    json_object_set_new(ro, "per_sim", rs);
+    json_object_set_new(val, "rollout", ro);
+  }
   json_object_set_new(o, "validation", val);
   json_t *t = json_object();
   json_object_set_new(t, "wall_s", num(r->wall_s));

@@ -93,10 +93,13 @@ typedef struct {
 
   /* Validation (see validation.h for the metric). */
   size_t n_val, val_steps;
-  double *val_nrmse;          /* n_val: per validation simulation */
-  double *val_pair_nrmse;     /* n_val x val_steps */
-  study_stats val_stats;      /* over val_nrmse: the study's headline */
-  study_stats val_pair_stats; /* over every pair */
+  double *val_nrmse;             /* n_val: per validation simulation */
+  double *val_pair_nrmse;        /* n_val x val_steps */
+  study_stats val_stats;         /* over val_nrmse: the study's headline */
+  study_stats val_pair_stats;    /* over every pair */
+  size_t rollout_steps;          /* horizon of the rollout error; 0: none */
+  double *val_rollout_nrmse;     /* n_val (NULL without rollout) */
+  study_stats val_rollout_stats; /* over val_rollout_nrmse (NaN without) */
 
   /* Time. */
   double wall_s;        /* simulation + training, without validation */
@@ -114,6 +117,13 @@ typedef struct {
 int study_run(const study_config *cfg, const study_run_options *opts, study_result **out, char *err,
               size_t errlen);
 void study_result_free(study_result *r);
+
+/* Judge a trained surrogate on the validation set: fills r's n_val,
+   val_steps, one-step errors (per simulation, per pair) and their statistics,
+   and the rollout error over min(rollout_steps, val_steps) steps (<= 0: none;
+   validation.h has both metrics). OGAS_ENOMEM / OGAS_EINVAL with err. */
+int study_result_evaluate(study_result *r, const study_validation *val, surrogate *sur,
+                          int64_t rollout_steps, char *err, size_t errlen);
 
 /* Build the validation set a config asks for (threads: simulation threads). */
 int study_validation_for_config(const study_config *cfg, int threads, study_validation **out,

@@ -34,8 +34,9 @@ void study_config_defaults(study_config *c) {
   c->nn_updates = 50;
   c->min_finished_between_generations = 2;
   c->generation_size = -1;
-  c->validation_n_sims = 16;
+  c->validation_n_sims = 750;
   c->validation_seed = 12345;
+  c->validation_rollout_steps = 10;
   study_breed_config_defaults(&c->breed);
 }
 
@@ -129,9 +130,8 @@ static int get_int(ctx *x, json_t *obj, const char *path, const char *key, int64
   return OGAS_OK;
 }
 
-static int get_seed(ctx *x, json_t *obj, const char *path, const char *key, uint64_t *out) {
-  json_t *v = json_object_get(obj, key);
-  if (!v) return OGAS_OK;
+/* A seed: an integer >= 0, or a string of digits above 2^63-1. */
+static int seed_value(ctx *x, json_t *v, const char *name, uint64_t *out) {
   if (json_is_integer(v) && json_integer_value(v) >= 0) {
     *out = (uint64_t)json_integer_value(v);
     return OGAS_OK;
@@ -145,8 +145,15 @@ static int get_seed(ctx *x, json_t *obj, const char *path, const char *key, uint
       return OGAS_OK;
     }
   }
-  return bad(x, "%s%s%s: expected an integer in [0, 2^64-1] (as a string above 2^63-1)", path,
-             *path ? "." : "", key);
+  return bad(x, "%s: expected an integer in [0, 2^64-1] (as a string above 2^63-1)", name);
+}
+
+static int get_seed(ctx *x, json_t *obj, const char *path, const char *key, uint64_t *out) {
+  json_t *v = json_object_get(obj, key);
+  if (!v) return OGAS_OK;
+  char name[128];
+  snprintf(name, sizeof name, "%s%s%s", path, *path ? "." : "", key);
+  return seed_value(x, v, name, out);
 }
 
 /* Number key; lo/hi inclusive unless the open flags say otherwise. */
@@ -215,6 +222,7 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
                                     "breed",
                                     "ogas",
                                     "mpi",
+                                    "tuning",
                                     "comment"};
   if (!json_is_object(root)) return bad(x, "the study config must be a JSON object");
   TRY(check_keys(x, root, "", top, sizeof top / sizeof *top));
@@ -320,10 +328,31 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
 
   TRY(get_section(x, root, "validation", &sec));
   if (sec) {
-    static const char *const keys[] = {"n_sims", "seed"};
-    TRY(check_keys(x, sec, "validation", keys, 2));
+    static const char *const keys[] = {"n_sims", "seed", "rollout_steps"};
+    TRY(check_keys(x, sec, "validation", keys, 3));
     TRY(get_int(x, sec, "validation", "n_sims", 1, 1000000, &c->validation_n_sims));
     TRY(get_seed(x, sec, "validation", "seed", &c->validation_seed));
+    TRY(get_int(x, sec, "validation", "rollout_steps", 0, 1000000, &c->validation_rollout_steps));
+  }
+  /* Which seeds chose the settings: ogas compare says whether its own seeds
+     are held out from them. */
+  TRY(get_section(x, root, "tuning", &sec));
+  if (sec) {
+    static const char *const keys[] = {"seeds", "validation_seed"};
+    TRY(check_keys(x, sec, "tuning", keys, 2));
+    json_t *seeds = json_object_get(sec, "seeds");
+    if (seeds && (!json_is_array(seeds) || json_array_size(seeds) > STUDY_MAX_TUNING_SEEDS))
+      return bad(x, "tuning.seeds: expected an array of at most %d seeds", STUDY_MAX_TUNING_SEEDS);
+    for (size_t i = 0; seeds && i < json_array_size(seeds); i++) {
+      char name[48];
+      snprintf(name, sizeof name, "tuning.seeds[%zu]", i);
+      TRY(seed_value(x, json_array_get(seeds, i), name, &c->tuning.seeds[i]));
+      c->tuning.n_seeds = i + 1;
+    }
+    if (json_object_get(sec, "validation_seed")) {
+      TRY(get_seed(x, sec, "tuning", "validation_seed", &c->tuning.validation_seed));
+      c->tuning.has_validation_seed = 1;
+    }
   }
   TRY(get_section(x, root, "breed", &sec));
   if (sec) {

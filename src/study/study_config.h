@@ -30,12 +30,16 @@
  *   "nn_updates": 50,                       generation break every this many batches,
  *   "min_finished_between_generations": 2,  once this many sims finished since the last
  *   "generation_size": -1,                  rows rewritten per break (-1: all unstarted)
- *   "validation": {"n_sims": 16, "seed": 12345},
+ *   "validation": {"n_sims": 750, "seed": 12345,   Halton set shared by every sampler
+ *                  "rollout_steps": 10},           rollout error horizon (0: none)
  *   "breed": {"start_breed_ratio": 0, "end_breed_ratio": 0.7, "breakpoint": 4,
  *             "sigma": 0.1, "shrink": 0.5, "max_oob_attempts": 10,
  *             "ema_loss_alpha": 0.3, "non_breed_sampler": "halton"},
  *   "ogas": { ... breeder config without nb_params/bounds/nb_sims/seed ... },
- *   "mpi": { ... how a study spreads over MPI ranks: src/mpi/mpi_config.h ... }
+ *   "mpi": { ... how a study spreads over MPI ranks: src/mpi/mpi_config.h ... },
+ *   "tuning": {"seeds": [0, 1, 2],          the seeds (and validation seed) that
+ *              "validation_seed": 777}      chose these settings; ogas compare
+ *                                           reports whether its seeds are held out
  * }
  *
  * Strict: an unknown key is an error naming its path (and the closest valid
@@ -52,6 +56,15 @@
 #include "pde/pde.h"
 #include "study/sampler.h"
 #include "study/surrogate.h"
+
+/* The "tuning" section: which seeds chose a config's settings. */
+#define STUDY_MAX_TUNING_SEEDS 64
+typedef struct {
+  uint64_t seeds[STUDY_MAX_TUNING_SEEDS];
+  size_t n_seeds;
+  uint64_t validation_seed;
+  int has_validation_seed;
+} study_tuning;
 
 typedef struct {
   char problem[32];
@@ -75,6 +88,8 @@ typedef struct {
   int64_t nn_updates, min_finished_between_generations, generation_size;
   int64_t validation_n_sims;
   uint64_t validation_seed;
+  int64_t validation_rollout_steps; /* horizon of the rollout error (0: none) */
+  study_tuning tuning;
   study_breed_config breed;
   char *ogas_json; /* the "ogas" section as compact JSON, or NULL; owned */
   char *mpi_json;  /* the "mpi" section (src/mpi/mpi_config.h), or NULL; owned */

@@ -14,7 +14,7 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static double percentile(const double *sorted, size_t n, double q) {
+double study_percentile_sorted(const double *sorted, size_t n, double q) {
   double pos = q * (double)(n - 1);
   size_t i = (size_t)floor(pos);
   if (i + 1 >= n) return sorted[n - 1];
@@ -54,9 +54,9 @@ void study_stats_compute(const double *values, size_t n, double *scratch, study_
   qsort(scratch, n, sizeof(double), cmp_double);
   out->mean = mean;
   out->std = sqrt(ss / (double)n);
-  out->p50 = percentile(scratch, n, 0.50);
-  out->p95 = percentile(scratch, n, 0.95);
-  out->p99 = percentile(scratch, n, 0.99);
+  out->p50 = study_percentile_sorted(scratch, n, 0.50);
+  out->p95 = study_percentile_sorted(scratch, n, 0.95);
+  out->p99 = study_percentile_sorted(scratch, n, 0.99);
   out->max = scratch[n - 1];
 }
 
@@ -223,5 +223,48 @@ int study_validation_evaluate(const study_validation *v, surrogate *s, double *p
     per_sim[i] = sum / (double)T;
   }
   free(pred);
+  return st;
+}
+
+int study_validation_rollout(const study_validation *v, surrogate *s, size_t horizon,
+                             double *per_sim) {
+  if (!v || !s || !per_sim || horizon < 1 || horizon > v->n_steps) return OGAS_EINVAL;
+  const surrogate_config *c = surrogate_get_config(s);
+  if (c->state_size != v->S || c->nb_params != v->P) return OGAS_EINVAL;
+  /* Simulations advance together, CHUNK at a time: one prediction call per
+     step for the whole chunk. */
+  enum { CHUNK = 64 };
+  size_t S = v->S, P = v->P, T = v->n_steps;
+  float *block = malloc(2 * CHUNK * S * sizeof(float)), *z = malloc(CHUNK * P * sizeof(float));
+  if (!block || !z) {
+    free(block), free(z);
+    return OGAS_ENOMEM;
+  }
+  int st = OGAS_OK;
+  for (size_t i0 = 0; i0 < v->n_sims && !st; i0 += CHUNK) {
+    size_t n = v->n_sims - i0 < CHUNK ? v->n_sims - i0 : CHUNK;
+    float *cur = block, *next = block + CHUNK * S;
+    for (size_t r = 0; r < n; r++) {
+      memcpy(cur + r * S, v->traj + (i0 + r) * (T + 1) * S, S * sizeof(float));
+      memcpy(z + r * P, v->z + (i0 + r) * T * P, P * sizeof(float));
+      per_sim[i0 + r] = 0;
+    }
+    for (size_t t = 1; t <= horizon && !st; t++) {
+      st = surrogate_predict(s, cur, z, n, next);
+      for (size_t r = 0; r < n && !st; r++) {
+        const float *target = v->traj + ((i0 + r) * (T + 1) + t) * S, *p = next + r * S;
+        double e2 = 0, n2 = 0;
+        for (size_t j = 0; j < S; j++) {
+          double d = (double)p[j] - target[j];
+          e2 += d * d, n2 += (double)target[j] * target[j];
+        }
+        double e = sqrt(e2) / fmax(sqrt(n2), v->floor_norm);
+        per_sim[i0 + r] += (e <= STUDY_ROLLOUT_CAP ? e : STUDY_ROLLOUT_CAP) / (double)horizon;
+      }
+      float *swap = cur;
+      cur = next, next = swap;
+    }
+  }
+  free(block), free(z);
   return st;
 }

@@ -38,6 +38,8 @@ double study_stat(const study_stats *s, int k);
    between order statistics, as numpy's default). values is not modified;
    scratch needs n doubles. NaN everywhere for n = 0. */
 void study_stats_compute(const double *values, size_t n, double *scratch, study_stats *out);
+/* The q-quantile (0 <= q <= 1) of n >= 1 sorted values, interpolated as above. */
+double study_percentile_sorted(const double *sorted, size_t n, double q);
 
 typedef struct study_validation study_validation;
 
@@ -61,5 +63,16 @@ double study_validation_floor(const study_validation *v);
    OGAS_EINVAL if the surrogate's state size or parameter count differ. */
 int study_validation_evaluate(const study_validation *v, surrogate *s, double *per_sim,
                               double *per_pair);
+
+/* Rollout error: from each simulation's first state the surrogate is fed its
+   own predictions for `horizon` steps (1 <= horizon <= n_steps) and
+     e_t = ||û_t - u_t|| / max(||u_t||, floor),  t = 1 .. horizon,
+   with the one-step metric's floor; per_sim (n_sims) = the mean of e_t. A
+   rollout that diverges (an e_t above STUDY_ROLLOUT_CAP or not finite) counts
+   STUDY_ROLLOUT_CAP for that step, so every statistic stays finite. Same
+   contract as study_validation_evaluate; OGAS_EINVAL for a bad horizon. */
+#define STUDY_ROLLOUT_CAP 1000.0
+int study_validation_rollout(const study_validation *v, surrogate *s, size_t horizon,
+                             double *per_sim);
 
 #endif
