@@ -213,6 +213,12 @@ int main(void) {
     CHECK(c.loss == STUDY_LOSS_MSE && c.ogas_json == NULL);
     CHECK(c.validation_n_sims == 750 && c.validation_rollout_steps == 10);
     CHECK(c.tuning.n_seeds == 0 && !c.tuning.has_validation_seed);
+    /* Breed's defaults are the reference DefaultBreeder's shrink and the
+       breeder's signal settings. */
+    CHECK(c.breed.shrink == 0.3 && c.breed.max_oob_count == 10 && c.breed.sigma == 0.1);
+    CHECK(c.breed.normalize_losses && !c.breed.clip_loss_norm_to_3_sigma &&
+          c.breed.min_max_queue_length == 20 && c.breed.max_loss_value == 5 &&
+          c.breed.buffer_size == 6000 && c.breed.ema_loss_alpha == 0.3);
     study_config_free(&c);
     /* The tuning section and the rollout horizon. */
     CHECK(study_config_parse(
@@ -235,6 +241,45 @@ int main(void) {
       CHECK(study_config_parse(bad[i][0], &c, err, sizeof err) == OGAS_EINVAL);
       CHECK_MSG(strstr(err, bad[i][1]), "%s: %s", bad[i][0], err);
     }
+  }
+
+  /* Breed's keys: max_oob_attempts is the former name of max_oob_count;
+     the signal keys follow the "ogas" section's "data" unless "breed" sets
+     them; a bad key or value is named. */
+  {
+    study_config c;
+    char err[256];
+#define CFG(breed, ogas) \
+  "{\"problem\": \"ks1d\", \"nb_sims\": 4, \"breed\": {" breed "}, \"ogas\": {" ogas "}}"
+    CHECK(study_config_parse(CFG("\"max_oob_attempts\": 3", ""), &c, err, sizeof err) == OGAS_OK);
+    CHECK(c.breed.max_oob_count == 3);
+    study_config_free(&c);
+    CHECK(study_config_parse(CFG("\"max_oob_count\": 0, \"shrink\": 0.5", ""), &c, err,
+                             sizeof err) == OGAS_OK);
+    CHECK(c.breed.max_oob_count == 0 && c.breed.shrink == 0.5);
+    study_config_free(&c);
+    CHECK(study_config_parse(CFG("\"max_oob_count\": 2, \"max_oob_attempts\": 3", ""), &c, err,
+                             sizeof err) == OGAS_EINVAL);
+    CHECK_MSG(strstr(err, "breed.max_oob_attempts") && strstr(err, "max_oob_count"), "%s", err);
+    CHECK(study_config_parse(CFG("\"max_oob_cont\": 2", ""), &c, err, sizeof err) == OGAS_EINVAL);
+    CHECK_MSG(strstr(err, "'breed.max_oob_cont'") && strstr(err, "'breed.max_oob_count'"), "%s",
+              err);
+    CHECK(study_config_parse(CFG("\"min_max_queue_length\": 9",
+                                 "\"data\": {\"buffer_size\": 500, \"min_max_queue_length\": 7,"
+                                 " \"normalize_losses\": false, \"ema_loss_alpha\": 0.5}"),
+                             &c, err, sizeof err) == OGAS_OK);
+    CHECK(c.breed.buffer_size == 500 && c.breed.min_max_queue_length == 9 &&
+          !c.breed.normalize_losses && c.breed.ema_loss_alpha == 0.5);
+    study_config_free(&c);
+    CHECK(study_config_parse(CFG("", "\"data\": {\"buffer_size\": \"many\"}"), &c, err,
+                             sizeof err) == OGAS_EINVAL);
+    CHECK_MSG(strstr(err, "ogas.data.buffer_size"), "%s", err);
+    CHECK(study_config_parse(CFG("\"normalize_losses\": 1", ""), &c, err, sizeof err) ==
+          OGAS_EINVAL);
+    CHECK_MSG(strstr(err, "breed.normalize_losses") && strstr(err, "boolean"), "%s", err);
+    CHECK(study_config_parse(CFG("\"shrink\": 1", ""), &c, err, sizeof err) == OGAS_EINVAL);
+    CHECK_MSG(strstr(err, "breed.shrink"), "%s", err);
+#undef CFG
   }
   return check_exit("test_study_run");
 }

@@ -155,10 +155,9 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
       return OGAS_EINVAL;
     }
   const study_breed_config *bc = &cfg->breed;
-  if (cfg->kind == STUDY_SAMPLER_BREED && study_breed_config_check(bc)) {
-    status_msg(0, err, errlen,
-               "breed: a setting is out of range (ratios in [0,1], breakpoint >= 1, "
-               "sigma > 0, shrink in (0,1), max_oob_attempts >= 0, ema_loss_alpha in (0,1])");
+  const char *bad_key = cfg->kind == STUDY_SAMPLER_BREED ? study_breed_config_check(bc) : NULL;
+  if (bad_key) {
+    status_msg(0, err, errlen, "breed.%s: out of range (see src/study/study_config.h)", bad_key);
     return OGAS_EINVAL;
   }
   if ((unsigned)cfg->kind > STUDY_SAMPLER_OGAS) {
@@ -310,7 +309,7 @@ static int breed_resample(study_sampler *s, int64_t first, int64_t count, study_
   if (st) return fail(s, st, "sampler: space-filling draw of %lld points failed", (long long)count);
   g->breed_ratio = bg.breed_ratio;
   g->n_bred = bg.n_bred, g->n_non_bred = bg.n_non_bred;
-  g->n_oob_regenerated = bg.n_oob_regenerated, g->n_clipped = bg.n_clipped;
+  g->n_oob_regenerated = bg.n_oob_regenerated, g->n_clipped = bg.n_parent_copies;
   snprintf(g->note, sizeof g->note, "%s", bg.note);
   return OGAS_OK;
 }

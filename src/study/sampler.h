@@ -65,8 +65,10 @@ typedef struct {
   int64_t first_id, last_id;
   int64_t n_bred, n_non_bred;
   double breed_ratio;
-  int64_t n_oob_regenerated, n_clipped;
-  char note[128]; /* why nothing was bred, or "" */
+  int64_t n_oob_regenerated; /* draws repeated because one left the box */
+  int64_t n_clipped;         /* ogas: children clipped to the box; breed:
+                                children that fell back to their parent */
+  char note[128];            /* why nothing was bred, or "" */
 } study_generation;
 
 typedef struct study_sampler study_sampler;

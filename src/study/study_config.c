@@ -171,10 +171,11 @@ static int get_num(ctx *x, json_t *obj, const char *path, const char *key, doubl
   return OGAS_OK;
 }
 
-static int get_bool(ctx *x, json_t *obj, const char *key, int *out) {
+static int get_bool(ctx *x, json_t *obj, const char *path, const char *key, int *out) {
   json_t *v = json_object_get(obj, key);
   if (!v) return OGAS_OK;
-  if (!json_is_boolean(v)) return bad(x, "%s: expected a boolean, got %s", key, type_name(v));
+  if (!json_is_boolean(v))
+    return bad(x, "%s%s%s: expected a boolean, got %s", path, *path ? "." : "", key, type_name(v));
   *out = json_is_true(v);
   return OGAS_OK;
 }
@@ -202,6 +203,17 @@ static int get_section(ctx *x, json_t *root, const char *key, json_t **out) {
     int st_ = (e);       \
     if (st_) return st_; \
   } while (0)
+
+/* The difficulty-signal keys, named as the breeder's "data" section names
+   them and with its ranges. */
+static int get_signal(ctx *x, json_t *obj, const char *path, study_breed_config *b) {
+  TRY(get_num(x, obj, path, "ema_loss_alpha", 0, 1, 1, 0, &b->ema_loss_alpha));
+  TRY(get_bool(x, obj, path, "normalize_losses", &b->normalize_losses));
+  TRY(get_bool(x, obj, path, "clip_loss_norm_to_3_sigma", &b->clip_loss_norm_to_3_sigma));
+  TRY(get_int(x, obj, path, "min_max_queue_length", 1, INT32_MAX, &b->min_max_queue_length));
+  TRY(get_num(x, obj, path, "max_loss_value", 0, 1e300, 1, 0, &b->max_loss_value));
+  return get_int(x, obj, path, "buffer_size", 1, INT64_MAX, &b->buffer_size);
+}
 
 static int parse_root(ctx *x, json_t *root, study_config *c) {
   static const char *const top[] = {"problem",
@@ -262,7 +274,7 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
   TRY(get_str(x, root, "", "sampler", &s));
   if (s && study_sampler_parse(s, &c->sampler))
     return bad(x, "sampler: unknown sampler '%s' (%s)", s, STUDY_SAMPLER_NAMES);
-  TRY(get_bool(x, root, "deterministic", &c->deterministic));
+  TRY(get_bool(x, root, "", "deterministic", &c->deterministic));
 
   TRY(get_section(x, root, "surrogate", &sec));
   if (sec) {
@@ -354,20 +366,41 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
       c->tuning.has_validation_seed = 1;
     }
   }
+  /* Breed's difficulty signal is the OGAS breeder's: the settings the
+     "ogas" section gives its "data" are Breed's too, unless "breed" sets
+     its own. */
+  TRY(get_section(x, root, "ogas", &sec));
+  json_t *data = sec ? json_object_get(sec, "data") : NULL;
+  if (json_is_object(data)) TRY(get_signal(x, data, "ogas.data", &c->breed));
   TRY(get_section(x, root, "breed", &sec));
   if (sec) {
-    static const char *const keys[] = {
-        "start_breed_ratio", "end_breed_ratio", "breakpoint",       "sigma", "shrink",
-        "max_oob_attempts",  "ema_loss_alpha",  "non_breed_sampler"};
+    static const char *const keys[] = {"start_breed_ratio",
+                                       "end_breed_ratio",
+                                       "breakpoint",
+                                       "sigma",
+                                       "shrink",
+                                       "max_oob_count",
+                                       "max_oob_attempts",
+                                       "non_breed_sampler",
+                                       "ema_loss_alpha",
+                                       "normalize_losses",
+                                       "clip_loss_norm_to_3_sigma",
+                                       "min_max_queue_length",
+                                       "max_loss_value",
+                                       "buffer_size"};
     study_breed_config *b = &c->breed;
-    TRY(check_keys(x, sec, "breed", keys, 8));
+    TRY(check_keys(x, sec, "breed", keys, sizeof keys / sizeof *keys));
     TRY(get_num(x, sec, "breed", "start_breed_ratio", 0, 1, 0, 0, &b->start_breed_ratio));
     TRY(get_num(x, sec, "breed", "end_breed_ratio", 0, 1, 0, 0, &b->end_breed_ratio));
     TRY(get_int(x, sec, "breed", "breakpoint", 1, INT32_MAX, &b->breakpoint));
     TRY(get_num(x, sec, "breed", "sigma", 0, 1e6, 1, 0, &b->sigma));
     TRY(get_num(x, sec, "breed", "shrink", 0, 1, 1, 1, &b->shrink));
-    TRY(get_int(x, sec, "breed", "max_oob_attempts", 0, 1000000, &b->max_oob_attempts));
-    TRY(get_num(x, sec, "breed", "ema_loss_alpha", 0, 1, 1, 0, &b->ema_loss_alpha));
+    /* max_oob_attempts: this baseline's former name for max_oob_count. */
+    if (json_object_get(sec, "max_oob_count") && json_object_get(sec, "max_oob_attempts"))
+      return bad(x, "breed.max_oob_attempts: the former name of breed.max_oob_count, give one");
+    TRY(get_int(x, sec, "breed", "max_oob_count", 0, 1000000, &b->max_oob_count));
+    TRY(get_int(x, sec, "breed", "max_oob_attempts", 0, 1000000, &b->max_oob_count));
+    TRY(get_signal(x, sec, "breed", b));
     s = NULL;
     TRY(get_str(x, sec, "breed", "non_breed_sampler", &s));
     if (s && sf_parse_kind(s, &b->non_breed_sampler))

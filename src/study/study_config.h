@@ -33,8 +33,17 @@
  *   "validation": {"n_sims": 750, "seed": 12345,   Halton set shared by every sampler
  *                  "rollout_steps": 10},           rollout error horizon (0: none)
  *   "breed": {"start_breed_ratio": 0, "end_breed_ratio": 0.7, "breakpoint": 4,
- *             "sigma": 0.1, "shrink": 0.5, "max_oob_attempts": 10,
- *             "ema_loss_alpha": 0.3, "non_breed_sampler": "halton"},
+ *             "sigma": 0.1,                 sd = sigma x each parameter's range
+ *             "shrink": 0.3,                covariance factor per out-of-box retry
+ *             "max_oob_count": 10,          retries, then the parent (former
+ *                                           name max_oob_attempts is accepted)
+ *             "non_breed_sampler": "halton",
+ *             "ema_loss_alpha": 0.3, "normalize_losses": true,
+ *             "clip_loss_norm_to_3_sigma": false, "min_max_queue_length": 20,
+ *             "max_loss_value": 5, "buffer_size": 6000},
+ *                                           the fitness signal: the OGAS breeder's
+ *                                           "data" keys; unset here, they follow
+ *                                           "ogas"."data" (src/study/breed.h)
  *   "ogas": { ... breeder config without nb_params/bounds/nb_sims/seed ... },
  *   "mpi": { ... how a study spreads over MPI ranks: src/mpi/mpi_config.h ... },
  *   "tuning": {"seeds": [0, 1, 2],          the seeds (and validation seed) that
