@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# results.sh — the long runs behind docs/results.md, for one example.
+#
+# usage: scripts/results.sh tune|report NAME [OUT]
+#   tune    scripts/tune.py for breed and ogas on the example's tuning seeds and
+#           tuning validation seed (its "tuning" section), over the grids below;
+#           prints each sampler's table and the choice (best p99 with the mean at
+#           most 5 % worse than uniform). Put the chosen values into
+#           examples/NAME.json by hand, then:
+#   report  ogas compare examples/NAME.json --seeds 100-104 (held out from the
+#           tuning seeds, on the example's own validation seed) and copy
+#           results.json, report.md and errors.png to docs/results/NAME/.
+#   OUT     working folder (default out/results); finished runs are reused.
+# Environment: OGAS (the ogas binary, default build/ogas).
+set -euo pipefail
+if [ $# -lt 2 ]; then
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  exit 2
+fi
+what=$1 name=$2 out=${3:-out/results}
+here=$(cd "$(dirname "$0")/.." && pwd)
+ogas=${OGAS:-$here/build/ogas}
+config=$here/examples/$name.json
+py=/usr/bin/python3
+case $what in
+  tune)
+    "$py" "$here/scripts/tune.py" "$config" breed "$out/tune-$name" --ogas "$ogas" \
+      --set breed.sigma=0.03,0.1,0.3 --set breed.end_breed_ratio=0.3,0.7
+    "$py" "$here/scripts/tune.py" "$config" ogas "$out/tune-$name" --ogas "$ogas" \
+      --set ogas.breeder.end_breed_ratio=0.2,0.4 --set ogas.model.model_dim=32,64
+    ;;
+  report)
+    "$ogas" compare "$config" --samplers uniform,breed,ogas --seeds 100-104 \
+      --out "$out/report-$name" --force
+    mkdir -p "$here/docs/results/$name"
+    cp "$out/report-$name/results.json" "$out/report-$name/report.md" \
+      "$out/report-$name/errors.png" "$here/docs/results/$name/"
+    ;;
+  *)
+    echo "results.sh: tune or report, not '$what'" >&2
+    exit 2
+    ;;
+esac
