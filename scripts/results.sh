@@ -10,31 +10,35 @@
 #   report  ogas compare examples/NAME.json --seeds 100-104 (held out from the
 #           tuning seeds, on the example's own validation seed) and copy
 #           results.json, report.md and errors.png to docs/results/NAME/.
-#   OUT     working folder (default out/results); finished runs are reused.
+#   OUT     working folder, relative to the repository's root (default
+#           out/results; results.json records relative paths then); finished
+#           runs are reused.
 # Environment: OGAS (the ogas binary, default build/ogas).
 set -euo pipefail
 if [ $# -lt 2 ]; then
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 what=$1 name=$2 out=${3:-out/results}
 here=$(cd "$(dirname "$0")/.." && pwd)
 ogas=${OGAS:-$here/build/ogas}
-config=$here/examples/$name.json
+case $ogas in /* | "${ogas##*/}") ;; *) ogas=$PWD/$ogas ;; esac
+config=examples/$name.json # relative: results.json records it
 py=/usr/bin/python3
+cd "$here"
 case $what in
   tune)
-    "$py" "$here/scripts/tune.py" "$config" breed "$out/tune-$name" --ogas "$ogas" \
+    "$py" scripts/tune.py "$config" breed "$out/tune-$name" --ogas "$ogas" \
       --set breed.sigma=0.03,0.1,0.3 --set breed.end_breed_ratio=0.3,0.7
-    "$py" "$here/scripts/tune.py" "$config" ogas "$out/tune-$name" --ogas "$ogas" \
+    "$py" scripts/tune.py "$config" ogas "$out/tune-$name" --ogas "$ogas" \
       --set ogas.breeder.end_breed_ratio=0.2,0.4 --set ogas.model.model_dim=32,64
     ;;
   report)
     "$ogas" compare "$config" --samplers uniform,breed,ogas --seeds 100-104 \
       --out "$out/report-$name" --force
-    mkdir -p "$here/docs/results/$name"
+    mkdir -p "docs/results/$name"
     cp "$out/report-$name/results.json" "$out/report-$name/report.md" \
-      "$out/report-$name/errors.png" "$here/docs/results/$name/"
+      "$out/report-$name/errors.png" "docs/results/$name/"
     ;;
   *)
     echo "results.sh: tune or report, not '$what'" >&2

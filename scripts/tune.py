@@ -14,7 +14,7 @@ on play no part in the choice. KEY is a dotted path into the config
 means over the seeds of mean, p99 and max (one-step nRMSE) and the sampler's
 CPU share of the study's wall time, best p99 first, and the choice: the best
 p99 among the variants whose mean is at most 5 % worse than uniform's (the
-same rule for every sampler); writes OUT/tuning.json.
+same rule for every sampler); writes OUT/tuning-SAMPLER.json.
 Results already in OUT are reused, so an interrupted tuning resumes.
 """
 import argparse
@@ -101,7 +101,7 @@ def main():
     eligible = [r for r in rows if r["mean"] >= 0.95]
     chosen = eligible[0] if eligible else None
     print("chosen:", json.dumps(chosen["variant"]) if chosen else "none (every mean > 5 % worse)")
-    with open(os.path.join(a.out, "tuning.json"), "w") as f:
+    with open(os.path.join(a.out, f"tuning-{a.sampler}.json"), "w") as f:
         json.dump({"config": a.config, "sampler": a.sampler, "seeds": seeds,
                    "validation_seed": vseed, "rows": rows,
                    "chosen": chosen["variant"] if chosen else None}, f, indent=1)
