@@ -260,7 +260,7 @@ void compare_print_table(const compare_report *rep, FILE *f) {
   for (int m = 0; m < (has_rollout ? 2 : 1) && rep->uniform >= 0; m++) {
     fprintf(f, "%-10s", metric_title[m]);
     for (int k = 0; k < STUDY_N_STATS; k++)
-      fprintf(f, " %-*s", k + 1 < STUDY_N_STATS ? 16 : 0, study_stat_names[k]);
+      fprintf(f, " %-*s", k + 1 < STUDY_N_STATS ? 18 : 0, study_stat_names[k]);
     fputc('\n', f);
     for (size_t i = 0; i < rep->n_samplers; i++) {
       if ((int)i == rep->uniform) continue;
@@ -275,7 +275,7 @@ void compare_print_table(const compare_report *rep, FILE *f) {
           snprintf(cell, sizeof cell, "%.2f [%.2f,%.2f]", q, ci->lo[k], ci->hi[k]);
         else
           snprintf(cell, sizeof cell, "%.2f", q);
-        fprintf(f, " %-*s", k + 1 < STUDY_N_STATS ? 16 : 0, cell);
+        fprintf(f, " %-*s", k + 1 < STUDY_N_STATS ? 18 : 0, cell);
       }
       fputc('\n', f);
     }
