@@ -226,7 +226,37 @@ static void test_compare(void) {
                         "--no-plots", "--quiet",      NULL};
   CHECK_MSG(run("compare", 60, NULL, argv) == 0, "%s", slurp("compare.err"));
   json_t *r = load("cmp/runs/ogas-seed5/result.json");
-  CHECK(json_integer_value(json_object_get(json_object_get(r, "mpi"), "ranks")) == 4);
+  json_t *mpi = json_object_get(r, "mpi");
+  CHECK(json_integer_value(json_object_get(mpi, "ranks")) == 4);
+  /* Every rank has its roles and, per role, the time computing,
+     communicating and waiting; the layout's counts add up to the ranks. */
+  json_t *per_rank = json_object_get(mpi, "per_rank"), *lay = json_object_get(mpi, "layout");
+  CHECK(json_array_size(per_rank) == 4);
+  static const char *const roles[] = {"simulation", "training", "breed"};
+  int with_role[3] = {0, 0, 0};
+  for (size_t i = 0; i < json_array_size(per_rank); i++) {
+    json_t *rk = json_array_get(per_rank, i);
+    CHECK(json_integer_value(json_object_get(rk, "rank")) == (json_int_t)i);
+    CHECK(json_is_string(json_object_get(rk, "roles")));
+    int n = 0;
+    for (int k = 0; k < 3; k++) {
+      json_t *c = json_object_get(rk, roles[k]);
+      if (!c) continue;
+      n++, with_role[k]++;
+      static const char *const times[] = {"wall_s", "compute_s", "communicate_s", "wait_s"};
+      for (int t = 0; t < 4; t++) {
+        json_t *v = json_object_get(c, times[t]);
+        CHECK_MSG(json_is_number(v) && json_number_value(v) >= 0, "rank %zu %s %s", i, roles[k],
+                  times[t]);
+      }
+    }
+    CHECK_MSG(n >= 1, "rank %zu has no role", i);
+  }
+  CHECK(with_role[0] == json_integer_value(json_object_get(lay, "simulation_ranks")));
+  CHECK(with_role[1] == json_integer_value(json_object_get(lay, "training_ranks")));
+  CHECK(with_role[2] == 1);
+  CHECK(json_is_number(
+      json_object_get(json_object_get(json_object_get(mpi, "roles"), "training"), "wait_share")));
   json_decref(r);
   r = load("cmp/results.json");
   json_decref(r);
