@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     study_config d;
     study_config_defaults(&d);
     /* Defaults back, nothing owned, a message given. */
-    if (!err[0] || c.ogas_json || c.mpi_json || c.nb_sims != d.nb_sims ||
-        c.tuning.n_seeds != 0 || c.validation_n_sims != d.validation_n_sims)
+    if (!err[0] || c.ogas_json || c.mpi_json || c.nb_sims != d.nb_sims || c.tuning.n_seeds != 0 ||
+        c.validation_n_sims != d.validation_n_sims)
       abort();
     return 0;
   }
