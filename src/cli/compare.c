@@ -357,7 +357,8 @@ int cmd_compare(int argc, char **argv) {
   char names[MAX_SAMPLERS][16];
   size_t n_samplers;
   if (parse_samplers(samplers, names, &n_samplers)) return 2;
-  /* A count needs the config's seed: checked here, expanded below. */
+  /* Checked before the config loads; a count is expanded from the config's
+     seed once it has. */
   uint64_t seed_list[MAX_SEEDS];
   size_t n_seeds;
   if (arg_seed_list("--seeds", seeds_arg, 0, MAX_SEEDS, seed_list, &n_seeds)) return 2;
@@ -369,16 +370,10 @@ int cmd_compare(int argc, char **argv) {
     fprintf(stderr, "ogas compare: %s: %s\n", config_path, err);
     return 1;
   }
-  if (!strpbrk(seeds_arg, ",-"))
-    for (size_t s = 0; s < n_seeds; s++) {
-      if (cfg.seed > UINT64_MAX - s) {
-        fprintf(stderr, "ogas compare: --seeds %s from seed %llu overflows\n", seeds_arg,
-                (unsigned long long)cfg.seed);
-        study_config_free(&cfg);
-        return 2;
-      }
-      seed_list[s] = cfg.seed + s;
-    }
+  if (arg_seed_list("--seeds", seeds_arg, cfg.seed, MAX_SEEDS, seed_list, &n_seeds)) {
+    study_config_free(&cfg);
+    return 2;
+  }
   const pde_problem *problem = pde_find(cfg.problem);
   size_t nb_params = problem ? pde_nb_params(problem) : 0;
   if (px >= 0 && ((size_t)px >= nb_params || (size_t)py >= nb_params)) {

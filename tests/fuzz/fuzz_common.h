@@ -28,15 +28,20 @@
   "\"n_train_steps_per_epoch\": 2}, \"data\": {\"buffer_size\": 16, \"batch_size\": 4, " \
   "\"min_max_queue_length\": 3}}"
 
+/* The input as a NUL-terminated string (NULL when out of memory: skip it). */
+static inline char *fuzz_text(const uint8_t *data, size_t size) {
+  char *text = malloc(size + 1);
+  if (text) memcpy(text, data, size), text[size] = '\0';
+  return text;
+}
+
 /* Any text as a config: parse must give OK or an error with a message,
    never crash; what parses must print and parse back to the same config;
    small valid configs also create (and free) a breeder. Returns 0, or -1
    for a broken invariant (the fuzzer then aborts). */
 static inline int fuzz_config_one(const uint8_t *data, size_t size) {
-  char *text = malloc(size + 1);
+  char *text = fuzz_text(data, size);
   if (!text) return 0;
-  memcpy(text, data, size);
-  text[size] = '\0';
   ogas_config c;
   char err[512] = "";
   int bad = 0;
