@@ -5,7 +5,8 @@ set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libopenblas-dev libjansson-dev libfftw3-dev gnuplot-nox
             libopenmpi-dev openmpi-bin)
-test_pkgs=(python3-numpy python3-torch python3-pytest python3-mpi4py clang clang-format valgrind)
+test_pkgs=(python3-numpy python3-torch python3-pytest python3-mpi4py clang clang-format valgrind
+           g++ gfortran)
 
 case "${1:-build}" in
   build) want=("${build_pkgs[@]}") ;;

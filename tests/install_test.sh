@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the build into a temporary prefix, then build and run the C example
-# against it through pkg-config, as a user would.
+# (and, in an MPI build, the C, C++ and Fortran MPI servers) against it
+# through pkg-config, as a user would.
 set -euo pipefail
 build=$1
 src=$2
@@ -22,5 +23,21 @@ if [ -f "$prefix/include/ogas_mpi.h" ]; then
     LD_LIBRARY_PATH="$(dirname "$(find "$prefix" -name "libogas.so" | head -1)")" \
     mpiexec -n 2 "$prefix/mpi_server" | tee "$prefix/mpi_out.txt"
   grep -q "sims 300..399 on 2 ranks" "$prefix/mpi_out.txt"
+  # C++ servers include the same headers.
+  if command -v mpicxx >/dev/null; then
+    printf '#include <ogas_mpi.h>\nint main() { ogas_mpi *m = nullptr; ogas_mpi_free(m); }\n' \
+      >"$prefix/server.cpp"
+    mpicxx -std=c++17 -Wall -Werror "$prefix/server.cpp" $(pkg-config --cflags ogas_mpi) \
+      $(pkg-config --libs --static ogas_mpi) -o "$prefix/server_cpp"
+  fi
+  # Fortran servers compile the installed module source with their own compiler.
+  if command -v mpif90 >/dev/null; then
+    (cd "$prefix" && mpif90 -Wall -Werror "$prefix/include/ogas_mpi.f90" \
+      "$src/examples/mpi/mpi_server.f90" $(pkg-config --libs --static ogas_mpi) -o mpi_server_f)
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+      LD_LIBRARY_PATH="$(dirname "$(find "$prefix" -name "libogas.so" | head -1)")" \
+      mpiexec -n 2 "$prefix/mpi_server_f" | tee "$prefix/mpi_f_out.txt"
+    grep -q "sims 300..399 on 2 ranks" "$prefix/mpi_f_out.txt"
+  fi
 fi
 echo "install test: 1 passed, 0 failed"
