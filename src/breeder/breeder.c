@@ -180,6 +180,12 @@ void breeder_index_trainable(ogas_breeder *b) {
   for (int64_t i = 0; i < n; i++)
     if (b->res.c[b->trainable_slots[i]] >= c_focus) b->focus_slots[m++] = b->trainable_slots[i];
   b->n_focus = m;
+  b->index_stale = 0;
+}
+
+int64_t breeder_trainable_count(ogas_breeder *b) {
+  if (b->index_stale) breeder_index_trainable(b);
+  return b->n_trainable;
 }
 
 /* Everything is sized here (FFTW-style planning), so that generation and
@@ -440,8 +446,8 @@ static ogas_status record_locked(ogas_breeder *b, const int64_t *sim_ids, const 
     to_unit_box(b, b->table + (size_t)id * b->d, zb);
     float c = (float)signal_condition(&b->signal, b->signal.score[id]);
     reservoir_push(&b->res, zb, c, id, b->is_bred[id], first_entry);
+    b->index_stale = 1;
   }
-  breeder_index_trainable(b);
   trainer_grant(b, new_sims);
   if (rejected)
     breeder_fail(b, OGAS_OK,
@@ -485,7 +491,7 @@ ogas_status ogas_train_sampler(ogas_breeder *b, int64_t steps) {
     pthread_cond_broadcast(&b->work_cv);
     /* A step already taken from the budget counts until it is done. */
     while (!b->tr.stop && (b->tr.in_flight || b->res.n_unscored > 0 ||
-                           (b->tr.budget_ddpm > 0 && b->n_trainable > 0)))
+                           (b->tr.budget_ddpm > 0 && breeder_trainable_count(b) > 0)))
       pthread_cond_wait(&b->idle_cv, &b->lock);
     pthread_mutex_unlock(&b->lock);
   }

@@ -108,9 +108,12 @@ struct ogas_breeder {
   float *entry_z;        /* d: a reservoir entry being built */
   /* Index of the reservoir slots DDPM training may draw (breeder_index_trainable):
      all of them, and the focus set of those whose condition reaches the
-     data.focus_quantile quantile. */
+     data.focus_quantile quantile. Rebuilt lazily (breeder_trainable_count):
+     record calls only mark it stale, so that many calls between two
+     training steps cost one rebuild. */
   int64_t *trainable_slots, *focus_slots; /* buffer_size each */
   int64_t n_trainable, n_focus;
+  int index_stale;
   float *condition_scratch; /* buffer_size: quantiles of conditions [lock] */
   trust_window trust_win;   /* scored entries for the check before breeding */
   struct {                  /* the outcome check's rows, gathered at each break */
@@ -163,6 +166,8 @@ ogas_status breeder_fail(ogas_breeder *b, ogas_status st, const char *fmt, ...)
 int breeder_entry_trainable(const ogas_breeder *b, int64_t slot);
 /* Rebuild the index of trainable slots after the reservoir changed ([lock] held). */
 void breeder_index_trainable(ogas_breeder *b);
+/* The number of trainable slots, the index rebuilt first if stale ([lock] held). */
+int64_t breeder_trainable_count(ogas_breeder *b);
 /* The q-quantile of the conditions of the reservoir (of its trainable
    entries with only_trainable); 0 when there are none ([lock] held). */
 float breeder_condition_quantile(ogas_breeder *b, double q, int only_trainable);

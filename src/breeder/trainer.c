@@ -132,7 +132,7 @@ int64_t trainer_generation_break(ogas_breeder *b) {
 }
 
 /* Whether a DDPM step can run now ([lock] held). */
-static int ddpm_trainable(const ogas_breeder *b) { return b->n_trainable > 0; }
+static int ddpm_trainable(ogas_breeder *b) { return breeder_trainable_count(b) > 0; }
 
 /* Random trainable reservoir entries into the minibatch ([lock] held): a
    share data.focus_share of the rows from the focus set (breeder.c), the
@@ -282,7 +282,7 @@ int64_t trainer_spend(ogas_breeder *b, int64_t max_steps) {
 }
 
 /* Whether a step of either model can run now ([lock] held). */
-static int work_available(const ogas_breeder *b) {
+static int work_available(ogas_breeder *b) {
   const trainer_state *t = &b->tr;
   return b->res.n_unscored > 0 || (t->budget_ratio > 0 && b->res.count > 0) ||
          (t->budget_ddpm > 0 && ddpm_trainable(b));

@@ -14,8 +14,11 @@
 static inline float exp_approx(float x) {
   x = x > -87.0f ? x : -87.0f; /* not fminf/fmaxf: with their NaN rules gcc */
   x = x < 87.0f ? x : 87.0f;   /* will not vectorise them */
-  float y = x * 1.44269504f;   /* n = round(y), by truncation: SSE2 has no floor */
-  float n = (float)(int32_t)(y + (y >= 0.0f ? 0.5f : -0.5f));
+  /* n = round(y): adding and subtracting 1.5·2^23 leaves y rounded to an
+     integer (ties to even; exact for |y| < 2^22). SSE2 has no vector floor,
+     and unlike a truncation with a sign test this form vectorises for AVX2 too. */
+  float y = x * 1.44269504f;
+  float n = (y + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693145752f - n * 1.42860677e-6f; /* ln 2 split for accuracy */
   float p =
       1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 +

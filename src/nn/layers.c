@@ -1,6 +1,7 @@
 #include "nn/layers.h"
 
 #include "nn/fast_exp.h"
+#include "nn/wide_simd.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -41,11 +42,11 @@ void linear_backward(float *dinp, float *dW, float *dbias, const float *dout, co
 
 static inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
 
-void silu_forward(float *out, const float *inp, size_t n) {
+OGAS_WIDE_SIMD void silu_forward(float *out, const float *inp, size_t n) {
   for (size_t i = 0; i < n; i++) out[i] = inp[i] * sigmoid(inp[i]);
 }
 
-void silu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
+OGAS_WIDE_SIMD void silu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
   for (size_t i = 0; i < n; i++) {
     float x = inp[i], s = sigmoid(x);
     dinp[i] += dout[i] * s * (1.0f + x * (1.0f - s));
@@ -114,6 +115,6 @@ void sinusoidal_embedding(float *out, const float *x, float scale, int B, int E)
   }
 }
 
-void add_inplace(float *out, const float *a, size_t n) {
+OGAS_WIDE_SIMD void add_inplace(float *out, const float *a, size_t n) {
   for (size_t i = 0; i < n; i++) out[i] += a[i];
 }

@@ -28,9 +28,11 @@ float clip_grad_norm(float *grads, size_t n, float max_norm);
 
 /* The whole update of a training step in one pass over the buffers:
    g = grad_scale·grads (clipping), the AdamW step above, the weight EMA
-   (skipped when ema is NULL), and grads zeroed for the next step. */
-void optimizer_step(float *params, float *grads, float *m, float *v, float *ema, size_t n,
-                    const adamw_config *cfg, int64_t step, float grad_scale, float ema_decay);
+   (skipped when ema is NULL), and grads zeroed for the next step. The five
+   buffers must not overlap. */
+void optimizer_step(float *restrict params, float *restrict grads, float *restrict m,
+                    float *restrict v, float *restrict ema, size_t n, const adamw_config *cfg,
+                    int64_t step, float grad_scale, float ema_decay);
 
 /* ema ← decay·ema + (1 - decay)·params */
 void ema_update(float *ema, const float *params, size_t n, float decay);
