@@ -5,8 +5,9 @@
 #   tune    scripts/tune.py for breed and ogas on the example's tuning seeds and
 #           tuning validation seed (its "tuning" section), over the grids below;
 #           prints each sampler's table and the choice (best p99 with the mean at
-#           most 5 % worse than uniform). Put the chosen values into
-#           examples/NAME.json by hand, then:
+#           most 5 % worse than uniform and the sampler's CPU under 5 % of the
+#           wall time). Put the chosen values into examples/NAME.json by hand,
+#           then:
 #   report  ogas compare examples/NAME.json --seeds 100-104 (held out from the
 #           tuning seeds, on the example's own validation seed) and copy
 #           results.json, report.md and errors.png to docs/results/NAME/.
@@ -16,7 +17,7 @@
 # Environment: OGAS (the ogas binary, default build/ogas).
 set -euo pipefail
 if [ $# -lt 2 ]; then
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 what=$1 name=$2 out=${3:-out/results}
@@ -31,7 +32,8 @@ case $what in
     "$py" scripts/tune.py "$config" breed "$out/tune-$name" --ogas "$ogas" \
       --set breed.sigma=0.03,0.1,0.3 --set breed.end_breed_ratio=0.3,0.7
     "$py" scripts/tune.py "$config" ogas "$out/tune-$name" --ogas "$ogas" \
-      --set ogas.breeder.end_breed_ratio=0.2,0.4 --set ogas.model.model_dim=32,64
+      --set ogas.breeder.end_breed_ratio=0.2,0.4 --set ogas.model.model_dim=32,64 \
+      --set ogas.model.n_train_steps_per_sim=5,10
     ;;
   report)
     "$ogas" compare "$config" --samplers uniform,breed,ogas --seeds 100-104 \
