@@ -42,6 +42,6 @@ for threads in 1 2; do
     "$(m "${c_gf[@]}")" "$(m "${c_peak[@]}")" "$(calc "$(m "${c_tf[@]}") * 100")" \
     "$(calc "$(m "${c_sf[@]}") * 100")"
   printf "| %d | PyTorch | %.1f | %.0f | %.0f | | | | |\n" "$threads" "$tt" "$ts" "$td"
-  printf "| %d | **C ÷ PyTorch** | **%.2fx** | **%.2fx faster** | C DDIM vs PyTorch ancestral: **%sx faster** | | | | |\n" "$threads" \
+  printf "| %d | **C ÷ PyTorch** | **%.2fx** | **%.2fx faster** | C DDIM vs PyTorch ancestral: **%.2fx faster** | | | | |\n" "$threads" \
     "$(calc "$ct / $tt")" "$(calc "$ts / $cs")" "$(calc "($cd_ > 0 ? $ts / $cd_ : 0)")"
 done
