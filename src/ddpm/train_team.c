@@ -70,21 +70,12 @@ static void run_phase(train_team *t, int k, phase what) {
     case PHASE_BACKWARD:
       if (r1 > r0) denoiser_backward(me->ws, m->params, me->grads, m->deps + (size_t)r0 * d, NULL);
       break;
-    case PHASE_REDUCE: {
+    case PHASE_REDUCE:
       member_params(t, k, &p0, &p1);
-      double sq = 0;
-      for (size_t i = p0; i < p1; i++) {
-        float g = m->grads[i];
-        for (int j = 1; j < t->n; j++) {
-          g += t->members[j].grads[i];
-          t->members[j].grads[i] = 0.0f;
-        }
-        m->grads[i] = g;
-        sq += (double)g * g;
-      }
-      me->sq = sq;
+      for (int j = 1; j < t->n; j++)
+        add_and_clear(m->grads + p0, t->members[j].grads + p0, p1 - p0);
+      me->sq = sum_squares(m->grads + p0, p1 - p0);
       break;
-    }
     case PHASE_UPDATE:
       member_params(t, k, &p0, &p1);
       if (p1 > p0)

@@ -34,18 +34,27 @@ void adamw_step(float *params, float *grads, float *m, float *v, size_t n, const
   optimizer_step(params, grads, m, v, NULL, n, cfg, step, 1.0f, 0.0f);
 }
 
-float grad_norm(const float *grads, size_t n) {
+double sum_squares(const float *x, size_t n) {
   /* 16 independent float lanes vectorise without reassociation; their sum is
      taken in double. */
   enum { LANES = 16 };
   float lane[LANES] = {0};
   size_t i = 0;
   for (; i + LANES <= n; i += LANES)
-    for (int j = 0; j < LANES; j++) lane[j] += grads[i + j] * grads[i + j];
+    for (int j = 0; j < LANES; j++) lane[j] += x[i + j] * x[i + j];
   double sq = 0.0;
-  for (; i < n; i++) sq += (double)grads[i] * grads[i];
+  for (; i < n; i++) sq += (double)x[i] * x[i];
   for (int j = 0; j < LANES; j++) sq += lane[j];
-  return (float)sqrt(sq);
+  return sq;
+}
+
+float grad_norm(const float *grads, size_t n) { return (float)sqrt(sum_squares(grads, n)); }
+
+OGAS_WIDE_SIMD void add_and_clear(float *restrict acc, float *restrict x, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    acc[i] += x[i];
+    x[i] = 0.0f;
+  }
 }
 
 float clip_scale(float norm, float max_norm) {
