@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "nn/fast_exp.h"
+#include "nn/wide_simd.h"
 
 /* Mills ratio R(x) = Q(x)/phi(x) for x >= 0, Q the upper normal tail. From
    the Chebyshev fit erfc(y) = u exp(-y² + P(u)), u = 1/(1 + y/2), whose
@@ -60,8 +61,14 @@ float box_prior_eps1(float z_t, float a, float s) {
   return -truncated_normal_mean((-a - z_t) * inv_s, (a - z_t) * inv_s);
 }
 
-void box_prior_eps(const float *z_t, size_t n, float a, float s, float *eps) {
+OGAS_WIDE_SIMD void box_prior_eps(const float *z_t, size_t n, float a, float s, float *eps) {
   float inv_s = 1.0f / s;
   for (size_t i = 0; i < n; i++)
     eps[i] = -truncated_normal_mean((-a - z_t[i]) * inv_s, (a - z_t[i]) * inv_s);
+}
+
+OGAS_WIDE_SIMD void box_prior_eps_add(const float *z_t, size_t n, float a, float s, float *eps) {
+  float inv_s = 1.0f / s;
+  for (size_t i = 0; i < n; i++)
+    eps[i] -= truncated_normal_mean((-a - z_t[i]) * inv_s, (a - z_t[i]) * inv_s);
 }

@@ -26,5 +26,7 @@ float box_prior_eps1(float z_t, float a, float s);
 
 /* eps[i] = E[eps | z_t[i]] for n values at one noise level. */
 void box_prior_eps(const float *z_t, size_t n, float a, float s, float *eps);
+/* eps[i] += E[eps | z_t[i]] (the sampler's correction plus its base). */
+void box_prior_eps_add(const float *z_t, size_t n, float a, float s, float *eps);
 
 #endif

@@ -182,7 +182,7 @@ static void guided_eps(ddpm_sampler *s, const float *params, int t, int n, int c
   /* The box prior is common to both halves, so guidance leaves it alone. */
   if (s->box_prior) {
     float a = (float)s->schedule.sqrt_abar[t], sd = (float)s->schedule.sqrt_one_minus_abar[t];
-    for (size_t i = 0; i < nd; i++) s->eps[i] += box_prior_eps1(s->x[i], a, sd);
+    box_prior_eps_add(s->x, nd, a, sd, s->eps);
   }
 }
 
