@@ -167,7 +167,7 @@ float breeder_condition_quantile(ogas_breeder *b, double q, int only_trainable) 
   return n ? kth_smallest(b->condition_scratch, n, (int64_t)(q * (double)(n - 1))) : 0.0f;
 }
 
-void breeder_index_trainable(ogas_breeder *b) {
+static void index_trainable(ogas_breeder *b) {
   int64_t n = 0;
   for (int64_t slot = 0; slot < b->res.count; slot++)
     if (breeder_entry_trainable(b, slot)) b->trainable_slots[n++] = slot;
@@ -184,7 +184,7 @@ void breeder_index_trainable(ogas_breeder *b) {
 }
 
 int64_t breeder_trainable_count(ogas_breeder *b) {
-  if (b->index_stale) breeder_index_trainable(b);
+  if (b->index_stale) index_trainable(b);
   return b->n_trainable;
 }
 

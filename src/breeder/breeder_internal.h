@@ -106,11 +106,11 @@ struct ogas_breeder {
   reservoir res;
   int64_t *touched_call; /* nb_sims: last record call that touched the sim */
   float *entry_z;        /* d: a reservoir entry being built */
-  /* Index of the reservoir slots DDPM training may draw (breeder_index_trainable):
+  /* Index of the reservoir slots DDPM training may draw (breeder_trainable_count):
      all of them, and the focus set of those whose condition reaches the
-     data.focus_quantile quantile. Rebuilt lazily (breeder_trainable_count):
-     record calls only mark it stale, so that many calls between two
-     training steps cost one rebuild. */
+     data.focus_quantile quantile. Rebuilt lazily: record calls, scoring and
+     checkpoint loads only mark it stale, so that many record calls between
+     two training steps cost one rebuild. */
   int64_t *trainable_slots, *focus_slots; /* buffer_size each */
   int64_t n_trainable, n_focus;
   int index_stale;
@@ -164,9 +164,8 @@ ogas_status breeder_fail(ogas_breeder *b, ogas_status st, const char *fmt, ...)
 /* Whether training may draw reservoir slot `slot` (held-out simulations and,
    with train_only_with_non_breed_samples, bred ones may not). */
 int breeder_entry_trainable(const ogas_breeder *b, int64_t slot);
-/* Rebuild the index of trainable slots after the reservoir changed ([lock] held). */
-void breeder_index_trainable(ogas_breeder *b);
-/* The number of trainable slots, the index rebuilt first if stale ([lock] held). */
+/* The number of trainable slots, the index rebuilt first if stale ([lock]
+   held). Code that changes the reservoir sets index_stale. */
 int64_t breeder_trainable_count(ogas_breeder *b);
 /* The q-quantile of the conditions of the reservoir (of its trainable
    entries with only_trainable); 0 when there are none ([lock] held). */

@@ -188,7 +188,7 @@ static int64_t score_pending(ogas_breeder *b) {
     }
     float c_high = breeder_condition_quantile(b, TRUST_HIGH_QUANTILE, 0);
     float c_low = breeder_condition_quantile(b, TRUST_LOW_QUANTILE, 0);
-    breeder_index_trainable(b);
+    b->index_stale = 1;
     t->in_flight = 1;
     pthread_mutex_unlock(&b->lock);
     double cpu0 = thread_cpu_s();

@@ -56,19 +56,20 @@ static inline float truncated_normal_mean(float lo, float hi) {
   return w < 0.02f ? narrow : mean;
 }
 
-float box_prior_eps1(float z_t, float a, float s) {
-  float inv_s = 1.0f / s;
+/* E[eps | z_t] given 1/s: minus the mean of N(0, 1) truncated to
+   [(-a - z_t)/s, (a - z_t)/s]. */
+static inline float prior_eps(float z_t, float a, float inv_s) {
   return -truncated_normal_mean((-a - z_t) * inv_s, (a - z_t) * inv_s);
 }
 
+float box_prior_eps1(float z_t, float a, float s) { return prior_eps(z_t, a, 1.0f / s); }
+
 OGAS_WIDE_SIMD void box_prior_eps(const float *z_t, size_t n, float a, float s, float *eps) {
   float inv_s = 1.0f / s;
-  for (size_t i = 0; i < n; i++)
-    eps[i] = -truncated_normal_mean((-a - z_t[i]) * inv_s, (a - z_t[i]) * inv_s);
+  for (size_t i = 0; i < n; i++) eps[i] = prior_eps(z_t[i], a, inv_s);
 }
 
 OGAS_WIDE_SIMD void box_prior_eps_add(const float *z_t, size_t n, float a, float s, float *eps) {
   float inv_s = 1.0f / s;
-  for (size_t i = 0; i < n; i++)
-    eps[i] -= truncated_normal_mean((-a - z_t[i]) * inv_s, (a - z_t[i]) * inv_s);
+  for (size_t i = 0; i < n; i++) eps[i] += prior_eps(z_t[i], a, inv_s);
 }
