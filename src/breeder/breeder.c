@@ -120,12 +120,14 @@ ogas_status ogas_breeder_create_from_file(const char *path, ogas_breeder **out, 
   return create_from_config(&cfg, out, errbuf, errlen);
 }
 
-/* Normalised z = 2(x - l)/(u - l) - 1 and back. */
-static void to_unit_box(const ogas_breeder *b, const double *x, float *z) {
-  for (size_t k = 0; k < b->d; k++) {
-    double l = b->cfg.l_bounds[k], u = b->cfg.u_bounds[k];
-    z[k] = (float)(2.0 * (x[k] - l) / (u - l) - 1.0);
-  }
+/* Normalised z = 2(x - l)/(u - l) - 1. */
+void breeder_table_z_update(ogas_breeder *b, int64_t first, int64_t n) {
+  size_t d = b->d;
+  for (size_t i = (size_t)first; i < (size_t)(first + n); i++)
+    for (size_t k = 0; k < d; k++) {
+      double l = b->cfg.l_bounds[k], u = b->cfg.u_bounds[k];
+      b->table_z[i * d + k] = (float)(2.0 * (b->table[i * d + k] - l) / (u - l) - 1.0);
+    }
 }
 
 int breeder_entry_trainable(const ogas_breeder *b, int64_t slot) {
@@ -234,6 +236,7 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
   char sferr[256] = "";
   int ok = 1;
   b->table = malloc(N * d * sizeof(double));
+  b->table_z = malloc(N * d * sizeof(float));
   b->is_bred = calloc(N, 1);
   b->row_generation = calloc(N, sizeof(int32_t));
   b->staged = malloc(N * d * sizeof(double));
@@ -247,12 +250,11 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
   b->order = malloc(N * sizeof(int64_t));
   b->retry_z = malloc((size_t)GENERATION_CHUNK * d * sizeof(float));
   b->retry_c = malloc((size_t)GENERATION_CHUNK * sizeof(float));
-  b->entry_z = malloc(d * sizeof(float));
   b->trainable_slots = malloc((size_t)cap * sizeof(int64_t));
   b->focus_slots = malloc((size_t)cap * sizeof(int64_t));
   b->condition_scratch = malloc((size_t)cap * sizeof(float));
-  ok = b->trainable_slots && b->focus_slots && b->condition_scratch && b->entry_z && b->retry_z &&
-       b->retry_c && b->table && b->is_bred && b->row_generation && b->staged && b->staged_bred &&
+  ok = b->trainable_slots && b->focus_slots && b->condition_scratch && b->retry_z && b->retry_c &&
+       b->table && b->table_z && b->is_bred && b->row_generation && b->staged && b->staged_bred &&
        b->touched_call && b->obs_c && b->obs_scratch && b->targets && b->cand && b->unit &&
        b->order;
   ok = ok && signal_init(&b->signal, b->nb_sims, b->cfg.data.ema_loss_alpha, mode,
@@ -293,6 +295,7 @@ static ogas_status create_from_config(ogas_config *cfg, ogas_breeder **out, char
       double l = b->cfg.l_bounds[k], u = b->cfg.u_bounds[k];
       b->table[i * d + k] = l + b->unit[i * d + k] * (u - l);
     }
+  breeder_table_z_update(b, 0, b->nb_sims);
   ogas_status tst = telemetry_open(b, errbuf, errlen);
   if (tst != OGAS_OK) {
     ogas_breeder_free(b);
@@ -338,10 +341,10 @@ void ogas_breeder_free(ogas_breeder *b) {
   sf_free(b->sf);
   signal_free(&b->signal);
   reservoir_free(&b->res);
-  free(b->table), free(b->is_bred), free(b->row_generation), free(b->staged);
+  free(b->table), free(b->table_z), free(b->is_bred), free(b->row_generation), free(b->staged);
   free(b->staged_bred), free(b->touched_call), free(b->obs_c), free(b->obs_scratch);
   free(b->targets), free(b->cand), free(b->unit), free(b->order), free(b->snapshot);
-  free(b->retry_z), free(b->retry_c), free(b->entry_z);
+  free(b->retry_z), free(b->retry_c);
   free(b->trainable_slots), free(b->focus_slots), free(b->condition_scratch);
   free(b->gens);
   ogas_config_free(&b->cfg);
@@ -433,7 +436,6 @@ static ogas_status record_locked(ogas_breeder *b, const int64_t *sim_ids, const 
   }
   signal_push_call(&b->signal, &summary);
   /* Pass 2: one reservoir entry per simulation touched, judged now. */
-  float *zb = b->entry_z;
   for (size_t i = 0; i < n; i++) {
     int64_t id = sim_ids[i];
     if (id < 0 || id >= b->nb_sims || b->signal.n_values[id] == 0 || b->touched_call[id] == call)
@@ -443,9 +445,8 @@ static ogas_status record_locked(ogas_breeder *b, const int64_t *sim_ids, const 
        saw it (the check before breeding, trust.h). */
     int first_entry = b->touched_call[id] == 0 && b->cfg.breeder.trust_min_z > 0;
     b->touched_call[id] = call;
-    to_unit_box(b, b->table + (size_t)id * b->d, zb);
     float c = (float)signal_condition(&b->signal, b->signal.score[id]);
-    reservoir_push(&b->res, zb, c, id, b->is_bred[id], first_entry);
+    reservoir_push(&b->res, b->table_z + (size_t)id * b->d, c, id, b->is_bred[id], first_entry);
     b->index_stale = 1;
   }
   trainer_grant(b, new_sims);
@@ -540,6 +541,7 @@ ogas_status ogas_concretize_resampled_parameters(ogas_breeder *b, int64_t last_s
       b->is_bred[first + i] = b->staged_bred[i];
       b->row_generation[first + i] = (int32_t)b->generation;
     }
+    breeder_table_z_update(b, first, n);
     if (last_submitted_sim_id > b->highest_known_id) b->highest_known_id = last_submitted_sim_id;
     b->n_staged = 0;
     if (first_id) *first_id = n > 0 ? first : -1;

@@ -88,6 +88,9 @@ struct ogas_breeder {
 
   /* parameter table [lock] */
   double *table;            /* nb_sims x d, physical units */
+  float *table_z;           /* nb_sims x d, the table in the unit box [-1, 1]:
+                               what reservoir entries store, converted once per
+                               row rather than on every record call */
   uint8_t *is_bred;         /* nb_sims */
   int32_t *row_generation;  /* nb_sims */
   int64_t highest_known_id; /* largest id seen submitted (record or concretize) */
@@ -105,7 +108,6 @@ struct ogas_breeder {
   difficulty_signal signal;
   reservoir res;
   int64_t *touched_call; /* nb_sims: last record call that touched the sim */
-  float *entry_z;        /* d: a reservoir entry being built */
   /* Index of the reservoir slots DDPM training may draw (breeder_trainable_count):
      all of them, and the focus set of those whose condition reaches the
      data.focus_quantile quantile. Rebuilt lazily: record calls, scoring and
@@ -164,6 +166,9 @@ ogas_status breeder_fail(ogas_breeder *b, ogas_status st, const char *fmt, ...)
 /* Whether training may draw reservoir slot `slot` (held-out simulations and,
    with train_only_with_non_breed_samples, bred ones may not). */
 int breeder_entry_trainable(const ogas_breeder *b, int64_t slot);
+/* Recompute table_z for rows first..first+n-1 from the table ([lock] held):
+   code that writes table rows calls it. */
+void breeder_table_z_update(ogas_breeder *b, int64_t first, int64_t n);
 /* The number of trainable slots, the index rebuilt first if stale ([lock]
    held). Code that changes the reservoir sets index_stale. */
 int64_t breeder_trainable_count(ogas_breeder *b);

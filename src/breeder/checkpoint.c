@@ -725,6 +725,7 @@ static ogas_status restart_from_checkpoint(ogas_breeder *b, const char *path) {
     if (run_codecs(b, f, IO_CHECK, &rc, derr, sizeof derr) == 0) {
       /* Cannot fail: the same code and bytes passed the check above. */
       run_codecs(b, f, IO_LOAD, &rc, derr, sizeof derr);
+      breeder_table_z_update(b, 0, b->nb_sims);
       b->index_stale = 1;
     } else {
       st = OGAS_ECORRUPT;
