@@ -89,15 +89,6 @@ int main(void) {
   }
   for (int j = 0; j < 5; j++) CHECK_MSG(same(buf[0][j], buf[1][j]), "optimizer buffer %d", j);
 
-  memcpy(whole, x, N * sizeof(float));
-  memcpy(single, x, N * sizeof(float));
-  memcpy(buf[0][0], g, N * sizeof(float));
-  memcpy(buf[1][0], g, N * sizeof(float));
-  add_and_clear(whole, buf[0][0], N);
-  for (int i = 0; i < N; i++) add_and_clear(single + i, buf[1][0] + i, 1);
-  CHECK(same(whole, single));
-  CHECK(same(buf[0][0], buf[1][0]));
-
   /* The box prior at a clean, a middle and the noisiest level (a narrow
      interval there), against its one-coordinate form. */
   const float levels[3][2] = {{0.999f, 0.0447f}, {0.6f, 0.8f}, {0.01f, 0.99995f}};

@@ -97,8 +97,8 @@ float ddpm_train_step(ddpm_model *m, const float *z, const float *c, const float
   denoiser_forward(m->ws, m->params, m->z_t, m->t, m->c, front, B, m->eps_hat);
   float loss = mse_loss(m->deps, m->eps_hat, m->target, m->w, B, d);
   /* grads are all zero here: optimizer_step clears them after each use. */
-  denoiser_backward(m->ws, m->params, m->grads, m->deps, NULL);
-  float scale = clip_scale(grad_norm(m->grads, m->n_params), m->cfg.grad_clip);
+  double sq = denoiser_backward(m->ws, m->params, m->grads, m->deps, NULL);
+  float scale = clip_scale((float)sqrt(sq), m->cfg.grad_clip);
   m->step++;
   optimizer_step(m->params, m->grads, m->adam_m, m->adam_v, m->ema, m->n_params, &m->cfg.adam,
                  m->step, scale, ddpm_ema_decay_at(m->cfg.ema_decay, m->step));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nn/layers.h"
+#include "nn/optim.h"
 
 int denoiser_shape_check(const denoiser_shape *s) {
   if (!s || s->dim < 1 || s->hidden < 2 || s->hidden % 2 || s->n_blocks < 1 ||
@@ -101,8 +102,15 @@ struct denoiser_ws {
   float *ln[DENOISER_MAX_BLOCKS], *mean[DENOISER_MAX_BLOCKS], *rstd[DENOISER_MAX_BLOCKS];
   float *a[DENOISER_MAX_BLOCKS], *s[DENOISER_MAX_BLOCKS];
   float *lnf, *mean_f, *rstd_f, *sf;
-  /* backward scratch (training only) */
-  float *dh, *ds, *da, *dln, *de, *d_act, *d_pre, *dsf, *dlnf;
+  /* Backward (training only). Each linear layer's output gradient is kept
+     until denoiser_weight_grads turns it into parameter gradients: dh[k] is
+     dL/dh[k], da[k] and dln[k] those of block k's l1 and LayerNorm, de_t and
+     d_pre_t the time MLP's (per distinct timestep), de and d_pre_c the
+     condition MLP's, dlnf LN_f's; deps is the caller's. ds, dsf and d_act are
+     scratch. */
+  float *dh[DENOISER_MAX_BLOCKS + 1], *da[DENOISER_MAX_BLOCKS], *dln[DENOISER_MAX_BLOCKS];
+  float *de, *de_t, *d_pre_t, *d_pre_c, *dlnf, *ds, *dsf, *d_act;
+  const float *deps;
   float *mem;
 };
 
@@ -122,7 +130,7 @@ denoiser_ws *denoiser_ws_create(const denoiser_shape *s, int max_rows, int for_t
                  + (for_training ? nb + 1 : 1) * RH /* h */
                  + kept * (3 * RH + 2 * R)          /* ln a s mean rstd */
                  + 2 * RH + 2 * R                   /* lnf sf mean_f rstd_f */
-                 + (for_training ? 9 * RH : 0);
+                 + (for_training ? (3 * nb + 9) * RH : 0);
   ws->mem = calloc(total, sizeof(float));
   ws->time_slot = calloc(R, sizeof(int));
   if (!ws->mem || !ws->time_slot) {
@@ -160,9 +168,11 @@ denoiser_ws *denoiser_ws_create(const denoiser_shape *s, int max_rows, int for_t
   ws->mean_f = take(&cur, R);
   ws->rstd_f = take(&cur, R);
   if (for_training) {
-    float **scratch[] = {&ws->dh,    &ws->ds,    &ws->da,  &ws->dln, &ws->de,
-                         &ws->d_act, &ws->d_pre, &ws->dsf, &ws->dlnf};
-    for (size_t i = 0; i < sizeof scratch / sizeof *scratch; i++) *scratch[i] = take(&cur, RH);
+    for (size_t k = 0; k <= nb; k++) ws->dh[k] = take(&cur, RH);
+    for (size_t k = 0; k < nb; k++) ws->da[k] = take(&cur, RH), ws->dln[k] = take(&cur, RH);
+    float **rest[] = {&ws->de,   &ws->de_t, &ws->d_pre_t, &ws->d_pre_c,
+                      &ws->dlnf, &ws->ds,   &ws->dsf,     &ws->d_act};
+    for (size_t i = 0; i < sizeof rest / sizeof *rest; i++) *rest[i] = take(&cur, RH);
   }
   return ws;
 }
@@ -263,64 +273,160 @@ void denoiser_forward(denoiser_ws *ws, const float *params, const float *z, cons
   denoiser_trunk(ws, params, ws->z, ws->e, B, eps);
 }
 
-void denoiser_backward(denoiser_ws *ws, const float *params, float *grads, const float *deps,
-                       float *dz) {
+void denoiser_backward_inputs(denoiser_ws *ws, const float *params, const float *deps, float *dz) {
   const denoiser_shape *s = &ws->shape;
-  int H = s->hidden, d = s->dim, B = ws->B, nc = ws->n_cond;
+  int H = s->hidden, d = s->dim, B = ws->B, nc = ws->n_cond, nb = s->n_blocks;
   size_t BH = (size_t)B * H, bytes = BH * sizeof(float);
-  denoiser_tensors w, g;
+  denoiser_tensors w;
   denoiser_bind(s, (float *)params, &w);
-  denoiser_bind(s, grads, &g);
+  ws->deps = deps;
 
   /* Head: eps = L_out silu LN_f(h). */
   memset(ws->dsf, 0, bytes);
-  linear_backward(ws->dsf, g.out.W, g.out.b, deps, ws->sf, w.out.W, B, H, d);
+  linear_backward_input(ws->dsf, deps, w.out.W, B, H, d);
   memset(ws->dlnf, 0, bytes);
   silu_backward(ws->dlnf, ws->dsf, ws->lnf, BH);
-  memset(ws->dh, 0, bytes);
-  layernorm_backward(ws->dh, g.lnf.gain, g.lnf.bias, ws->dlnf, ws->h[s->n_blocks], ws->mean_f,
-                     ws->rstd_f, w.lnf.gain, B, H);
+  memset(ws->dh[nb], 0, bytes);
+  layernorm_backward_input(ws->dh[nb], ws->dlnf, ws->h[nb], ws->mean_f, ws->rstd_f, w.lnf.gain, B,
+                           H);
 
-  /* Blocks in reverse; dh carries dL/dh through the residual stream, and the
-     shared embedding e collects the gradient of every block's a = ... + e. */
+  /* Blocks in reverse: dL/dh[k] = dL/dh[k+1] through the residual plus the
+     branch's share; the shared embedding e collects every block's da. */
   memset(ws->de, 0, bytes);
-  for (int k = s->n_blocks - 1; k >= 0; k--) {
+  for (int k = nb - 1; k >= 0; k--) {
     memset(ws->ds, 0, bytes);
-    linear_backward(ws->ds, g.block[k].l2.W, g.block[k].l2.b, ws->dh, ws->s[k], w.block[k].l2.W, B,
-                    H, H);
-    memset(ws->da, 0, bytes);
-    silu_backward(ws->da, ws->ds, ws->a[k], BH);
-    add_inplace(ws->de, ws->da, BH);
-    memset(ws->dln, 0, bytes);
-    linear_backward(ws->dln, g.block[k].l1.W, g.block[k].l1.b, ws->da, ws->ln[k], w.block[k].l1.W,
-                    B, H, H);
-    layernorm_backward(ws->dh, g.block[k].ln.gain, g.block[k].ln.bias, ws->dln, ws->h[k],
-                       ws->mean[k], ws->rstd[k], w.block[k].ln.gain, B, H);
+    linear_backward_input(ws->ds, ws->dh[k + 1], w.block[k].l2.W, B, H, H);
+    memset(ws->da[k], 0, bytes);
+    silu_backward(ws->da[k], ws->ds, ws->a[k], BH);
+    add_inplace(ws->de, ws->da[k], BH);
+    memset(ws->dln[k], 0, bytes);
+    linear_backward_input(ws->dln[k], ws->da[k], w.block[k].l1.W, B, H, H);
+    memcpy(ws->dh[k], ws->dh[k + 1], bytes);
+    layernorm_backward_input(ws->dh[k], ws->dln[k], ws->h[k], ws->mean[k], ws->rstd[k],
+                             w.block[k].ln.gain, B, H);
   }
-  linear_backward(dz, g.in.W, g.in.b, ws->dh, ws->z, w.in.W, B, d, H);
+  if (dz) linear_backward_input(dz, ws->dh[0], w.in.W, B, d, H);
 
   /* Embeddings: e = e_t + (e_c or null). The sinusoidal inputs are constants,
      so the first layers need no input gradient. Rows sharing a timestep sum
-     their gradients into its one e_t (collected in dsf, free by now). */
-  int U = ws->n_times;
-  size_t UH = (size_t)U * H;
-  memset(ws->dsf, 0, UH * sizeof(float));
+     their gradients into its one e_t. */
+  size_t UH = (size_t)ws->n_times * H;
+  memset(ws->de_t, 0, UH * sizeof(float));
   for (int r = 0; r < B; r++)
-    add_inplace(ws->dsf + (size_t)ws->time_slot[r] * H, ws->de + (size_t)r * H, (size_t)H);
+    add_inplace(ws->de_t + (size_t)ws->time_slot[r] * H, ws->de + (size_t)r * H, (size_t)H);
   memset(ws->d_act, 0, UH * sizeof(float));
-  linear_backward(ws->d_act, g.t2.W, g.t2.b, ws->dsf, ws->t_act, w.t2.W, U, H, H);
-  memset(ws->d_pre, 0, UH * sizeof(float));
-  silu_backward(ws->d_pre, ws->d_act, ws->t_pre, UH);
-  linear_backward(NULL, g.t1.W, g.t1.b, ws->d_pre, ws->t_sin, w.t1.W, U, H, H);
+  linear_backward_input(ws->d_act, ws->de_t, w.t2.W, ws->n_times, H, H);
+  memset(ws->d_pre_t, 0, UH * sizeof(float));
+  silu_backward(ws->d_pre_t, ws->d_act, ws->t_pre, UH);
   if (nc > 0) {
     size_t cH = (size_t)nc * H;
     memset(ws->d_act, 0, cH * sizeof(float));
-    linear_backward(ws->d_act, g.c2.W, g.c2.b, ws->de, ws->c_act, w.c2.W, nc, H, H);
-    memset(ws->d_pre, 0, cH * sizeof(float));
-    silu_backward(ws->d_pre, ws->d_act, ws->c_pre, cH);
-    linear_backward(NULL, g.c1.W, g.c1.b, ws->d_pre, ws->c_sin, w.c1.W, nc, H, H);
+    linear_backward_input(ws->d_act, ws->de, w.c2.W, nc, H, H);
+    memset(ws->d_pre_c, 0, cH * sizeof(float));
+    silu_backward(ws->d_pre_c, ws->d_act, ws->c_pre, cH);
   }
-  for (int r = nc; r < B; r++) add_inplace(g.null_cond, ws->de + (size_t)r * H, (size_t)H);
+}
+
+/* The linear layers of the network, and for one workspace the output
+   gradient and input of one of them: returns the rows. */
+typedef enum { LIN_OUT, LIN_IN, LIN_T1, LIN_T2, LIN_C1, LIN_C2, LIN_B1, LIN_B2 } linear_id;
+
+static int linear_rows(const denoiser_ws *ws, linear_id id, int k, const float **dout,
+                       const float **inp) {
+  switch (id) {
+    case LIN_OUT:
+      *dout = ws->deps, *inp = ws->sf;
+      return ws->B;
+    case LIN_IN:
+      *dout = ws->dh[0], *inp = ws->z;
+      return ws->B;
+    case LIN_T1:
+      *dout = ws->d_pre_t, *inp = ws->t_sin;
+      return ws->n_times;
+    case LIN_T2:
+      *dout = ws->de_t, *inp = ws->t_act;
+      return ws->n_times;
+    case LIN_C1:
+      *dout = ws->d_pre_c, *inp = ws->c_sin;
+      return ws->n_cond;
+    case LIN_C2:
+      *dout = ws->de, *inp = ws->c_act;
+      return ws->n_cond;
+    case LIN_B1:
+      *dout = ws->da[k], *inp = ws->ln[k];
+      return ws->B;
+    case LIN_B2:
+      *dout = ws->dh[k + 1], *inp = ws->s[k];
+      return ws->B;
+  }
+  return 0;
+}
+
+/* Σ x² over rows [r0, r1) of a (rows, C) tensor. */
+static double rows_squares(const float *x, int C, int r0, int r1) {
+  return sum_squares(x + (size_t)r0 * C, (size_t)(r1 - r0) * C);
+}
+
+/* Output units [o0, o1) of linear layer `id` (C -> OC) from every workspace;
+   returns their Σ g². Looping over the workspaces inside keeps the slice in
+   cache. */
+static double linear_part(denoiser_ws *const *ws, int n_ws, linear_id id, int k,
+                          const linear_tensors *g, int C, int OC, int part, int parts) {
+  int o0 = (int)((long)OC * part / parts), o1 = (int)((long)OC * (part + 1) / parts);
+  for (int j = 0; j < n_ws; j++) {
+    const float *dout, *inp;
+    int rows = linear_rows(ws[j], id, k, &dout, &inp);
+    linear_param_grads(g->W, g->b, dout, inp, rows, C, OC, o0, o1);
+  }
+  return rows_squares(g->W, C, o0, o1) + rows_squares(g->b, 1, o0, o1);
+}
+
+/* The same for a LayerNorm: block k's, or LN_f's when k < 0. */
+static double norm_part(denoiser_ws *const *ws, int n_ws, int k, const norm_tensors *g, int H,
+                        int part, int parts) {
+  int c0 = (int)((long)H * part / parts), c1 = (int)((long)H * (part + 1) / parts);
+  for (int j = 0; j < n_ws; j++) {
+    const denoiser_ws *w = ws[j];
+    int nb = w->shape.n_blocks;
+    if (k < 0)
+      layernorm_param_grads(g->gain, g->bias, w->dlnf, w->h[nb], w->mean_f, w->rstd_f, w->B, H, c0,
+                            c1);
+    else
+      layernorm_param_grads(g->gain, g->bias, w->dln[k], w->h[k], w->mean[k], w->rstd[k], w->B, H,
+                            c0, c1);
+  }
+  return rows_squares(g->gain, 1, c0, c1) + rows_squares(g->bias, 1, c0, c1);
+}
+
+double denoiser_weight_grads(denoiser_ws *const *ws, int n_ws, float *grads, int part, int parts) {
+  const denoiser_shape *s = &ws[0]->shape;
+  int H = s->hidden, d = s->dim;
+  denoiser_tensors g;
+  denoiser_bind(s, grads, &g);
+  double sq = linear_part(ws, n_ws, LIN_OUT, 0, &g.out, H, d, part, parts);
+  sq += norm_part(ws, n_ws, -1, &g.lnf, H, part, parts);
+  for (int k = s->n_blocks - 1; k >= 0; k--) {
+    sq += linear_part(ws, n_ws, LIN_B2, k, &g.block[k].l2, H, H, part, parts);
+    sq += linear_part(ws, n_ws, LIN_B1, k, &g.block[k].l1, H, H, part, parts);
+    sq += norm_part(ws, n_ws, k, &g.block[k].ln, H, part, parts);
+  }
+  sq += linear_part(ws, n_ws, LIN_IN, 0, &g.in, d, H, part, parts);
+  sq += linear_part(ws, n_ws, LIN_T2, 0, &g.t2, H, H, part, parts);
+  sq += linear_part(ws, n_ws, LIN_T1, 0, &g.t1, H, H, part, parts);
+  sq += linear_part(ws, n_ws, LIN_C2, 0, &g.c2, H, H, part, parts);
+  sq += linear_part(ws, n_ws, LIN_C1, 0, &g.c1, H, H, part, parts);
+  /* The null vector: the embedding gradient of the unconditioned rows. */
+  int h0 = (int)((long)H * part / parts), h1 = (int)((long)H * (part + 1) / parts);
+  for (int j = 0; j < n_ws; j++)
+    for (int r = ws[j]->n_cond; r < ws[j]->B; r++)
+      add_inplace(g.null_cond + h0, ws[j]->de + (size_t)r * H + h0, (size_t)(h1 - h0));
+  return sq + rows_squares(g.null_cond, 1, h0, h1);
+}
+
+double denoiser_backward(denoiser_ws *ws, const float *params, float *grads, const float *deps,
+                         float *dz) {
+  denoiser_backward_inputs(ws, params, deps, dz);
+  return denoiser_weight_grads(&ws, 1, grads, 0, 1);
 }
 
 static double linear_flops(double rows, double in, double out) { return 2.0 * rows * in * out; }

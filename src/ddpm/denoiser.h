@@ -76,9 +76,21 @@ int denoiser_ws_max_rows(const denoiser_ws *ws);
 void denoiser_forward(denoiser_ws *ws, const float *params, const float *z, const float *t,
                       const float *c, int n_cond, int B, float *eps);
 /* Backward of the last denoiser_forward on this (training) workspace:
-   grads += d(Σ deps·eps)/d(params); dz (B,d) += gradient w.r.t. z, or NULL. */
-void denoiser_backward(denoiser_ws *ws, const float *params, float *grads, const float *deps,
-                       float *dz);
+   grads += d(Σ deps·eps)/d(params); dz (B,d) += gradient w.r.t. z, or NULL.
+   Returns Σ g² over grads (the norm for clipping, when grads started at 0). */
+double denoiser_backward(denoiser_ws *ws, const float *params, float *grads, const float *deps,
+                         float *dz);
+/* Its two halves, so that a team of threads can split the second by
+   parameters instead of each summing a private gradient of its rows:
+   denoiser_backward_inputs runs the chain of input gradients on this
+   workspace's rows and keeps every layer's output gradient (deps must stay
+   valid until the second half); denoiser_weight_grads adds to grads the
+   parameter gradient of the rows of n_ws such workspaces, for the share
+   `part` of `parts` of every tensor's output units (the shares partition the
+   parameters, so parts can run concurrently without a reduction), and
+   returns Σ g² over that share. */
+void denoiser_backward_inputs(denoiser_ws *ws, const float *params, const float *deps, float *dz);
+double denoiser_weight_grads(denoiser_ws *const *ws, int n_ws, float *grads, int part, int parts);
 
 /* Pieces for sampling, where embeddings are computed once and reused:
    time embeddings e_t (B,H) of timesteps t (B); condition embeddings (B,H) of

@@ -13,12 +13,11 @@
 
 #define TEAM_MAX 64
 
-typedef enum { PHASE_FORWARD, PHASE_BACKWARD, PHASE_REDUCE, PHASE_UPDATE, PHASE_EXIT } phase;
+typedef enum { PHASE_FORWARD, PHASE_BACKWARD, PHASE_WEIGHT_GRADS, PHASE_UPDATE, PHASE_EXIT } phase;
 
 typedef struct {
   denoiser_ws *ws; /* member 0: the model's own */
-  float *grads;    /* member 0: the model's own */
-  double sq;       /* step 4: Σ g² over this member's parameters */
+  double sq;       /* step 4: Σ g² over this member's share of the parameters */
   double cpu_s;    /* workers: CPU seconds spent in phases (written by the worker) */
   pthread_t thread;
 } member;
@@ -26,6 +25,8 @@ typedef struct {
 struct train_team {
   int n;
   member members[TEAM_MAX];
+  denoiser_ws *active[TEAM_MAX]; /* the workspaces of the members that have rows */
+  int n_active;
   /* What the current phase works on (written by member 0 before it starts). */
   ddpm_model *m;
   int n_cond, B;
@@ -68,13 +69,10 @@ static void run_phase(train_team *t, int k, phase what) {
                          r1 - r0, m->eps_hat + (size_t)r0 * d);
       break;
     case PHASE_BACKWARD:
-      if (r1 > r0) denoiser_backward(me->ws, m->params, me->grads, m->deps + (size_t)r0 * d, NULL);
+      if (r1 > r0) denoiser_backward_inputs(me->ws, m->params, m->deps + (size_t)r0 * d, NULL);
       break;
-    case PHASE_REDUCE:
-      member_params(t, k, &p0, &p1);
-      for (int j = 1; j < t->n; j++)
-        add_and_clear(m->grads + p0, t->members[j].grads + p0, p1 - p0);
-      me->sq = sum_squares(m->grads + p0, p1 - p0);
+    case PHASE_WEIGHT_GRADS:
+      me->sq = denoiser_weight_grads(t->active, t->n_active, m->grads, k, t->n);
       break;
     case PHASE_UPDATE:
       member_params(t, k, &p0, &p1);
@@ -149,9 +147,8 @@ train_team *train_team_create(const ddpm_model *m, int threads) {
   for (int k = 1; k < threads && ok; k++) {
     member *me = &t->members[k];
     me->ws = denoiser_ws_create(&m->shape, rows, 1);
-    me->grads = calloc(m->n_params, sizeof(float));
     worker_arg *arg = malloc(sizeof *arg);
-    ok = me->ws && me->grads && arg;
+    ok = me->ws && arg;
     if (ok) *arg = (worker_arg){t, k};
     if (ok && pthread_create(&me->thread, NULL, worker, arg)) ok = 0;
     if (!ok)
@@ -174,7 +171,6 @@ void train_team_free(train_team *t) {
     member *me = &t->members[k];
     if (k < t->n) pthread_join(me->thread, NULL);
     denoiser_ws_free(me->ws);
-    free(me->grads);
   }
   pthread_cond_destroy(&t->finished);
   pthread_cond_destroy(&t->start);
@@ -192,11 +188,17 @@ double train_team_worker_cpu_s(const train_team *t) {
 
 float train_team_step(train_team *t, ddpm_model *m, int n_cond, int B) {
   t->m = m, t->n_cond = n_cond, t->B = B;
-  t->members[0].ws = m->ws, t->members[0].grads = m->grads;
+  t->members[0].ws = m->ws;
+  t->n_active = 0;
+  for (int k = 0; k < t->n; k++) {
+    int r0, r1;
+    member_rows(t, k, &r0, &r1);
+    if (r1 > r0) t->active[t->n_active++] = t->members[k].ws;
+  }
   team_phase(t, PHASE_FORWARD);
   float loss = mse_loss(m->deps, m->eps_hat, m->target, m->w, B, m->shape.dim);
   team_phase(t, PHASE_BACKWARD);
-  team_phase(t, PHASE_REDUCE);
+  team_phase(t, PHASE_WEIGHT_GRADS);
   double sq = 0;
   for (int k = 0; k < t->n; k++) sq += t->members[k].sq;
   t->grad_scale = clip_scale((float)sqrt(sq), m->cfg.grad_clip);

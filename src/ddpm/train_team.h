@@ -1,17 +1,20 @@
-/* train_team — one DDPM training step split over threads by rows of the
- * minibatch, so that two cores train at close to twice the one-core rate
- * where letting OpenBLAS split each (128 x H)·(H x H) product does not (its
- * threads synchronise inside every product; rows of 64 keep each core's
- * sgemm efficient and need one handoff per phase).
+/* train_team — one DDPM training step split over threads, so that two cores
+ * train faster than letting OpenBLAS split each (128 x H)·(H x H) product
+ * (its threads synchronise inside every product; one handoff per phase
+ * here).
  *
  * The step, for n threads (the caller's thread is member 0):
  *   1. forward:  member k runs the denoiser on its rows [r_k, r_{k+1}),
  *                conditioned rows first as the denoiser wants;
  *   2. the caller computes the loss and d(loss)/d(eps) over all B rows;
- *   3. backward: member k accumulates its rows' gradient into its own buffer
- *                (member 0 into the model's);
- *   4. reduce:   member k sums the buffers over its share of the parameters,
- *                clears the others, and the squares for the gradient norm;
+ *   3. backward: member k runs the chain of input gradients on its rows,
+ *                keeping every layer's output gradient;
+ *   4. weights:  member k computes the parameter gradient of all B rows for
+ *                its share of every tensor's output units (each weight
+ *                product has the whole minibatch as its inner dimension, and
+ *                the shares partition the parameters, so no thread keeps a
+ *                private gradient and nothing is reduced), and its Σ g² for
+ *                the gradient norm;
  *   5. update:   member k runs the clipping-AdamW-EMA pass on its share.
  * The result equals the one-thread step up to the order of floating-point
  * sums (the tests bound the difference); for a given n it is the same bit for

@@ -26,18 +26,28 @@ void linear_forward_accumulate(float *out, const float *inp, const float *W, con
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, W, C, 1.0f, out, OC);
 }
 
-void linear_backward(float *dinp, float *dW, float *dbias, const float *dout, const float *inp,
-                     const float *W, int B, int C, int OC) {
-  if (dinp)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC, W, C, 1.0f,
-                dinp, C);
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dout, OC, inp, C, 1.0f, dW,
+void linear_backward_input(float *dinp, const float *dout, const float *W, int B, int C, int OC) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC, W, C, 1.0f, dinp,
               C);
+}
+
+void linear_param_grads(float *dW, float *dbias, const float *dout, const float *inp, int B, int C,
+                        int OC, int o0, int o1) {
+  if (B < 1 || o1 <= o0) return;
+  /* Rows o0..o1-1 of dW are dout's columns o0..o1-1 transposed times inp. */
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o1 - o0, C, B, 1.0f, dout + o0, OC, inp, C,
+              1.0f, dW + (size_t)o0 * C, C);
   if (dbias)
     for (int b = 0; b < B; b++) {
       const float *row = dout + (size_t)b * OC;
-      for (int o = 0; o < OC; o++) dbias[o] += row[o];
+      for (int o = o0; o < o1; o++) dbias[o] += row[o];
     }
+}
+
+void linear_backward(float *dinp, float *dW, float *dbias, const float *dout, const float *inp,
+                     const float *W, int B, int C, int OC) {
+  if (dinp) linear_backward_input(dinp, dout, W, B, C, OC);
+  linear_param_grads(dW, dbias, dout, inp, B, C, OC, 0, OC);
 }
 
 static inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
@@ -74,9 +84,8 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
   }
 }
 
-void layernorm_backward(float *dinp, float *dgain, float *dbias, const float *dout,
-                        const float *inp, const float *mean, const float *rstd, const float *gain,
-                        int B, int C) {
+void layernorm_backward_input(float *dinp, const float *dout, const float *inp, const float *mean,
+                              const float *rstd, const float *gain, int B, int C) {
   /* With xhat = (x - mean)·rstd and g = dout·gain:
      dx = rstd·(g - mean(g) - xhat·mean(g·xhat)). */
   for (int b = 0; b < B; b++) {
@@ -90,8 +99,6 @@ void layernorm_backward(float *dinp, float *dgain, float *dbias, const float *do
       float g = dy[i] * gain[i];
       g_mean += g;
       gx_mean += g * xhat;
-      dbias[i] += dy[i];
-      dgain[i] += dy[i] * xhat;
     }
     g_mean /= (float)C;
     gx_mean /= (float)C;
@@ -100,6 +107,26 @@ void layernorm_backward(float *dinp, float *dgain, float *dbias, const float *do
       dx[i] += s * (dy[i] * gain[i] - g_mean - xhat * gx_mean);
     }
   }
+}
+
+void layernorm_param_grads(float *dgain, float *dbias, const float *dout, const float *inp,
+                           const float *mean, const float *rstd, int B, int C, int c0, int c1) {
+  for (int b = 0; b < B; b++) {
+    const float *dy = dout + (size_t)b * C;
+    const float *x = inp + (size_t)b * C;
+    float m = mean[b], s = rstd[b];
+    for (int i = c0; i < c1; i++) {
+      dbias[i] += dy[i];
+      dgain[i] += dy[i] * ((x[i] - m) * s);
+    }
+  }
+}
+
+void layernorm_backward(float *dinp, float *dgain, float *dbias, const float *dout,
+                        const float *inp, const float *mean, const float *rstd, const float *gain,
+                        int B, int C) {
+  layernorm_backward_input(dinp, dout, inp, mean, rstd, gain, B, C);
+  layernorm_param_grads(dgain, dbias, dout, inp, mean, rstd, B, C, 0, C);
 }
 
 void sinusoidal_embedding(float *out, const float *x, float scale, int B, int E) {

@@ -20,6 +20,13 @@ void linear_forward_accumulate(float *out, const float *inp, const float *W, con
    dbias (OC) += column sums of dout (skipped when NULL). */
 void linear_backward(float *dinp, float *dW, float *dbias, const float *dout, const float *inp,
                      const float *W, int B, int C, int OC);
+/* Its two halves, for callers that split the parameter gradient by output
+   units (a training team): dinp += dout·W; and dW rows [o0, o1) +=
+   dout[:, o0:o1]^T·inp, dbias[o0:o1) += those columns' sums (dbias may be
+   NULL). */
+void linear_backward_input(float *dinp, const float *dout, const float *W, int B, int C, int OC);
+void linear_param_grads(float *dW, float *dbias, const float *dout, const float *inp, int B, int C,
+                        int OC, int o0, int o1);
 
 /* silu(x) = x·sigmoid(x); silu'(x) = s(x)·(1 + x·(1 - s(x))). n = B·C. */
 void silu_forward(float *out, const float *inp, size_t n);
@@ -34,6 +41,11 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
 void layernorm_backward(float *dinp, float *dgain, float *dbias, const float *dout,
                         const float *inp, const float *mean, const float *rstd, const float *gain,
                         int B, int C);
+/* Its halves: dinp only; and dgain, dbias over the columns [c0, c1). */
+void layernorm_backward_input(float *dinp, const float *dout, const float *inp, const float *mean,
+                              const float *rstd, const float *gain, int B, int C);
+void layernorm_param_grads(float *dgain, float *dbias, const float *dout, const float *inp,
+                           const float *mean, const float *rstd, int B, int C, int c0, int c1);
 
 /* Sinusoidal embedding of a scalar per row: with half = E/2 and
    f_k = exp(-ln(10000)·k/half), out = [sin(scale·x·f_k) ..., cos(scale·x·f_k) ...].

@@ -50,13 +50,6 @@ double sum_squares(const float *x, size_t n) {
 
 float grad_norm(const float *grads, size_t n) { return (float)sqrt(sum_squares(grads, n)); }
 
-OGAS_WIDE_SIMD void add_and_clear(float *restrict acc, float *restrict x, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    acc[i] += x[i];
-    x[i] = 0.0f;
-  }
-}
-
 float clip_scale(float norm, float max_norm) {
   return (norm > max_norm && norm > 0.0f) ? max_norm / (norm + 1e-6f) : 1.0f;
 }

@@ -21,9 +21,6 @@ void adamw_step(float *params, float *grads, float *m, float *v, size_t n, const
 double sum_squares(const float *x, size_t n);
 /* L2 norm of the gradient block. */
 float grad_norm(const float *grads, size_t n);
-/* acc += x, then x = 0 (a thread's gradient folded into another's); the two
-   must not overlap. */
-void add_and_clear(float *restrict acc, float *restrict x, size_t n);
 /* Factor that brings a gradient of L2 norm `norm` down to max_norm (1 when
    it is already within). */
 float clip_scale(float norm, float max_norm);
