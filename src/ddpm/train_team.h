@@ -10,11 +10,10 @@
  *   3. backward: member k runs the chain of input gradients on its rows,
  *                keeping every layer's output gradient;
  *   4. weights:  member k computes the parameter gradient of all B rows for
- *                its share of every tensor's output units (each weight
- *                product has the whole minibatch as its inner dimension, and
- *                the shares partition the parameters, so no thread keeps a
- *                private gradient and nothing is reduced), and its Σ g² for
- *                the gradient norm;
+ *                its share of every tensor's output units, one product per
+ *                member's rows accumulated in place (the shares partition
+ *                the parameters, so no thread keeps a private gradient and
+ *                nothing is reduced), and its Σ g² for the gradient norm;
  *   5. update:   member k runs the clipping-AdamW-EMA pass on its share.
  * The result equals the one-thread step up to the order of floating-point
  * sums (the tests bound the difference); for a given n it is the same bit for
