@@ -276,7 +276,10 @@ int64_t trainer_spend(ogas_breeder *b, int64_t max_steps) {
   }
   pthread_cond_broadcast(&b->idle_cv);
   pthread_mutex_unlock(&b->lock);
-  trainer_publish(b, 1);
+  /* Only DDPM steps change the EMA weights: without one, the snapshot is
+     already theirs, and copying it (n_params floats) on every call would
+     cost more than the call. */
+  if (done > 0) trainer_publish(b, 1);
   pthread_mutex_unlock(&b->train_lock);
   return done;
 }
