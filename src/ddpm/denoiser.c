@@ -106,10 +106,10 @@ struct denoiser_ws {
      until denoiser_weight_grads turns it into parameter gradients: dh[k] is
      dL/dh[k], da[k] and dln[k] those of block k's l1 and LayerNorm, de_t and
      d_pre_t the time MLP's (per distinct timestep), de and d_pre_c the
-     condition MLP's, dlnf LN_f's; deps is the caller's. ds, dsf and d_act are
-     scratch. */
+     condition MLP's, dlnf LN_f's; deps is the caller's. scratch holds the
+     gradient before a SiLU, one layer at a time. */
   float *dh[DENOISER_MAX_BLOCKS + 1], *da[DENOISER_MAX_BLOCKS], *dln[DENOISER_MAX_BLOCKS];
-  float *de, *de_t, *d_pre_t, *d_pre_c, *dlnf, *ds, *dsf, *d_act;
+  float *de, *de_t, *d_pre_t, *d_pre_c, *dlnf, *scratch;
   const float *deps;
   float *mem;
 };
@@ -130,7 +130,7 @@ denoiser_ws *denoiser_ws_create(const denoiser_shape *s, int max_rows, int for_t
                  + (for_training ? nb + 1 : 1) * RH /* h */
                  + kept * (3 * RH + 2 * R)          /* ln a s mean rstd */
                  + 2 * RH + 2 * R                   /* lnf sf mean_f rstd_f */
-                 + (for_training ? (3 * nb + 9) * RH : 0);
+                 + (for_training ? (3 * nb + 7) * RH : 0);
   ws->mem = calloc(total, sizeof(float));
   ws->time_slot = calloc(R, sizeof(int));
   if (!ws->mem || !ws->time_slot) {
@@ -170,8 +170,7 @@ denoiser_ws *denoiser_ws_create(const denoiser_shape *s, int max_rows, int for_t
   if (for_training) {
     for (size_t k = 0; k <= nb; k++) ws->dh[k] = take(&cur, RH);
     for (size_t k = 0; k < nb; k++) ws->da[k] = take(&cur, RH), ws->dln[k] = take(&cur, RH);
-    float **rest[] = {&ws->de,   &ws->de_t, &ws->d_pre_t, &ws->d_pre_c,
-                      &ws->dlnf, &ws->ds,   &ws->dsf,     &ws->d_act};
+    float **rest[] = {&ws->de, &ws->de_t, &ws->d_pre_t, &ws->d_pre_c, &ws->dlnf, &ws->scratch};
     for (size_t i = 0; i < sizeof rest / sizeof *rest; i++) *rest[i] = take(&cur, RH);
   }
   return ws;
@@ -282,10 +281,10 @@ void denoiser_backward_inputs(denoiser_ws *ws, const float *params, const float 
   ws->deps = deps;
 
   /* Head: eps = L_out silu LN_f(h). */
-  memset(ws->dsf, 0, bytes);
-  linear_backward_input(ws->dsf, deps, w.out.W, B, H, d);
+  memset(ws->scratch, 0, bytes);
+  linear_backward_input(ws->scratch, deps, w.out.W, B, H, d);
   memset(ws->dlnf, 0, bytes);
-  silu_backward(ws->dlnf, ws->dsf, ws->lnf, BH);
+  silu_backward(ws->dlnf, ws->scratch, ws->lnf, BH);
   memset(ws->dh[nb], 0, bytes);
   layernorm_backward_input(ws->dh[nb], ws->dlnf, ws->h[nb], ws->mean_f, ws->rstd_f, w.lnf.gain, B,
                            H);
@@ -294,10 +293,10 @@ void denoiser_backward_inputs(denoiser_ws *ws, const float *params, const float 
      branch's share; the shared embedding e collects every block's da. */
   memset(ws->de, 0, bytes);
   for (int k = nb - 1; k >= 0; k--) {
-    memset(ws->ds, 0, bytes);
-    linear_backward_input(ws->ds, ws->dh[k + 1], w.block[k].l2.W, B, H, H);
+    memset(ws->scratch, 0, bytes);
+    linear_backward_input(ws->scratch, ws->dh[k + 1], w.block[k].l2.W, B, H, H);
     memset(ws->da[k], 0, bytes);
-    silu_backward(ws->da[k], ws->ds, ws->a[k], BH);
+    silu_backward(ws->da[k], ws->scratch, ws->a[k], BH);
     add_inplace(ws->de, ws->da[k], BH);
     memset(ws->dln[k], 0, bytes);
     linear_backward_input(ws->dln[k], ws->da[k], w.block[k].l1.W, B, H, H);
@@ -314,16 +313,16 @@ void denoiser_backward_inputs(denoiser_ws *ws, const float *params, const float 
   memset(ws->de_t, 0, UH * sizeof(float));
   for (int r = 0; r < B; r++)
     add_inplace(ws->de_t + (size_t)ws->time_slot[r] * H, ws->de + (size_t)r * H, (size_t)H);
-  memset(ws->d_act, 0, UH * sizeof(float));
-  linear_backward_input(ws->d_act, ws->de_t, w.t2.W, ws->n_times, H, H);
+  memset(ws->scratch, 0, UH * sizeof(float));
+  linear_backward_input(ws->scratch, ws->de_t, w.t2.W, ws->n_times, H, H);
   memset(ws->d_pre_t, 0, UH * sizeof(float));
-  silu_backward(ws->d_pre_t, ws->d_act, ws->t_pre, UH);
+  silu_backward(ws->d_pre_t, ws->scratch, ws->t_pre, UH);
   if (nc > 0) {
     size_t cH = (size_t)nc * H;
-    memset(ws->d_act, 0, cH * sizeof(float));
-    linear_backward_input(ws->d_act, ws->de, w.c2.W, nc, H, H);
+    memset(ws->scratch, 0, cH * sizeof(float));
+    linear_backward_input(ws->scratch, ws->de, w.c2.W, nc, H, H);
     memset(ws->d_pre_c, 0, cH * sizeof(float));
-    silu_backward(ws->d_pre_c, ws->d_act, ws->c_pre, cH);
+    silu_backward(ws->d_pre_c, ws->scratch, ws->c_pre, cH);
   }
 }
 
@@ -367,12 +366,19 @@ static double rows_squares(const float *x, int C, int r0, int r1) {
   return sum_squares(x + (size_t)r0 * C, (size_t)(r1 - r0) * C);
 }
 
+/* Share `part` of `parts` of n units: [*u0, *u1). */
+static void share(int n, int part, int parts, int *u0, int *u1) {
+  *u0 = (int)((long)n * part / parts);
+  *u1 = (int)((long)n * (part + 1) / parts);
+}
+
 /* Output units [o0, o1) of linear layer `id` (C -> OC) from every workspace;
    returns their Σ g². Looping over the workspaces inside keeps the slice in
    cache. */
 static double linear_part(denoiser_ws *const *ws, int n_ws, linear_id id, int k,
                           const linear_tensors *g, int C, int OC, int part, int parts) {
-  int o0 = (int)((long)OC * part / parts), o1 = (int)((long)OC * (part + 1) / parts);
+  int o0, o1;
+  share(OC, part, parts, &o0, &o1);
   for (int j = 0; j < n_ws; j++) {
     const float *dout, *inp;
     int rows = linear_rows(ws[j], id, k, &dout, &inp);
@@ -384,7 +390,8 @@ static double linear_part(denoiser_ws *const *ws, int n_ws, linear_id id, int k,
 /* The same for a LayerNorm: block k's, or LN_f's when k < 0. */
 static double norm_part(denoiser_ws *const *ws, int n_ws, int k, const norm_tensors *g, int H,
                         int part, int parts) {
-  int c0 = (int)((long)H * part / parts), c1 = (int)((long)H * (part + 1) / parts);
+  int c0, c1;
+  share(H, part, parts, &c0, &c1);
   for (int j = 0; j < n_ws; j++) {
     const denoiser_ws *w = ws[j];
     int nb = w->shape.n_blocks;
@@ -416,7 +423,8 @@ double denoiser_weight_grads(denoiser_ws *const *ws, int n_ws, float *grads, int
   sq += linear_part(ws, n_ws, LIN_C2, 0, &g.c2, H, H, part, parts);
   sq += linear_part(ws, n_ws, LIN_C1, 0, &g.c1, H, H, part, parts);
   /* The null vector: the embedding gradient of the unconditioned rows. */
-  int h0 = (int)((long)H * part / parts), h1 = (int)((long)H * (part + 1) / parts);
+  int h0, h1;
+  share(H, part, parts, &h0, &h1);
   for (int j = 0; j < n_ws; j++)
     for (int r = ws[j]->n_cond; r < ws[j]->B; r++)
       add_inplace(g.null_cond + h0, ws[j]->de + (size_t)r * H + h0, (size_t)(h1 - h0));
