@@ -1,5 +1,5 @@
 /* The example configs are what users start from and what docs/results.md
-   reports on, so each must load as it is shipped: every examples/*.json
+   reports on, so each must load as it is shipped: every example config
    parses as a study config naming a built-in problem, validates on at least
    750 simulations (issue 10's evaluation), names the seeds that tuned it with
    a validation seed other than its own, and its "breed" and "ogas" sections

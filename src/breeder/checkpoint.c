@@ -142,7 +142,10 @@ static void sec_signal(ckio *io, ogas_breeder *b, restore_ctx *rc) {
     ckio_i64(io, &c.count, 0, INT64_MAX, "window.count");
     if (io->mode == IO_LOAD && !io->bad) s->window[i] = c;
   }
-  if (io->mode == IO_LOAD && !io->bad) s->window_head = (int)head, s->window_count = (int)count;
+  if (io->mode == IO_LOAD && !io->bad) {
+    s->window_head = (int)head, s->window_count = (int)count;
+    signal_pool_window(s);
+  }
 }
 
 static void sec_reservoir(ckio *io, ogas_breeder *b, restore_ctx *rc) {

@@ -55,6 +55,25 @@ void signal_push_call(difficulty_signal *s, const call_summary *summary) {
   s->window[s->window_head] = *summary;
   s->window_head = (s->window_head + 1) % s->window_len;
   if (s->window_count < s->window_len) s->window_count++;
+  signal_pool_window(s);
+}
+
+/* Pool the window once per change: a call judges one entry per simulation it
+   touched, each against the same window (O(L) per call, not per entry). */
+void signal_pool_window(difficulty_signal *s) {
+  double lo = INFINITY, hi = -INFINITY, n = 0, mean = 0, m2 = 0;
+  for (int i = 0; i < s->window_count; i++) {
+    const call_summary *w = &s->window[i];
+    lo = fmin(lo, w->min);
+    hi = fmax(hi, w->max);
+    /* Chan et al.'s parallel variance. */
+    double nb = (double)w->count, delta = w->mean - mean, tot = n + nb;
+    mean += delta * nb / tot;
+    m2 += w->m2 + delta * delta * n * nb / tot;
+    n = tot;
+  }
+  s->pooled_lo = lo, s->pooled_hi = hi, s->pooled_mean = mean;
+  s->pooled_sd = n > 1 ? sqrt(m2 / (n - 1)) : 0.0;
 }
 
 static double clip(double x, double lo, double hi) { return x < lo ? lo : (x > hi ? hi : x); }
@@ -71,24 +90,11 @@ double signal_condition(const difficulty_signal *s, double score) {
 static double condition_of(const difficulty_signal *s, double score) {
   if (s->mode == NORMALIZE_OFF || s->window_count == 0) return clip(score, 0.0, s->max_loss_value);
   if (s->mode == NORMALIZE_MIN_MAX) {
-    double lo = INFINITY, hi = -INFINITY;
-    for (int i = 0; i < s->window_count; i++) {
-      lo = fmin(lo, s->window[i].min);
-      hi = fmax(hi, s->window[i].max);
-    }
+    double lo = s->pooled_lo, hi = s->pooled_hi;
     if (!(hi > lo)) return 0.0; /* every value equal: no contrast yet */
     return clip((score - lo) / (hi - lo), 0.0, s->max_loss_value);
   }
-  /* Pool the window's calls (Chan et al.'s parallel variance). */
-  double n = 0, mean = 0, m2 = 0;
-  for (int i = 0; i < s->window_count; i++) {
-    const call_summary *w = &s->window[i];
-    double nb = (double)w->count, delta = w->mean - mean, tot = n + nb;
-    mean += delta * nb / tot;
-    m2 += w->m2 + delta * delta * n * nb / tot;
-    n = tot;
-  }
-  double sd = n > 1 ? sqrt(m2 / (n - 1)) : 0.0;
+  double sd = s->pooled_sd;
   if (!(sd > 0)) return 3.0;
-  return clip((score - mean) / sd, -3.0, 3.0) + 3.0;
+  return clip((score - s->pooled_mean) / sd, -3.0, 3.0) + 3.0;
 }

@@ -31,6 +31,7 @@ typedef struct {
   int window_len;       /* L */
   call_summary *window; /* ring of the last L calls */
   int window_head, window_count;
+  double pooled_lo, pooled_hi, pooled_mean, pooled_sd; /* of the window, by signal_pool_window */
 } difficulty_signal;
 
 /* 0, or -1 on allocation failure. */
@@ -42,6 +43,8 @@ void signal_free(difficulty_signal *s);
 void signal_add_value(difficulty_signal *s, int64_t sim, double v);
 /* Push the summary of one record call's accepted values into the window. */
 void signal_push_call(difficulty_signal *s, const call_summary *summary);
+/* Recompute the pooled window; signal_push_call does, a checkpoint restore must. */
+void signal_pool_window(difficulty_signal *s);
 /* Condition of a score against the current window. */
 double signal_condition(const difficulty_signal *s, double score);
 
