@@ -29,7 +29,10 @@
  *   "loss": "nrmse",                        per-sample value sent to the sampler
  *   "nn_updates": 50,                       generation break every this many batches,
  *   "min_finished_between_generations": 2,  once this many sims finished since the last
- *   "generation_size": -1,                  rows rewritten per break (-1: all unstarted)
+ *   "generation_size": -1,                  rows rewritten per break (-1: all unstarted;
+ *                                           each break then samples every remaining row,
+ *                                           O(nb_sims^2) over a study: long studies set a
+ *                                           few times the rows started between breaks)
  *   "validation": {"n_sims": 750, "seed": 12345,   Halton set shared by every sampler
  *                  "rollout_steps": 10},           rollout error horizon (0: none)
  *   "breed": {"start_breed_ratio": 0, "end_breed_ratio": 0.7, "breakpoint": 4,
