@@ -22,7 +22,7 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	@$(BUILD)/ogas compare examples/ks1d.json --samplers uniform,breed,ogas
+	@$(BUILD)/ogas compare examples/heat2d.json --samplers uniform,breed,ogas
 
 test: test-deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null

@@ -27,22 +27,24 @@ case $ogas in /* | "${ogas##*/}") ;; *) ogas=$PWD/$ogas ;; esac
 config=examples/$name.json # relative: results.json records it
 py=/usr/bin/python3
 cd "$here"
-# DDPM steps granted per simulation: the 2-D examples' short studies cannot
-# afford the 1-D grid's (the breeder's CPU must stay under 5 % of the wall).
-# heat2d's studies are shorter still, and it breeds 0.7 of a generation by
-# default, so OGAS's end ratio also tries 0.7 (Breed's grid has it).
-ogas_end=0.2,0.4
+# The grids. DDPM steps granted per simulation: the 2-D examples' studies
+# cannot afford the 1-D grid's (the breeder's CPU must stay under 5 % of the
+# wall). heat2d (30 s per study) and ks1d (90 s) run long studies, so their
+# grids keep the DDPM width their short-study rounds chose (32 and 64) and
+# spend the time on the breed ratio instead; heat2d's also tries 0.7.
+breed_sigma=0.03,0.1,0.3 breed_end=0.3,0.7
+ogas_end=0.2,0.4 ogas_dim=32,64 ddpm_steps=5,10
 case $name in
   kolmogorov2d | ks2d | grayscott2d) ddpm_steps=1,2 ;;
-  heat2d) ddpm_steps=1,2 ogas_end=0.2,0.4,0.7 ;;
-  *) ddpm_steps=5,10 ;;
+  heat2d) ddpm_steps=1,2 ogas_end=0.2,0.4,0.7 ogas_dim=32 ;;
+  ks1d) breed_sigma=0.1,0.3 ogas_end=0.2,0.3,0.4 ogas_dim=64 ddpm_steps=5 ;;
 esac
 case $what in
   tune)
     "$py" scripts/tune.py "$config" breed "$out/tune-$name" --ogas "$ogas" \
-      --set breed.sigma=0.03,0.1,0.3 --set breed.end_breed_ratio=0.3,0.7
+      --set breed.sigma="$breed_sigma" --set breed.end_breed_ratio="$breed_end"
     "$py" scripts/tune.py "$config" ogas "$out/tune-$name" --ogas "$ogas" \
-      --set ogas.breeder.end_breed_ratio="$ogas_end" --set ogas.model.model_dim=32,64 \
+      --set ogas.breeder.end_breed_ratio="$ogas_end" --set ogas.model.model_dim="$ogas_dim" \
       --set ogas.model.n_train_steps_per_sim="$ddpm_steps"
     ;;
   report)
