@@ -95,9 +95,9 @@ void trainer_grant(ogas_breeder *b, int64_t new_sims) {
   int64_t per_sims = new_sims * t->grant_sim;
   t->budget_ddpm += t->grant_call_ddpm + per_sims;
   t->budget_ratio += t->grant_call_ratio + (b->cfg.breeder.learn_sampling_ratio ? per_sims : 0);
-  /* Wake the thread only when it may have work: a wake-up without budget
-     still re-indexes the reservoir (every record call marks it stale), a
-     pass over every entry per record call for nothing. */
+  /* Wake the thread only when it may have work (the cheap terms of
+     work_available): otherwise every record call cost a wake-up, a lock
+     hand-off and an idle broadcast for nothing. */
   if (t->budget_ddpm > 0 || t->budget_ratio > 0 || b->res.n_unscored > 0)
     pthread_cond_broadcast(&b->work_cv);
 }
