@@ -66,6 +66,12 @@ int main(void) {
     CHECK(isfinite(a->val_stats.mean) && a->val_stats.max >= a->val_stats.p99 &&
           a->val_stats.p99 >= a->val_stats.p50);
     CHECK(a->n_generations >= 1);
+    /* generation_size "auto" (the default): 2 x max(2 finished, 20 / 10 batches
+       per sim) + 3 concurrent = 7 rows per break, not all the unstarted ones. */
+    for (size_t g = 0; g < a->n_generations; g++)
+      CHECK(a->generations[g].last_id - a->generations[g].first_id + 1 <= 7);
+    if (kinds[k] != STUDY_SAMPLER_HALTON) /* a fixed sampler rewrites nothing */
+      CHECK(a->generations[0].last_id - a->generations[0].first_id + 1 == 7);
     if (kinds[k] == STUDY_SAMPLER_BREED) {
       int64_t bred = 0;
       for (int i = 0; i < 16; i++) bred += a->is_bred[i];
@@ -213,6 +219,9 @@ int main(void) {
     CHECK(c.loss == STUDY_LOSS_MSE && c.ogas_json == NULL);
     CHECK(c.validation_n_sims == 750 && c.validation_rollout_steps == 10);
     CHECK(c.tuning.n_seeds == 0 && !c.tuning.has_validation_seed);
+    /* generation_size: "auto" by default, resolved from the break rule:
+       2 x max(min_finished 2, ceil(nn_updates 50 / batches_per_sim 10)) + 2. */
+    CHECK(c.generation_size == STUDY_GENERATION_AUTO && study_config_generation_rows(&c) == 12);
     /* Breed's defaults are the reference DefaultBreeder's shrink and the
        breeder's signal settings. */
     CHECK(c.breed.shrink == 0.3 && c.breed.max_oob_count == 10 && c.breed.sigma == 0.1);
@@ -230,7 +239,25 @@ int main(void) {
           c.tuning.seeds[1] == UINT64_MAX && c.tuning.has_validation_seed &&
           c.tuning.validation_seed == 3);
     study_config_free(&c);
+    CHECK(study_config_parse("{\"problem\": \"ks1d\", \"nb_sims\": 4, \"generation_size\": -1}", &c,
+                             err, sizeof err) == OGAS_OK);
+    CHECK(study_config_generation_rows(&c) == -1);
+    study_config_free(&c);
+    CHECK(study_config_parse("{\"problem\": \"ks1d\", \"nb_sims\": 4, \"generation_size\": 30,"
+                             " \"min_finished_between_generations\": 40}",
+                             &c, err, sizeof err) == OGAS_OK);
+    CHECK(study_config_generation_rows(&c) == 30);
+    study_config_free(&c);
+    CHECK(
+        study_config_parse("{\"problem\": \"ks1d\", \"nb_sims\": 4, \"generation_size\": \"auto\","
+                           " \"min_finished_between_generations\": 40}",
+                           &c, err, sizeof err) == OGAS_OK);
+    CHECK(study_config_generation_rows(&c) == 82);
+    study_config_free(&c);
     static const char *const bad[][2] = {
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"generation_size\": 0}", "generation_size"},
+        {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"generation_size\": \"all\"}",
+         "generation_size"},
         {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"tuning\": {\"seeds\": [1, -2]}}",
          "tuning.seeds[1]"},
         {"{\"problem\": \"ks1d\", \"nb_sims\": 4, \"tuning\": {\"seeds\": 3}}", "tuning.seeds"},

@@ -202,7 +202,7 @@ static void generation_break(breed_role *b) {
     b->gen_batch = gb, b->gen_cap = cap;
   }
   study_generation g;
-  int64_t max = b->x->cfg->generation_size;
+  int64_t max = study_config_generation_rows(b->x->cfg);
   if (study_sampler_resample(b->sampler, b->next_id - 1, max, &g)) sampler_failed(b);
   if (b->journaling) journal_resample(&b->journal, b->next_id - 1, max);
   for (int64_t id = g.first_id; id >= 0 && id <= g.last_id; id++)

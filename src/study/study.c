@@ -140,7 +140,8 @@ static int generation_break(study *s) {
     s->gen_cap = cap;
   }
   study_generation g;
-  int st = study_sampler_resample(s->sampler, s->next_id - 1, s->cfg->generation_size, &g);
+  int st =
+      study_sampler_resample(s->sampler, s->next_id - 1, study_config_generation_rows(s->cfg), &g);
   if (st) return study_fail(s, st, "%s", study_sampler_errmsg(s->sampler));
   for (int64_t id = g.first_id; id >= 0 && id <= g.last_id; id++)
     s->row_generation[id] = g.generation;

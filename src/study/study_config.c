@@ -33,7 +33,7 @@ void study_config_defaults(study_config *c) {
   c->loss = STUDY_LOSS_NRMSE;
   c->nn_updates = 50;
   c->min_finished_between_generations = 2;
-  c->generation_size = -1;
+  c->generation_size = STUDY_GENERATION_AUTO;
   c->validation_n_sims = 750;
   c->validation_seed = 12345;
   c->validation_rollout_steps = 10;
@@ -50,6 +50,21 @@ void study_config_free(study_config *c) {
 
 int64_t study_config_total_batches(const study_config *c) {
   return (int64_t)llround((double)c->nb_sims * c->batches_per_sim);
+}
+
+/* "auto": twice the simulations that start between two breaks, plus one per
+   concurrent slot. A break waits for min_finished_between_generations
+   finished simulations and nn_updates batches, and each simulation feeds
+   about batches_per_sim batches, so about max(min_finished, nn_updates /
+   batches_per_sim) start in between. Rewriting every unstarted row instead
+   (-1) samples O(nb_sims^2) rows over a study. */
+int64_t study_config_generation_rows(const study_config *c) {
+  if (c->generation_size != STUDY_GENERATION_AUTO) return c->generation_size;
+  double per_break = c->batches_per_sim > 0 ? ceil((double)c->nn_updates / c->batches_per_sim) : 1;
+  if (per_break < (double)c->min_finished_between_generations)
+    per_break = (double)c->min_finished_between_generations;
+  double rows = 2 * per_break + (double)c->concurrent_sims;
+  return rows < 1 ? 1 : rows > (double)INT32_MAX ? INT32_MAX : (int64_t)rows;
 }
 
 typedef struct {
@@ -335,8 +350,17 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
   TRY(get_int(x, root, "", "nn_updates", 1, INT32_MAX, &c->nn_updates));
   TRY(get_int(x, root, "", "min_finished_between_generations", 0, INT32_MAX,
               &c->min_finished_between_generations));
-  TRY(get_int(x, root, "", "generation_size", -1, INT32_MAX, &c->generation_size));
-  if (c->generation_size == 0) return bad(x, "generation_size: expected -1 (all) or >= 1, got 0");
+  json_t *gs = json_object_get(root, "generation_size");
+  if (json_is_string(gs)) {
+    if (strcmp(json_string_value(gs), "auto"))
+      return bad(x, "generation_size: expected \"auto\", -1 (all) or >= 1, got '%s'",
+                 json_string_value(gs));
+    c->generation_size = STUDY_GENERATION_AUTO;
+  } else {
+    TRY(get_int(x, root, "", "generation_size", -1, INT32_MAX, &c->generation_size));
+    if (gs && c->generation_size == 0)
+      return bad(x, "generation_size: expected \"auto\", -1 (all) or >= 1, got 0");
+  }
 
   TRY(get_section(x, root, "validation", &sec));
   if (sec) {

@@ -29,10 +29,10 @@
  *   "loss": "nrmse",                        per-sample value sent to the sampler
  *   "nn_updates": 50,                       generation break every this many batches,
  *   "min_finished_between_generations": 2,  once this many sims finished since the last
- *   "generation_size": -1,                  rows rewritten per break (-1: all unstarted;
- *                                           each break then samples every remaining row,
- *                                           O(nb_sims^2) over a study: long studies set a
- *                                           few times the rows started between breaks)
+ *   "generation_size": "auto",              rows rewritten per break: auto = twice the
+ *                                           simulations started between breaks plus
+ *                                           concurrent_sims; -1 = every unstarted row
+ *                                           (O(nb_sims^2) over a study); or a count
  *   "validation": {"n_sims": 750, "seed": 12345,   Halton set shared by every sampler
  *                  "rollout_steps": 10},           rollout error horizon (0: none)
  *   "breed": {"start_breed_ratio": 0, "end_breed_ratio": 0.7, "breakpoint": 4,
@@ -112,6 +112,12 @@ void study_config_defaults(study_config *c);
 int study_config_parse(const char *json, study_config *c, char *err, size_t errlen);
 int study_config_load(const char *path, study_config *c, char *err, size_t errlen);
 void study_config_free(study_config *c); /* releases ogas_json */
+/* generation_size as given, or STUDY_GENERATION_AUTO (see
+   study_config_generation_rows). */
+#define STUDY_GENERATION_AUTO 0
+/* Rows a generation break rewrites: generation_size, or "auto" resolved
+   (-1: every unstarted row). */
+int64_t study_config_generation_rows(const study_config *c);
 /* Total surrogate gradient steps of the study: round(nb_sims x batches_per_sim). */
 int64_t study_config_total_batches(const study_config *c);
 
