@@ -42,7 +42,7 @@ tsan:
 	@$(MAKE) --no-print-directory test BUILD=build-tsan TESTS='$(THREADED_TESTS)' \
 	  CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DOGAS_SANITIZE=thread -DOGAS_WERROR=ON"
 
-THREADED_TESTS = threads|train_team|sample_team|contract|telemetry|checkpoint|test_pde$$|study_buffer|study_run|mpi_study_n2
+THREADED_TESTS = threads|train_team|denoiser_grad|sample_team|contract|telemetry|checkpoint|test_pde$$|study_buffer|study_run|mpi_study_n2
 
 bench: build
 	@bench/compare_ddpm.sh $(BUILD)

@@ -1,8 +1,10 @@
 /* Finite-difference check of the whole denoiser's backward pass (every
    parameter and the input), with a mix of conditioned and null rows; the
-   split backward (rows over two workspaces, parameters in three shares, as a
-   training team runs it) gives the same gradient and the same Σ g²; and
-   consistency of the sampling pieces with the full forward. */
+   pass shared by three threads on one workspace (units and rows in shares,
+   barriers between, then the parameters in three shares, as a training team
+   runs it) gives the same eps, gradient and Σ g²; and consistency of the
+   sampling pieces with the full forward. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +24,23 @@ static double objective(void *ctx) {
   double s = 0;
   for (int i = 0; i < ROWS * D; i++) s += (double)g[i] * eps[i];
   return s;
+}
+
+/* One member of a team of threads sharing a pass (denoiser_share). */
+typedef struct {
+  denoiser_ws *ws;
+  denoiser_share sh;
+  float *eps, *dz;
+} member;
+
+static void barrier_sync(void *ctx) { pthread_barrier_wait(ctx); }
+
+static void *member_pass(void *arg) {
+  member *m = arg;
+  denoiser_forward_share(m->ws, params, z, t, c, NCOND, ROWS, m->eps, &m->sh);
+  m->sh.sync(m->sh.ctx); /* eps whole before its gradient is taken */
+  denoiser_backward_inputs_share(m->ws, params, g, m->dz, &m->sh);
+  return NULL;
 }
 
 int main(void) {
@@ -57,24 +76,37 @@ int main(void) {
   double sq = denoiser_backward(ws, params, grads, g, NULL), sq_ref = 0;
   for (size_t i = 0; i < n; i++) sq_ref += (double)grads[i] * grads[i];
   CHECK_MSG(fabs(sq - sq_ref) <= 1e-6 * sq_ref, "sum of squares %g vs %g", sq, sq_ref);
-  /* Rows 0-1 (both conditioned) and 2-4 (one conditioned, two null), as a
-     team of two splits them; then the parameters in three shares. */
-  denoiser_ws *part[2] = {denoiser_ws_create(&shape, 2, 1), denoiser_ws_create(&shape, 3, 1)};
-  CHECK(part[0] && part[1]);
-  float eps2[ROWS * D];
-  denoiser_forward(part[0], params, z, t, c, 2, 2, eps2);
-  denoiser_forward(part[1], params, z + 2 * D, t + 2, c + 2, NCOND - 2, 3, eps2 + 2 * D);
-  denoiser_backward_inputs(part[0], params, g, NULL);
-  denoiser_backward_inputs(part[1], params, g + 2 * D, NULL);
+  /* Three threads share one forward and input-gradient pass, then the
+     parameters in three shares. */
+  denoiser_ws *shared = denoiser_ws_create(&shape, ROWS, 1);
+  CHECK(shared != NULL);
+  float eps_ref[ROWS * D], eps3[ROWS * D], dz3[ROWS * D] = {0}, dz_ref[ROWS * D] = {0};
+  objective(NULL), memcpy(eps_ref, eps, sizeof eps);
+  denoiser_backward_inputs(ws, params, g, dz_ref);
+  pthread_barrier_t bar;
+  CHECK(pthread_barrier_init(&bar, NULL, 3) == 0);
+  member mem[3];
+  pthread_t th[3];
+  for (int k = 0; k < 3; k++) {
+    mem[k] = (member){shared, {k, 3, barrier_sync, &bar}, eps3, dz3};
+    CHECK(pthread_create(&th[k], NULL, member_pass, &mem[k]) == 0);
+  }
+  for (int k = 0; k < 3; k++) pthread_join(th[k], NULL);
+  pthread_barrier_destroy(&bar);
   double sq_split = 0;
-  for (int k = 0; k < 3; k++) sq_split += denoiser_weight_grads(part, 2, split, k, 3);
+  for (int k = 0; k < 3; k++) sq_split += denoiser_weight_grads(shared, split, k, 3);
   double worst = 0, scale = 0;
   for (size_t i = 0; i < n; i++)
     worst = fmax(worst, fabs(split[i] - grads[i])), scale = fmax(scale, fabs(grads[i]));
-  CHECK_MSG(worst <= 1e-5 * scale, "split gradient differs by %g (largest %g)", worst, scale);
-  CHECK_MSG(fabs(sq_split - sq_ref) <= 1e-5 * sq_ref, "split sum of squares %g vs %g", sq_split,
+  CHECK_MSG(worst <= 1e-5 * scale, "shared gradient differs by %g (largest %g)", worst, scale);
+  CHECK_MSG(fabs(sq_split - sq_ref) <= 1e-5 * sq_ref, "shared sum of squares %g vs %g", sq_split,
             sq_ref);
-  denoiser_ws_free(part[0]), denoiser_ws_free(part[1]);
+  for (int i = 0; i < ROWS * D; i++) {
+    CHECK_MSG(fabsf(eps3[i] - eps_ref[i]) <= 1e-5f, "shared eps[%d] %g vs %g", i, eps3[i],
+              eps_ref[i]);
+    CHECK_MSG(fabsf(dz3[i] - dz_ref[i]) <= 1e-5f, "shared dz[%d] %g vs %g", i, dz3[i], dz_ref[i]);
+  }
+  denoiser_ws_free(shared);
   free(split);
 
   /* The sampling path (embeddings once, then the in-place trunk) gives the

@@ -1,8 +1,8 @@
-/* train_team: a DDPM training step split over 2 and 3 threads by rows of the
-   minibatch equals the one-thread step up to the order of floating-point
-   sums (after 1 step and after 60, weights within the tolerances below), is
-   the same bit for bit on every run for a given thread count, handles a
-   minibatch smaller than the team and one with every condition dropped, and
+/* train_team: a DDPM training step split over 2 and 3 threads (every layer
+   by output units, LayerNorms by rows) equals the one-thread step up to the
+   order of floating-point sums (after 1 step and after 60, weights within
+   the tolerances below), is the same bit for bit on every run for a given
+   thread count, handles a minibatch smaller than the team and one with every condition dropped, and
    ddpm_model_set_threads(m, 1) returns to the one-thread step exactly; a
    breeder with model.n_threads 2 breeds, reproducibly in sync mode. */
 #include <math.h>

@@ -34,11 +34,11 @@ static const char *usage =
     "  --batch B        training minibatch (128)\n"
     "  --timesteps T    diffusion steps (100)\n"
     "  --samples N      candidates to sample with guidance (1000)\n"
-    "  --threads N      threads (1): training splits each minibatch by rows over N\n"
-    "                   threads and its weight gradients by output units, sampling\n"
-    "                   by candidates, each thread calling OpenBLAS on one thread\n"
-    "  --split S        rows (the above) or blas: one thread lets OpenBLAS split\n"
-    "                   every product over N threads instead (rows)\n"
+    "  --threads N      threads (1): training splits every layer's output units\n"
+    "                   (and LayerNorm's rows) over N threads, sampling splits\n"
+    "                   the candidates, each thread calling OpenBLAS on one thread\n"
+    "  --split S        team (the above; former name rows) or blas: one thread\n"
+    "                   lets OpenBLAS split every product over N threads (team)\n"
     "  --train-steps N  timed training steps after 20 warm-up steps (200)\n"
     "  --guidance G     guidance scale (5.0)\n"
     "  --sampler S      ddpm (ancestral, T steps) or ddim (--ddim-steps steps); the\n"
@@ -128,7 +128,7 @@ static int bench_ddpm(int argc, char **argv) {
                    .guidance = 5.0,
                    .ddim = 0};
   long threads = 1, train_steps = 200, seed = 0;
-  int json = 0, split_rows = 1;
+  int json = 0, split_team = 1;
   /* The preset first, so that the other options override it wherever they are. */
   for (int i = 1; i + 1 < argc; i++)
     if (!strcmp(argv[i], "--preset") && preset_shape(argv[i + 1], &b) == 0) break;
@@ -142,11 +142,11 @@ static int bench_ddpm(int argc, char **argv) {
       json = 1;
       continue;
     } else if (!strcmp(o, "--split")) {
-      if (!v || (strcmp(v, "rows") && strcmp(v, "blas"))) {
-        fprintf(stderr, "ogas bench ddpm: --split needs rows or blas\n");
+      if (!v || (strcmp(v, "team") && strcmp(v, "rows") && strcmp(v, "blas"))) {
+        fprintf(stderr, "ogas bench ddpm: --split needs team or blas\n");
         return 2;
       }
-      split_rows = !strcmp(v, "rows");
+      split_team = strcmp(v, "blas") != 0;
     } else if (!strcmp(o, "--preset") || !strcmp(o, "--sampler")) {
       int is_preset = !strcmp(o, "--preset");
       bench_shape applied_above;
@@ -199,8 +199,8 @@ static int bench_ddpm(int argc, char **argv) {
     fprintf(stderr, "ogas bench ddpm: --model-dim must be even\n");
     return 2;
   }
-  int row_team = split_rows && threads > 1;
-  blas_set_threads(row_team ? 1 : (int)threads);
+  int use_team = split_team && threads > 1;
+  blas_set_threads(use_team ? 1 : (int)threads);
 
   ddpm_config cfg = {
       .shape = {(int)dim, (int)hidden, (int)blocks},
@@ -216,7 +216,7 @@ static int bench_ddpm(int argc, char **argv) {
   ogas_rng_seed(&rng, (uint64_t)seed, 0);
   ddpm_model m;
   ddpm_sampler *smp = ddpm_sampler_create(&cfg, (int)samples);
-  sample_team *team = row_team ? sample_team_create(&cfg, (int)samples, (int)threads) : NULL;
+  sample_team *team = use_team ? sample_team_create(&cfg, (int)samples, (int)threads) : NULL;
   /* Synthetic data like the torch script: z ~ U[-1,1]^d, c = (mean(z)+1)/2. */
   enum { DATA = 6000 };
   float *data = malloc((size_t)DATA * dim * sizeof(float)), *cond = malloc(DATA * sizeof(float));
@@ -224,12 +224,12 @@ static int bench_ddpm(int argc, char **argv) {
         *cb = malloc((size_t)batch * sizeof(float));
   float *out = malloc((size_t)samples * dim * sizeof(float)),
         *target = malloc((size_t)samples * sizeof(float));
-  if (ddpm_model_init(&m, &cfg, &rng) || !smp || (row_team && !team) || !data || !cond || !zb ||
+  if (ddpm_model_init(&m, &cfg, &rng) || !smp || (use_team && !team) || !data || !cond || !zb ||
       !cb || !out || !target) {
     fprintf(stderr, "ogas bench ddpm: out of memory\n");
     return 1;
   }
-  if (row_team && ddpm_model_set_threads(&m, (int)threads)) {
+  if (use_team && ddpm_model_set_threads(&m, (int)threads)) {
     fprintf(stderr, "ogas bench ddpm: cannot start %ld training threads\n", threads);
     return 1;
   }
@@ -252,7 +252,7 @@ static int bench_ddpm(int argc, char **argv) {
   }
   t_train = wall_s() - t_train;
   for (long i = 0; i < samples; i++) target[i] = 0.9f;
-  if (!row_team) blas_set_threads((int)threads);
+  if (!use_team) blas_set_threads((int)threads);
   double t_sample = wall_s();
   sample(smp, team, m.ema, target, (int)samples, (float)guidance, 0, &rng, out);
   t_sample = wall_s() - t_sample;
@@ -290,7 +290,7 @@ static int bench_ddpm(int argc, char **argv) {
         "\"dim\": %ld, \"model_dim\": %ld, \"blocks\": %ld, \"batch\": %ld, "
         "\"timesteps\": %ld, \"samples\": %ld, \"guidance\": %g",
         steps_per_s, t_sample * 1e3, step_flops, sample_flops, train_gflops, sample_gflops, peak,
-        train_gflops / peak, sample_gflops / peak, loss, threads, split_rows ? "rows" : "blas", dim,
+        train_gflops / peak, sample_gflops / peak, loss, threads, split_team ? "team" : "blas", dim,
         hidden, blocks, batch, T, samples, guidance);
     if (b.ddim)
       printf(", \"ddim_steps\": %ld, \"ddim_sample_ms\": %.1f", b.ddim_steps, t_ddim * 1e3);
@@ -299,7 +299,7 @@ static int bench_ddpm(int argc, char **argv) {
     printf("ogas bench ddpm: d=%ld H=%ld blocks=%ld batch=%ld T=%ld, %ld thread(s)%s\n", dim,
            hidden, blocks, batch, T, threads,
            threads < 2  ? ""
-           : split_rows ? ", training split by rows"
+           : split_team ? ", training split over a team"
                         : ", OpenBLAS splits training");
     printf("  training : %8.1f steps/s  (%.2f ms/step, %.1f MFLOP/step, %.1f GFLOP/s)\n",
            steps_per_s, 1e3 / steps_per_s, step_flops / 1e6, train_gflops);

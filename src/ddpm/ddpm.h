@@ -53,8 +53,8 @@ typedef struct {
 int ddpm_model_init(ddpm_model *m, const ddpm_config *cfg, ogas_rng *rng);
 void ddpm_model_free(ddpm_model *m);
 
-/* Train on `threads` threads from now on, the minibatch split by rows
-   (train_team.h; OpenBLAS must then run one thread per call); 1 goes back to
+/* Train on `threads` threads from now on, every layer split by output
+   units (train_team.h; OpenBLAS must then run one thread per call); 1 goes back to
    the caller's thread alone. 0, or -1 when the threads cannot be started
    (the model keeps training as before). */
 int ddpm_model_set_threads(ddpm_model *m, int threads);

@@ -210,27 +210,89 @@ void denoiser_cond_embedding(denoiser_ws *ws, const float *params, const float *
             ws->c_act, e_c);
 }
 
-void denoiser_trunk(denoiser_ws *ws, const float *params, const float *z, const float *e, int B,
-                    float *eps) {
+/* Share `part` of `parts` of n units: [*u0, *u1). */
+static void share(int n, int part, int parts, int *u0, int *u1) {
+  *u0 = (int)((long)n * part / parts);
+  *u1 = (int)((long)n * (part + 1) / parts);
+}
+
+static void sync(const denoiser_share *sh) {
+  if (sh->parts > 1) sh->sync(sh->ctx);
+}
+
+/* Elementwise steps on columns [c0, c1) of every row of (B, H) tensors: a
+   member works on the units its linear layers computed, so that no barrier
+   is needed between a layer and its activation. Whole rows are one run. */
+static void whole_rows_as_one_run(int *B, int *H, int c0, int *c1) {
+  if (*c1 - c0 == *H) *H *= *B, *c1 = *H, *B = 1;
+}
+
+static void cols_silu(float *out, const float *inp, int B, int H, int c0, int c1) {
+  whole_rows_as_one_run(&B, &H, c0, &c1);
+  for (size_t r = 0; r < (size_t)B; r++) silu_forward(out + r * H + c0, inp + r * H + c0, c1 - c0);
+}
+
+static void cols_zero(float *x, int B, int H, int c0, int c1) {
+  whole_rows_as_one_run(&B, &H, c0, &c1);
+  for (size_t r = 0; r < (size_t)B; r++) memset(x + r * H + c0, 0, (size_t)(c1 - c0) * sizeof *x);
+}
+
+static void cols_copy(float *out, const float *inp, int B, int H, int c0, int c1) {
+  whole_rows_as_one_run(&B, &H, c0, &c1);
+  for (size_t r = 0; r < (size_t)B; r++)
+    memcpy(out + r * H + c0, inp + r * H + c0, (size_t)(c1 - c0) * sizeof *out);
+}
+
+static void cols_add(float *out, const float *inp, int B, int H, int c0, int c1) {
+  whole_rows_as_one_run(&B, &H, c0, &c1);
+  for (size_t r = 0; r < (size_t)B; r++) add_inplace(out + r * H + c0, inp + r * H + c0, c1 - c0);
+}
+
+/* dinp = 0, then dinp += silu'(inp) dout, on columns [c0, c1). */
+static void cols_silu_backward(float *dinp, const float *dout, const float *inp, int B, int H,
+                               int c0, int c1) {
+  cols_zero(dinp, B, H, c0, c1);
+  whole_rows_as_one_run(&B, &H, c0, &c1);
+  for (size_t r = 0; r < (size_t)B; r++)
+    silu_backward(dinp + r * H + c0, dout + r * H + c0, inp + r * H + c0, c1 - c0);
+}
+
+static void trunk_share(denoiser_ws *ws, const float *params, const float *z, const float *e, int B,
+                        float *eps, const denoiser_share *sh) {
   const denoiser_shape *s = &ws->shape;
-  int H = s->hidden, d = s->dim;
-  size_t BH = (size_t)B * H;
+  int H = s->hidden, d = s->dim, h0, h1, r0, r1, o0, o1;
+  share(H, sh->part, sh->parts, &h0, &h1);
+  share(B, sh->part, sh->parts, &r0, &r1);
+  share(d, sh->part, sh->parts, &o0, &o1);
+  size_t R0 = (size_t)r0 * H;
   denoiser_tensors w;
   denoiser_bind(s, (float *)params, &w);
-  linear_forward(ws->h[0], z, w.in.W, w.in.b, B, d, H);
+  linear_forward_units(ws->h[0], z, w.in.W, w.in.b, B, d, H, h0, h1, 0);
   for (int k = 0; k < s->n_blocks; k++) {
-    if (ws->h[k + 1] != ws->h[k]) memcpy(ws->h[k + 1], ws->h[k], BH * sizeof(float));
-    layernorm_forward(ws->ln[k], ws->mean[k], ws->rstd[k], ws->h[k], w.block[k].ln.gain,
-                      w.block[k].ln.bias, B, H);
-    memcpy(ws->a[k], e, BH * sizeof(float));
-    linear_forward_accumulate(ws->a[k], ws->ln[k], w.block[k].l1.W, w.block[k].l1.b, B, H, H);
-    silu_forward(ws->s[k], ws->a[k], BH);
-    linear_forward_accumulate(ws->h[k + 1], ws->s[k], w.block[k].l2.W, w.block[k].l2.b, B, H, H);
+    if (ws->h[k + 1] != ws->h[k]) cols_copy(ws->h[k + 1], ws->h[k], B, H, h0, h1);
+    sync(sh); /* LayerNorm takes whole rows of h[k] */
+    layernorm_forward(ws->ln[k] + R0, ws->mean[k] + r0, ws->rstd[k] + r0, ws->h[k] + R0,
+                      w.block[k].ln.gain, w.block[k].ln.bias, r1 - r0, H);
+    sync(sh);
+    cols_copy(ws->a[k], e, B, H, h0, h1);
+    linear_forward_units(ws->a[k], ws->ln[k], w.block[k].l1.W, w.block[k].l1.b, B, H, H, h0, h1, 1);
+    cols_silu(ws->s[k], ws->a[k], B, H, h0, h1);
+    sync(sh);
+    linear_forward_units(ws->h[k + 1], ws->s[k], w.block[k].l2.W, w.block[k].l2.b, B, H, H, h0, h1,
+                         1);
   }
-  layernorm_forward(ws->lnf, ws->mean_f, ws->rstd_f, ws->h[s->n_blocks], w.lnf.gain, w.lnf.bias, B,
-                    H);
-  silu_forward(ws->sf, ws->lnf, BH);
-  linear_forward(eps, ws->sf, w.out.W, w.out.b, B, H, d);
+  sync(sh);
+  int nb = s->n_blocks;
+  layernorm_forward(ws->lnf + R0, ws->mean_f + r0, ws->rstd_f + r0, ws->h[nb] + R0, w.lnf.gain,
+                    w.lnf.bias, r1 - r0, H);
+  silu_forward(ws->sf + R0, ws->lnf + R0, (size_t)(r1 - r0) * H);
+  sync(sh);
+  linear_forward_units(eps, ws->sf, w.out.W, w.out.b, B, H, d, o0, o1, 0);
+}
+
+void denoiser_trunk(denoiser_ws *ws, const float *params, const float *z, const float *e, int B,
+                    float *eps) {
+  trunk_share(ws, params, z, e, B, eps, &DENOISER_WHOLE);
 }
 
 /* A minibatch draws t from only T values, so the time MLP runs once per
@@ -247,83 +309,114 @@ static int distinct_timesteps(const float *t, int B, float *distinct, int *slot)
   return n;
 }
 
-void denoiser_forward(denoiser_ws *ws, const float *params, const float *z, const float *t,
-                      const float *c, int n_cond, int B, float *eps) {
+void denoiser_forward_share(denoiser_ws *ws, const float *params, const float *z, const float *t,
+                            const float *c, int n_cond, int B, float *eps,
+                            const denoiser_share *sh) {
   const denoiser_shape *s = &ws->shape;
-  int H = s->hidden;
+  int H = s->hidden, h0, h1, r0, r1;
+  share(H, sh->part, sh->parts, &h0, &h1);
   denoiser_tensors w;
   denoiser_bind(s, (float *)params, &w);
-  ws->B = B;
-  ws->n_cond = n_cond;
-  memcpy(ws->z, z, (size_t)B * s->dim * sizeof(float));
-  if (n_cond > 0) memcpy(ws->c_in, c, (size_t)n_cond * sizeof(float));
-  ws->n_times = distinct_timesteps(t, B, ws->t_in, ws->time_slot);
-  /* e_t of the distinct timesteps goes to e_c's buffer first, then fans out. */
-  embed_mlp(&w.t1, &w.t2, ws->t_in, 1.0f, ws->n_times, H, ws->t_sin, ws->t_pre, ws->t_act, ws->e_c);
-  for (int r = 0; r < B; r++)
-    memcpy(ws->e + (size_t)r * H, ws->e_c + (size_t)ws->time_slot[r] * H,
-           (size_t)H * sizeof(float));
-  if (n_cond > 0) {
-    embed_mlp(&w.c1, &w.c2, ws->c_in, DENOISER_COND_SCALE, n_cond, H, ws->c_sin, ws->c_pre,
-              ws->c_act, ws->e_c);
-    add_inplace(ws->e, ws->e_c, (size_t)n_cond * H);
+  if (sh->part == 0) {
+    ws->B = B;
+    ws->n_cond = n_cond;
+    memcpy(ws->z, z, (size_t)B * s->dim * sizeof(float));
+    if (n_cond > 0) memcpy(ws->c_in, c, (size_t)n_cond * sizeof(float));
+    ws->n_times = distinct_timesteps(t, B, ws->t_in, ws->time_slot);
   }
-  for (int r = n_cond; r < B; r++) add_inplace(ws->e + (size_t)r * H, w.null_cond, (size_t)H);
-  denoiser_trunk(ws, params, ws->z, ws->e, B, eps);
+  sync(sh);
+  int nt = ws->n_times;
+  share(nt, sh->part, sh->parts, &r0, &r1);
+  sinusoidal_embedding(ws->t_sin + (size_t)r0 * H, ws->t_in + r0, 1.0f, r1 - r0, H);
+  share(n_cond, sh->part, sh->parts, &r0, &r1);
+  sinusoidal_embedding(ws->c_sin + (size_t)r0 * H, ws->c_in + r0, DENOISER_COND_SCALE, r1 - r0, H);
+  sync(sh);
+  /* e = L2 silu L1 sin(·) for the distinct timesteps and the conditions;
+     e_t goes to e_c's buffer first, then fans out to the rows. */
+  linear_forward_units(ws->t_pre, ws->t_sin, w.t1.W, w.t1.b, nt, H, H, h0, h1, 0);
+  cols_silu(ws->t_act, ws->t_pre, nt, H, h0, h1);
+  linear_forward_units(ws->c_pre, ws->c_sin, w.c1.W, w.c1.b, n_cond, H, H, h0, h1, 0);
+  cols_silu(ws->c_act, ws->c_pre, n_cond, H, h0, h1);
+  sync(sh);
+  linear_forward_units(ws->e_c, ws->t_act, w.t2.W, w.t2.b, nt, H, H, h0, h1, 0);
+  for (int r = 0; r < B; r++)
+    memcpy(ws->e + (size_t)r * H + h0, ws->e_c + (size_t)ws->time_slot[r] * H + h0,
+           (size_t)(h1 - h0) * sizeof(float));
+  linear_forward_units(ws->e_c, ws->c_act, w.c2.W, w.c2.b, n_cond, H, H, h0, h1, 0);
+  cols_add(ws->e, ws->e_c, n_cond, H, h0, h1);
+  for (int r = n_cond; r < B; r++)
+    add_inplace(ws->e + (size_t)r * H + h0, w.null_cond + h0, (size_t)(h1 - h0));
+  trunk_share(ws, params, ws->z, ws->e, B, eps, sh);
 }
 
-void denoiser_backward_inputs(denoiser_ws *ws, const float *params, const float *deps, float *dz) {
+void denoiser_forward(denoiser_ws *ws, const float *params, const float *z, const float *t,
+                      const float *c, int n_cond, int B, float *eps) {
+  denoiser_forward_share(ws, params, z, t, c, n_cond, B, eps, &DENOISER_WHOLE);
+}
+
+void denoiser_backward_inputs_share(denoiser_ws *ws, const float *params, const float *deps,
+                                    float *dz, const denoiser_share *sh) {
   const denoiser_shape *s = &ws->shape;
-  int H = s->hidden, d = s->dim, B = ws->B, nc = ws->n_cond, nb = s->n_blocks;
-  size_t BH = (size_t)B * H, bytes = BH * sizeof(float);
+  int H = s->hidden, d = s->dim, B = ws->B, nc = ws->n_cond, nb = s->n_blocks, nt = ws->n_times;
+  int h0, h1, r0, r1;
+  share(H, sh->part, sh->parts, &h0, &h1);
+  share(B, sh->part, sh->parts, &r0, &r1);
+  size_t R0 = (size_t)r0 * H, rows_bytes = (size_t)(r1 - r0) * H * sizeof(float);
   denoiser_tensors w;
   denoiser_bind(s, (float *)params, &w);
-  ws->deps = deps;
+  if (sh->part == 0) ws->deps = deps;
 
   /* Head: eps = L_out silu LN_f(h). */
-  memset(ws->scratch, 0, bytes);
-  linear_backward_input(ws->scratch, deps, w.out.W, B, H, d);
-  memset(ws->dlnf, 0, bytes);
-  silu_backward(ws->dlnf, ws->scratch, ws->lnf, BH);
-  memset(ws->dh[nb], 0, bytes);
-  layernorm_backward_input(ws->dh[nb], ws->dlnf, ws->h[nb], ws->mean_f, ws->rstd_f, w.lnf.gain, B,
-                           H);
+  cols_zero(ws->scratch, B, H, h0, h1);
+  linear_backward_input_units(ws->scratch, deps, w.out.W, B, H, d, h0, h1);
+  cols_silu_backward(ws->dlnf, ws->scratch, ws->lnf, B, H, h0, h1);
+  sync(sh); /* LayerNorm's backward takes whole rows */
+  memset(ws->dh[nb] + R0, 0, rows_bytes);
+  layernorm_backward_input(ws->dh[nb] + R0, ws->dlnf + R0, ws->h[nb] + R0, ws->mean_f + r0,
+                           ws->rstd_f + r0, w.lnf.gain, r1 - r0, H);
+  cols_zero(ws->de, B, H, h0, h1);
+  sync(sh);
 
   /* Blocks in reverse: dL/dh[k] = dL/dh[k+1] through the residual plus the
      branch's share; the shared embedding e collects every block's da. */
-  memset(ws->de, 0, bytes);
   for (int k = nb - 1; k >= 0; k--) {
-    memset(ws->scratch, 0, bytes);
-    linear_backward_input(ws->scratch, ws->dh[k + 1], w.block[k].l2.W, B, H, H);
-    memset(ws->da[k], 0, bytes);
-    silu_backward(ws->da[k], ws->scratch, ws->a[k], BH);
-    add_inplace(ws->de, ws->da[k], BH);
-    memset(ws->dln[k], 0, bytes);
-    linear_backward_input(ws->dln[k], ws->da[k], w.block[k].l1.W, B, H, H);
-    memcpy(ws->dh[k], ws->dh[k + 1], bytes);
-    layernorm_backward_input(ws->dh[k], ws->dln[k], ws->h[k], ws->mean[k], ws->rstd[k],
-                             w.block[k].ln.gain, B, H);
+    cols_zero(ws->scratch, B, H, h0, h1);
+    linear_backward_input_units(ws->scratch, ws->dh[k + 1], w.block[k].l2.W, B, H, H, h0, h1);
+    cols_silu_backward(ws->da[k], ws->scratch, ws->a[k], B, H, h0, h1);
+    cols_add(ws->de, ws->da[k], B, H, h0, h1);
+    sync(sh);
+    cols_zero(ws->dln[k], B, H, h0, h1);
+    linear_backward_input_units(ws->dln[k], ws->da[k], w.block[k].l1.W, B, H, H, h0, h1);
+    sync(sh);
+    memcpy(ws->dh[k] + R0, ws->dh[k + 1] + R0, rows_bytes);
+    layernorm_backward_input(ws->dh[k] + R0, ws->dln[k] + R0, ws->h[k] + R0, ws->mean[k] + r0,
+                             ws->rstd[k] + r0, w.block[k].ln.gain, r1 - r0, H);
+    sync(sh);
   }
-  if (dz) linear_backward_input(dz, ws->dh[0], w.in.W, B, d, H);
+  if (dz) {
+    int o0, o1;
+    share(d, sh->part, sh->parts, &o0, &o1);
+    linear_backward_input_units(dz, ws->dh[0], w.in.W, B, d, H, o0, o1);
+  }
 
   /* Embeddings: e = e_t + (e_c or null). The sinusoidal inputs are constants,
      so the first layers need no input gradient. Rows sharing a timestep sum
      their gradients into its one e_t. */
-  size_t UH = (size_t)ws->n_times * H;
-  memset(ws->de_t, 0, UH * sizeof(float));
+  cols_zero(ws->de_t, nt, H, h0, h1);
   for (int r = 0; r < B; r++)
-    add_inplace(ws->de_t + (size_t)ws->time_slot[r] * H, ws->de + (size_t)r * H, (size_t)H);
-  memset(ws->scratch, 0, UH * sizeof(float));
-  linear_backward_input(ws->scratch, ws->de_t, w.t2.W, ws->n_times, H, H);
-  memset(ws->d_pre_t, 0, UH * sizeof(float));
-  silu_backward(ws->d_pre_t, ws->scratch, ws->t_pre, UH);
-  if (nc > 0) {
-    size_t cH = (size_t)nc * H;
-    memset(ws->scratch, 0, cH * sizeof(float));
-    linear_backward_input(ws->scratch, ws->de, w.c2.W, nc, H, H);
-    memset(ws->d_pre_c, 0, cH * sizeof(float));
-    silu_backward(ws->d_pre_c, ws->scratch, ws->c_pre, cH);
-  }
+    add_inplace(ws->de_t + (size_t)ws->time_slot[r] * H + h0, ws->de + (size_t)r * H + h0,
+                (size_t)(h1 - h0));
+  sync(sh);
+  cols_zero(ws->scratch, nt, H, h0, h1);
+  linear_backward_input_units(ws->scratch, ws->de_t, w.t2.W, nt, H, H, h0, h1);
+  cols_silu_backward(ws->d_pre_t, ws->scratch, ws->t_pre, nt, H, h0, h1);
+  cols_zero(ws->scratch, nc, H, h0, h1);
+  linear_backward_input_units(ws->scratch, ws->de, w.c2.W, nc, H, H, h0, h1);
+  cols_silu_backward(ws->d_pre_c, ws->scratch, ws->c_pre, nc, H, h0, h1);
+}
+
+void denoiser_backward_inputs(denoiser_ws *ws, const float *params, const float *deps, float *dz) {
+  denoiser_backward_inputs_share(ws, params, deps, dz, &DENOISER_WHOLE);
 }
 
 /* The linear layers of the network, and for one workspace the output
@@ -366,75 +459,60 @@ static double rows_squares(const float *x, int C, int r0, int r1) {
   return sum_squares(x + (size_t)r0 * C, (size_t)(r1 - r0) * C);
 }
 
-/* Share `part` of `parts` of n units: [*u0, *u1). */
-static void share(int n, int part, int parts, int *u0, int *u1) {
-  *u0 = (int)((long)n * part / parts);
-  *u1 = (int)((long)n * (part + 1) / parts);
-}
-
-/* Output units [o0, o1) of linear layer `id` (C -> OC) from every workspace;
-   returns their Σ g². Looping over the workspaces inside keeps the slice in
-   cache. */
-static double linear_part(denoiser_ws *const *ws, int n_ws, linear_id id, int k,
-                          const linear_tensors *g, int C, int OC, int part, int parts) {
+/* Output units [o0, o1) of linear layer `id` (C -> OC); returns their Σ g². */
+static double linear_part(const denoiser_ws *ws, linear_id id, int k, const linear_tensors *g,
+                          int C, int OC, int part, int parts) {
   int o0, o1;
   share(OC, part, parts, &o0, &o1);
-  for (int j = 0; j < n_ws; j++) {
-    const float *dout, *inp;
-    int rows = linear_rows(ws[j], id, k, &dout, &inp);
-    linear_param_grads(g->W, g->b, dout, inp, rows, C, OC, o0, o1);
-  }
+  const float *dout, *inp;
+  int rows = linear_rows(ws, id, k, &dout, &inp);
+  linear_param_grads(g->W, g->b, dout, inp, rows, C, OC, o0, o1);
   return rows_squares(g->W, C, o0, o1) + rows_squares(g->b, 1, o0, o1);
 }
 
 /* The same for a LayerNorm: block k's, or LN_f's when k < 0. */
-static double norm_part(denoiser_ws *const *ws, int n_ws, int k, const norm_tensors *g, int H,
-                        int part, int parts) {
-  int c0, c1;
+static double norm_part(const denoiser_ws *ws, int k, const norm_tensors *g, int H, int part,
+                        int parts) {
+  int c0, c1, nb = ws->shape.n_blocks;
   share(H, part, parts, &c0, &c1);
-  for (int j = 0; j < n_ws; j++) {
-    const denoiser_ws *w = ws[j];
-    int nb = w->shape.n_blocks;
-    if (k < 0)
-      layernorm_param_grads(g->gain, g->bias, w->dlnf, w->h[nb], w->mean_f, w->rstd_f, w->B, H, c0,
-                            c1);
-    else
-      layernorm_param_grads(g->gain, g->bias, w->dln[k], w->h[k], w->mean[k], w->rstd[k], w->B, H,
-                            c0, c1);
-  }
+  if (k < 0)
+    layernorm_param_grads(g->gain, g->bias, ws->dlnf, ws->h[nb], ws->mean_f, ws->rstd_f, ws->B, H,
+                          c0, c1);
+  else
+    layernorm_param_grads(g->gain, g->bias, ws->dln[k], ws->h[k], ws->mean[k], ws->rstd[k], ws->B,
+                          H, c0, c1);
   return rows_squares(g->gain, 1, c0, c1) + rows_squares(g->bias, 1, c0, c1);
 }
 
-double denoiser_weight_grads(denoiser_ws *const *ws, int n_ws, float *grads, int part, int parts) {
-  const denoiser_shape *s = &ws[0]->shape;
+double denoiser_weight_grads(denoiser_ws *ws, float *grads, int part, int parts) {
+  const denoiser_shape *s = &ws->shape;
   int H = s->hidden, d = s->dim;
   denoiser_tensors g;
   denoiser_bind(s, grads, &g);
-  double sq = linear_part(ws, n_ws, LIN_OUT, 0, &g.out, H, d, part, parts);
-  sq += norm_part(ws, n_ws, -1, &g.lnf, H, part, parts);
+  double sq = linear_part(ws, LIN_OUT, 0, &g.out, H, d, part, parts);
+  sq += norm_part(ws, -1, &g.lnf, H, part, parts);
   for (int k = s->n_blocks - 1; k >= 0; k--) {
-    sq += linear_part(ws, n_ws, LIN_B2, k, &g.block[k].l2, H, H, part, parts);
-    sq += linear_part(ws, n_ws, LIN_B1, k, &g.block[k].l1, H, H, part, parts);
-    sq += norm_part(ws, n_ws, k, &g.block[k].ln, H, part, parts);
+    sq += linear_part(ws, LIN_B2, k, &g.block[k].l2, H, H, part, parts);
+    sq += linear_part(ws, LIN_B1, k, &g.block[k].l1, H, H, part, parts);
+    sq += norm_part(ws, k, &g.block[k].ln, H, part, parts);
   }
-  sq += linear_part(ws, n_ws, LIN_IN, 0, &g.in, d, H, part, parts);
-  sq += linear_part(ws, n_ws, LIN_T2, 0, &g.t2, H, H, part, parts);
-  sq += linear_part(ws, n_ws, LIN_T1, 0, &g.t1, H, H, part, parts);
-  sq += linear_part(ws, n_ws, LIN_C2, 0, &g.c2, H, H, part, parts);
-  sq += linear_part(ws, n_ws, LIN_C1, 0, &g.c1, H, H, part, parts);
+  sq += linear_part(ws, LIN_IN, 0, &g.in, d, H, part, parts);
+  sq += linear_part(ws, LIN_T2, 0, &g.t2, H, H, part, parts);
+  sq += linear_part(ws, LIN_T1, 0, &g.t1, H, H, part, parts);
+  sq += linear_part(ws, LIN_C2, 0, &g.c2, H, H, part, parts);
+  sq += linear_part(ws, LIN_C1, 0, &g.c1, H, H, part, parts);
   /* The null vector: the embedding gradient of the unconditioned rows. */
   int h0, h1;
   share(H, part, parts, &h0, &h1);
-  for (int j = 0; j < n_ws; j++)
-    for (int r = ws[j]->n_cond; r < ws[j]->B; r++)
-      add_inplace(g.null_cond + h0, ws[j]->de + (size_t)r * H + h0, (size_t)(h1 - h0));
+  for (int r = ws->n_cond; r < ws->B; r++)
+    add_inplace(g.null_cond + h0, ws->de + (size_t)r * H + h0, (size_t)(h1 - h0));
   return sq + rows_squares(g.null_cond, 1, h0, h1);
 }
 
 double denoiser_backward(denoiser_ws *ws, const float *params, float *grads, const float *deps,
                          float *dz) {
   denoiser_backward_inputs(ws, params, deps, dz);
-  return denoiser_weight_grads(&ws, 1, grads, 0, 1);
+  return denoiser_weight_grads(ws, grads, 0, 1);
 }
 
 static double linear_flops(double rows, double in, double out) { return 2.0 * rows * in * out; }

@@ -80,18 +80,32 @@ void denoiser_forward(denoiser_ws *ws, const float *params, const float *z, cons
    Returns Σ g² over grads (the norm for clipping, when grads started at 0). */
 double denoiser_backward(denoiser_ws *ws, const float *params, float *grads, const float *deps,
                          float *dz);
-/* Its two halves, so that a team of threads can split the second by
-   parameters instead of each summing a private gradient of its rows:
-   denoiser_backward_inputs runs the chain of input gradients on this
-   workspace's rows and keeps every layer's output gradient (deps must stay
-   valid until the second half); denoiser_weight_grads adds to grads the
-   parameter gradient of the rows of n_ws such workspaces, for the share
-   `part` of `parts` of every tensor's output units (the shares partition the
-   parameters, so parts can run concurrently without a reduction), and
-   returns Σ g² over that share. */
+/* Its two halves: denoiser_backward_inputs runs the chain of input
+   gradients and keeps every layer's output gradient (deps must stay valid
+   until the second half); denoiser_weight_grads adds to grads the parameter
+   gradient for the share `part` of `parts` of every tensor's output units
+   (the shares partition the parameters, so parts can run concurrently
+   without a reduction), and returns Σ g² over that share. */
 void denoiser_backward_inputs(denoiser_ws *ws, const float *params, const float *deps, float *dz);
-double denoiser_weight_grads(denoiser_ws *const *ws, int n_ws, float *grads, int part, int parts);
+double denoiser_weight_grads(denoiser_ws *ws, float *grads, int part, int parts);
 
+/* One member's share of a forward or input-gradient pass that a team of
+   `parts` threads runs together on one workspace: member `part` computes its
+   share of every linear layer's output units (so that each thread packs only
+   its rows of each weight matrix) and of every LayerNorm's rows, and calls
+   sync(ctx), a barrier of the whole team, wherever the next step needs what
+   the others computed. DENOISER_WHOLE is the whole pass on one thread. */
+typedef struct {
+  int part, parts;
+  void (*sync)(void *ctx);
+  void *ctx;
+} denoiser_share;
+#define DENOISER_WHOLE ((denoiser_share){0, 1, NULL, NULL})
+void denoiser_forward_share(denoiser_ws *ws, const float *params, const float *z, const float *t,
+                            const float *c, int n_cond, int B, float *eps,
+                            const denoiser_share *sh);
+void denoiser_backward_inputs_share(denoiser_ws *ws, const float *params, const float *deps,
+                                    float *dz, const denoiser_share *sh);
 /* Pieces for sampling, where embeddings are computed once and reused:
    time embeddings e_t (B,H) of timesteps t (B); condition embeddings (B,H) of
    c (B); the trunk eps = f(z, e) with e = e_t + e_c given per row. */

@@ -3,6 +3,8 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,17 +18,14 @@
 typedef enum { PHASE_FORWARD, PHASE_BACKWARD, PHASE_WEIGHT_GRADS, PHASE_UPDATE, PHASE_EXIT } phase;
 
 typedef struct {
-  denoiser_ws *ws; /* member 0: the model's own */
-  double sq;       /* step 4: Σ g² over this member's share of the parameters */
-  double cpu_s;    /* workers: CPU seconds spent in phases (written by the worker) */
+  double sq;    /* step 4: Σ g² over this member's share of the parameters */
+  double cpu_s; /* workers: CPU seconds spent in phases (written by the worker) */
   pthread_t thread;
 } member;
 
 struct train_team {
   int n;
   member members[TEAM_MAX];
-  denoiser_ws *active[TEAM_MAX]; /* the workspaces of the members that have rows */
-  int n_active;
   /* What the current phase works on (written by member 0 before it starts). */
   ddpm_model *m;
   int n_cond, B;
@@ -37,15 +36,9 @@ struct train_team {
   phase what;
   unsigned long round;
   int done;
+  /* The barrier inside a phase (team_sync). */
+  atomic_uint sync_arrived, sync_generation;
 };
-
-/* Rows [*r0, *r1) of member k, and how many of them are conditioned. */
-static int member_rows(const train_team *t, int k, int *r0, int *r1) {
-  *r0 = (int)((long)t->B * k / t->n);
-  *r1 = (int)((long)t->B * (k + 1) / t->n);
-  int c = t->n_cond - *r0;
-  return c < 0 ? 0 : c > *r1 - *r0 ? *r1 - *r0 : c;
-}
 
 /* Parameters [*p0, *p1) of member k, in 16-float pieces. */
 static void member_params(const train_team *t, int k, size_t *p0, size_t *p1) {
@@ -56,23 +49,36 @@ static void member_params(const train_team *t, int k, size_t *p0, size_t *p1) {
   if (*p0 > *p1) *p0 = *p1;
 }
 
+/* Every member waits here until all have arrived. The waits inside a phase
+   are short (a layer's imbalance), so members spin, yielding the core after
+   a while in case the host runs more threads than cores. The last to arrive
+   resets the count before it releases the others. */
+static void team_sync(void *ctx) {
+  train_team *t = ctx;
+  unsigned gen = atomic_load_explicit(&t->sync_generation, memory_order_acquire);
+  if (atomic_fetch_add_explicit(&t->sync_arrived, 1, memory_order_acq_rel) + 1 == (unsigned)t->n) {
+    atomic_store_explicit(&t->sync_arrived, 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&t->sync_generation, 1, memory_order_release);
+    return;
+  }
+  for (int spins = 0; atomic_load_explicit(&t->sync_generation, memory_order_acquire) == gen;)
+    if (++spins > 2000) sched_yield();
+}
+
 static void run_phase(train_team *t, int k, phase what) {
   ddpm_model *m = t->m;
-  member *me = &t->members[k];
-  size_t d = (size_t)m->shape.dim;
-  int r0, r1, nc = member_rows(t, k, &r0, &r1);
+  denoiser_share sh = {k, t->n, team_sync, t};
   size_t p0, p1;
   switch (what) {
     case PHASE_FORWARD:
-      if (r1 > r0)
-        denoiser_forward(me->ws, m->params, m->z_t + (size_t)r0 * d, m->t + r0, m->c + r0, nc,
-                         r1 - r0, m->eps_hat + (size_t)r0 * d);
+      denoiser_forward_share(m->ws, m->params, m->z_t, m->t, m->c, t->n_cond, t->B, m->eps_hat,
+                             &sh);
       break;
     case PHASE_BACKWARD:
-      if (r1 > r0) denoiser_backward_inputs(me->ws, m->params, m->deps + (size_t)r0 * d, NULL);
+      denoiser_backward_inputs_share(m->ws, m->params, m->deps, NULL, &sh);
       break;
     case PHASE_WEIGHT_GRADS:
-      me->sq = denoiser_weight_grads(t->active, t->n_active, m->grads, k, t->n);
+      t->members[k].sq = denoiser_weight_grads(m->ws, m->grads, k, t->n);
       break;
     case PHASE_UPDATE:
       member_params(t, k, &p0, &p1);
@@ -132,7 +138,8 @@ train_team *train_team_create(const ddpm_model *m, int threads) {
   if (!t) return NULL;
   t->n = threads;
   t->m = (ddpm_model *)m;
-  int rows = (m->cfg.batch_size + threads - 1) / threads;
+  atomic_init(&t->sync_arrived, 0);
+  atomic_init(&t->sync_generation, 0);
   int ok = !pthread_mutex_init(&t->lock, NULL);
   if (ok && pthread_cond_init(&t->start, NULL)) ok = 0;
   if (ok && pthread_cond_init(&t->finished, NULL)) {
@@ -145,18 +152,18 @@ train_team *train_team_create(const ddpm_model *m, int threads) {
   }
   int started = 1;
   for (int k = 1; k < threads && ok; k++) {
-    member *me = &t->members[k];
-    me->ws = denoiser_ws_create(&m->shape, rows, 1);
     worker_arg *arg = malloc(sizeof *arg);
-    ok = me->ws && arg;
+    ok = arg != NULL;
     if (ok) *arg = (worker_arg){t, k};
-    if (ok && pthread_create(&me->thread, NULL, worker, arg)) ok = 0;
+    if (ok && pthread_create(&t->members[k].thread, NULL, worker, arg)) ok = 0;
     if (!ok)
       free(arg);
     else
       started++;
   }
-  t->n = started; /* the workers that run, for the exit below */
+  /* The workers that run, for the exit below; a phase's barrier counts
+     them too, so a team that is freed here never ran one. */
+  t->n = started;
   if (!ok) {
     train_team_free(t);
     return NULL;
@@ -167,11 +174,7 @@ train_team *train_team_create(const ddpm_model *m, int threads) {
 void train_team_free(train_team *t) {
   if (!t) return;
   if (t->n > 1) team_phase(t, PHASE_EXIT);
-  for (int k = 1; k < TEAM_MAX; k++) {
-    member *me = &t->members[k];
-    if (k < t->n) pthread_join(me->thread, NULL);
-    denoiser_ws_free(me->ws);
-  }
+  for (int k = 1; k < t->n; k++) pthread_join(t->members[k].thread, NULL);
   pthread_cond_destroy(&t->finished);
   pthread_cond_destroy(&t->start);
   pthread_mutex_destroy(&t->lock);
@@ -188,13 +191,6 @@ double train_team_worker_cpu_s(const train_team *t) {
 
 float train_team_step(train_team *t, ddpm_model *m, int n_cond, int B) {
   t->m = m, t->n_cond = n_cond, t->B = B;
-  t->members[0].ws = m->ws;
-  t->n_active = 0;
-  for (int k = 0; k < t->n; k++) {
-    int r0, r1;
-    member_rows(t, k, &r0, &r1);
-    if (r1 > r0) t->active[t->n_active++] = t->members[k].ws;
-  }
   team_phase(t, PHASE_FORWARD);
   float loss = mse_loss(m->deps, m->eps_hat, m->target, m->w, B, m->shape.dim);
   team_phase(t, PHASE_BACKWARD);

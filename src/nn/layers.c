@@ -8,27 +8,46 @@
 #include <stdint.h>
 #include <string.h>
 
-void linear_forward(float *out, const float *inp, const float *W, const float *bias, int B, int C,
-                    int OC) {
-  /* Seed every row with the bias, then let sgemm accumulate inp·W^T on top. */
-  float beta = 0.0f;
+void linear_forward_units(float *out, const float *inp, const float *W, const float *bias, int B,
+                          int C, int OC, int o0, int o1, int accumulate) {
+  if (B < 1 || o1 <= o0) return;
+  /* Seed (or bump) every row with the bias, then let sgemm accumulate
+     inp·W[o0:o1]^T on top. */
+  float beta = accumulate ? 1.0f : 0.0f;
+  size_t n = (size_t)(o1 - o0);
   if (bias) {
-    for (int b = 0; b < B; b++) memcpy(out + (size_t)b * OC, bias, (size_t)OC * sizeof(float));
+    for (int b = 0; b < B; b++) {
+      float *row = out + (size_t)b * OC + o0;
+      if (accumulate)
+        add_inplace(row, bias + o0, n);
+      else
+        memcpy(row, bias + o0, n * sizeof(float));
+    }
     beta = 1.0f;
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, W, C, beta, out, OC);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, o1 - o0, C, 1.0f, inp, C,
+              W + (size_t)o0 * C, C, beta, out + o0, OC);
+}
+
+void linear_forward(float *out, const float *inp, const float *W, const float *bias, int B, int C,
+                    int OC) {
+  linear_forward_units(out, inp, W, bias, B, C, OC, 0, OC, 0);
 }
 
 void linear_forward_accumulate(float *out, const float *inp, const float *W, const float *bias,
                                int B, int C, int OC) {
-  if (bias)
-    for (int b = 0; b < B; b++) add_inplace(out + (size_t)b * OC, bias, (size_t)OC);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, W, C, 1.0f, out, OC);
+  linear_forward_units(out, inp, W, bias, B, C, OC, 0, OC, 1);
+}
+
+void linear_backward_input_units(float *dinp, const float *dout, const float *W, int B, int C,
+                                 int OC, int c0, int c1) {
+  if (B < 1 || c1 <= c0) return;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, c1 - c0, OC, 1.0f, dout, OC, W + c0, C,
+              1.0f, dinp + c0, C);
 }
 
 void linear_backward_input(float *dinp, const float *dout, const float *W, int B, int C, int OC) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC, W, C, 1.0f, dinp,
-              C);
+  linear_backward_input_units(dinp, dout, W, B, C, OC, 0, C);
 }
 
 void linear_param_grads(float *dW, float *dbias, const float *dout, const float *inp, int B, int C,

@@ -16,6 +16,10 @@ void linear_forward(float *out, const float *inp, const float *W, const float *b
    stream they join). */
 void linear_forward_accumulate(float *out, const float *inp, const float *W, const float *bias,
                                int B, int C, int OC);
+/* Either of the two on output units [o0, o1) only (columns of out): threads
+   that share a layer this way each pack only their rows of W. */
+void linear_forward_units(float *out, const float *inp, const float *W, const float *bias, int B,
+                          int C, int OC, int o0, int o1, int accumulate);
 /* dinp (B,C) += dout·W (skipped when dinp is NULL), dW (OC,C) += dout^T·inp,
    dbias (OC) += column sums of dout (skipped when NULL). */
 void linear_backward(float *dinp, float *dW, float *dbias, const float *dout, const float *inp,
@@ -25,6 +29,9 @@ void linear_backward(float *dinp, float *dW, float *dbias, const float *dout, co
    dout[:, o0:o1]^T·inp, dbias[o0:o1) += those columns' sums (dbias may be
    NULL). */
 void linear_backward_input(float *dinp, const float *dout, const float *W, int B, int C, int OC);
+/* dinp[:, c0:c1) += dout·W[:, c0:c1): the input gradient of input units [c0, c1). */
+void linear_backward_input_units(float *dinp, const float *dout, const float *W, int B, int C,
+                                 int OC, int c0, int c1);
 void linear_param_grads(float *dW, float *dbias, const float *dout, const float *inp, int B, int C,
                         int OC, int o0, int o1);
 
