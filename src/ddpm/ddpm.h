@@ -54,8 +54,8 @@ int ddpm_model_init(ddpm_model *m, const ddpm_config *cfg, ogas_rng *rng);
 void ddpm_model_free(ddpm_model *m);
 
 /* Train on `threads` threads from now on, every layer split by output
-   units (train_team.h; OpenBLAS must then run one thread per call); 1 goes back to
-   the caller's thread alone. 0, or -1 when the threads cannot be started
+   units (train_team.h; OpenBLAS must then run one thread per call); 1 goes
+   back to the caller's thread alone. 0, or -1 when the threads cannot be started
    (the model keeps training as before). */
 int ddpm_model_set_threads(ddpm_model *m, int threads);
 /* CPU seconds spent in training steps by threads other than the caller's

@@ -185,31 +185,6 @@ void denoiser_ws_free(denoiser_ws *ws) {
 
 int denoiser_ws_max_rows(const denoiser_ws *ws) { return ws->max_rows; }
 
-/* e = L2 silu L1 sin(scale·x): the two-layer embedding MLP on B rows. */
-static void embed_mlp(const linear_tensors *l1, const linear_tensors *l2, const float *x,
-                      float scale, int B, int H, float *sin_buf, float *pre, float *act,
-                      float *out) {
-  sinusoidal_embedding(sin_buf, x, scale, B, H);
-  linear_forward(pre, sin_buf, l1->W, l1->b, B, H, H);
-  silu_forward(act, pre, (size_t)B * H);
-  linear_forward(out, act, l2->W, l2->b, B, H, H);
-}
-
-void denoiser_time_embedding(denoiser_ws *ws, const float *params, const float *t, int B,
-                             float *e_t) {
-  denoiser_tensors w;
-  denoiser_bind(&ws->shape, (float *)params, &w);
-  embed_mlp(&w.t1, &w.t2, t, 1.0f, B, ws->shape.hidden, ws->t_sin, ws->t_pre, ws->t_act, e_t);
-}
-
-void denoiser_cond_embedding(denoiser_ws *ws, const float *params, const float *c, int B,
-                             float *e_c) {
-  denoiser_tensors w;
-  denoiser_bind(&ws->shape, (float *)params, &w);
-  embed_mlp(&w.c1, &w.c2, c, DENOISER_COND_SCALE, B, ws->shape.hidden, ws->c_sin, ws->c_pre,
-            ws->c_act, e_c);
-}
-
 /* Share `part` of `parts` of n units: [*u0, *u1). */
 static void share(int n, int part, int parts, int *u0, int *u1) {
   *u0 = (int)((long)n * part / parts);
@@ -255,6 +230,38 @@ static void cols_silu_backward(float *dinp, const float *dout, const float *inp,
   whole_rows_as_one_run(&B, &H, c0, &c1);
   for (size_t r = 0; r < (size_t)B; r++)
     silu_backward(dinp + r * H + c0, dout + r * H + c0, inp + r * H + c0, c1 - c0);
+}
+
+/* out = L2 silu L1 sin(scale·x): the two-layer embedding MLP on B rows; a
+   member of a team computes its rows of sin and its units of the rest. */
+static void embed_mlp(const linear_tensors *l1, const linear_tensors *l2, const float *x,
+                      float scale, int B, int H, float *sin_buf, float *pre, float *act, float *out,
+                      const denoiser_share *sh) {
+  int r0, r1, h0, h1;
+  share(B, sh->part, sh->parts, &r0, &r1);
+  share(H, sh->part, sh->parts, &h0, &h1);
+  sinusoidal_embedding(sin_buf + (size_t)r0 * H, x + r0, scale, r1 - r0, H);
+  sync(sh);
+  linear_forward_units(pre, sin_buf, l1->W, l1->b, B, H, H, h0, h1, 0);
+  cols_silu(act, pre, B, H, h0, h1);
+  sync(sh);
+  linear_forward_units(out, act, l2->W, l2->b, B, H, H, h0, h1, 0);
+}
+
+void denoiser_time_embedding(denoiser_ws *ws, const float *params, const float *t, int B,
+                             float *e_t) {
+  denoiser_tensors w;
+  denoiser_bind(&ws->shape, (float *)params, &w);
+  embed_mlp(&w.t1, &w.t2, t, 1.0f, B, ws->shape.hidden, ws->t_sin, ws->t_pre, ws->t_act, e_t,
+            &DENOISER_WHOLE);
+}
+
+void denoiser_cond_embedding(denoiser_ws *ws, const float *params, const float *c, int B,
+                             float *e_c) {
+  denoiser_tensors w;
+  denoiser_bind(&ws->shape, (float *)params, &w);
+  embed_mlp(&w.c1, &w.c2, c, DENOISER_COND_SCALE, B, ws->shape.hidden, ws->c_sin, ws->c_pre,
+            ws->c_act, e_c, &DENOISER_WHOLE);
 }
 
 static void trunk_share(denoiser_ws *ws, const float *params, const float *z, const float *e, int B,
@@ -313,7 +320,7 @@ void denoiser_forward_share(denoiser_ws *ws, const float *params, const float *z
                             const float *c, int n_cond, int B, float *eps,
                             const denoiser_share *sh) {
   const denoiser_shape *s = &ws->shape;
-  int H = s->hidden, h0, h1, r0, r1;
+  int H = s->hidden, h0, h1;
   share(H, sh->part, sh->parts, &h0, &h1);
   denoiser_tensors w;
   denoiser_bind(s, (float *)params, &w);
@@ -325,24 +332,15 @@ void denoiser_forward_share(denoiser_ws *ws, const float *params, const float *z
     ws->n_times = distinct_timesteps(t, B, ws->t_in, ws->time_slot);
   }
   sync(sh);
-  int nt = ws->n_times;
-  share(nt, sh->part, sh->parts, &r0, &r1);
-  sinusoidal_embedding(ws->t_sin + (size_t)r0 * H, ws->t_in + r0, 1.0f, r1 - r0, H);
-  share(n_cond, sh->part, sh->parts, &r0, &r1);
-  sinusoidal_embedding(ws->c_sin + (size_t)r0 * H, ws->c_in + r0, DENOISER_COND_SCALE, r1 - r0, H);
-  sync(sh);
-  /* e = L2 silu L1 sin(·) for the distinct timesteps and the conditions;
-     e_t goes to e_c's buffer first, then fans out to the rows. */
-  linear_forward_units(ws->t_pre, ws->t_sin, w.t1.W, w.t1.b, nt, H, H, h0, h1, 0);
-  cols_silu(ws->t_act, ws->t_pre, nt, H, h0, h1);
-  linear_forward_units(ws->c_pre, ws->c_sin, w.c1.W, w.c1.b, n_cond, H, H, h0, h1, 0);
-  cols_silu(ws->c_act, ws->c_pre, n_cond, H, h0, h1);
-  sync(sh);
-  linear_forward_units(ws->e_c, ws->t_act, w.t2.W, w.t2.b, nt, H, H, h0, h1, 0);
+  /* e_t of the distinct timesteps goes to e_c's buffer first, then fans out
+     to the rows (each member its units). */
+  embed_mlp(&w.t1, &w.t2, ws->t_in, 1.0f, ws->n_times, H, ws->t_sin, ws->t_pre, ws->t_act, ws->e_c,
+            sh);
   for (int r = 0; r < B; r++)
     memcpy(ws->e + (size_t)r * H + h0, ws->e_c + (size_t)ws->time_slot[r] * H + h0,
            (size_t)(h1 - h0) * sizeof(float));
-  linear_forward_units(ws->e_c, ws->c_act, w.c2.W, w.c2.b, n_cond, H, H, h0, h1, 0);
+  embed_mlp(&w.c1, &w.c2, ws->c_in, DENOISER_COND_SCALE, n_cond, H, ws->c_sin, ws->c_pre, ws->c_act,
+            ws->e_c, sh);
   cols_add(ws->e, ws->e_c, n_cond, H, h0, h1);
   for (int r = n_cond; r < B; r++)
     add_inplace(ws->e + (size_t)r * H + h0, w.null_cond + h0, (size_t)(h1 - h0));
