@@ -53,6 +53,56 @@ static double num(json_t *o, const char *key) {
 
 static const char *const stat_names[6] = {"mean", "std", "p50", "p95", "p99", "max"};
 
+/* plots/errors_by_param.dat: per sampler 10 bins holding all n_val
+   validation simulations, mean <= max in each, and the bins' weighted mean
+   equal to the sampler's mean error in results.json (the mean over the seeds
+   of each seed's mean, as the plot averages each simulation over the seeds). */
+static void check_errors_by_param(const char *dir, size_t n_val) {
+  char path[900];
+  snprintf(path, sizeof path, "%s/results.json", dir);
+  json_error_t je;
+  json_t *root = json_load_file(path, 0, &je);
+  snprintf(path, sizeof path, "%s/plots/errors_by_param.dat", dir);
+  FILE *f = fopen(path, "r");
+  CHECK_MSG(root && f, "%s", path);
+  if (!root || !f) {
+    if (f) fclose(f);
+    json_decref(root);
+    return;
+  }
+  json_t *samplers = json_object_get(root, "samplers");
+  char line[512];
+  int block = -1, bins = 0;
+  size_t count = 0;
+  double weighted = 0;
+  for (;;) {
+    char *got = fgets(line, sizeof line, f);
+    if (!got || (line[0] == '#' && line[1] == ' ' && block >= 0 && bins)) {
+      CHECK_MSG(bins == 10 && count == n_val, "block %d: %d bins, %zu simulations", block, bins,
+                count);
+      double want = num(json_object_get(json_array_get(samplers, (size_t)block), "stats"), "mean");
+      CHECK_NEAR(weighted / (double)count, want, 1e-6 * want);
+      bins = 0, count = 0, weighted = 0;
+    }
+    if (!got) break;
+    if (line[0] == '#') {
+      if (line[1] == ' ' && strstr(line, "one block") == NULL) block++;
+      continue;
+    }
+    double x, mean, max;
+    unsigned long c;
+    if (sscanf(line, "%lf %lf %lf %lu", &x, &mean, &max, &c) != 4) continue;
+    bins++, count += c;
+    if (c) {
+      CHECK(mean > 0 && mean <= max + 1e-12);
+      weighted += mean * (double)c;
+    }
+  }
+  CHECK(block == (int)json_array_size(samplers) - 1);
+  fclose(f);
+  json_decref(root);
+}
+
 static void check_results(const char *path, int n_seeds) {
   json_error_t je;
   json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
@@ -190,13 +240,15 @@ int main(void) {
                                             "runs/ogas-seed4/children.csv",
                                             "plots/errors.gp",
                                             "plots/errors.dat",
-                                            "plots/params_ogas.gp"};
+                                            "plots/params_ogas.gp",
+                                            "plots/errors_by_param.dat"};
     for (size_t i = 0; i < sizeof run_files / sizeof *run_files; i++) {
       snprintf(path, sizeof path, "%s/%s", dir, run_files[i]);
       CHECK_MSG(file_size(path) > 0, "%s missing or empty", path);
     }
-    static const char *const pngs[] = {"errors.png", "train_loss.png", "params_ogas.png",
-                                       "breed_ratio.png", "ddpm_loss.png"};
+    check_errors_by_param(dir, 5);
+    static const char *const pngs[] = {"errors.png",      "train_loss.png", "params_ogas.png",
+                                       "breed_ratio.png", "ddpm_loss.png",  "errors_by_param.png"};
     if (have_gnuplot) {
       for (size_t i = 0; i < sizeof pngs / sizeof *pngs; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, pngs[i]);

@@ -128,13 +128,13 @@ int main(void) {
                             .is_bred = ch.is_bred,
                             .generation = ch.generation,
                             .train_loss = ch.train_loss};
-    int px, py;
-    plot_pick_params(&rows, -1, -1, &px, &py);
-    CHECK_MSG(px == 1 && py == 3, "picked %d,%d", px, py);
-    plot_pick_params(&rows, 2, 0, &px, &py);
-    CHECK(px == 2 && py == 0);
+    int px, py, strongest;
+    plot_pick_params(&rows, -1, -1, &px, &py, &strongest);
+    CHECK_MSG(px == 1 && py == 3 && strongest == 3, "picked %d,%d (%d)", px, py, strongest);
+    plot_pick_params(&rows, 2, 0, &px, &py, &strongest);
+    CHECK(px == 2 && py == 0 && strongest == 2);
     rows.train_loss = NULL;
-    plot_pick_params(&rows, -1, -1, &px, &py);
+    plot_pick_params(&rows, -1, -1, &px, &py, NULL);
     CHECK(px == 0 && py == 1);
   }
   run_log_children_free(&ch);

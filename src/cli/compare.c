@@ -440,6 +440,7 @@ int cmd_compare(int argc, char **argv) {
     goto done;
   }
   rep.validation_s = wall_s() - tv;
+  rep.validation_params = study_validation_params(val);
   if (!quiet)
     fprintf(stderr, "validation set: %zu simulations x %zu steps (%.1f s)\n",
             study_validation_n_sims(val), study_validation_n_steps(val), rep.validation_s);

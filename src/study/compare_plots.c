@@ -239,6 +239,70 @@ static int plot_ddpm_loss(const compare_report *rep, const char *out_dir, plot_s
   return plot_set_draw(ps, "ddpm_loss", &gp, err, errlen);
 }
 
+enum { ERROR_BINS = 10 };
+
+/* Validation error against parameter px: per validation simulation the
+   nRMSE averaged over the seeds, then its mean and maximum over each tenth
+   of px's range, so that the plot shows where each sampler's tail is. */
+static int plot_errors_by_param(const compare_report *rep, int px, const char *px_name,
+                                plot_set *ps, char *err, size_t errlen) {
+  const study_result *r0 = compare_first_run(rep);
+  if (!rep->validation_params || !r0 || px < 0) return OGAS_OK;
+  size_t n_val = r0->n_val, P = r0->nb_params;
+  double lo = r0->lower[px], width = (r0->upper[px] - lo) / ERROR_BINS;
+  if (!(width > 0)) return OGAS_OK;
+  atomic_file dat, gp;
+  if (plot_set_open(ps, "errors_by_param", "dat", &dat, err, errlen)) return OGAS_EIO;
+  fprintf(dat.f,
+          "# one block per sampler: centre of a tenth of %s's range, mean and max over its "
+          "validation simulations of the nRMSE (each averaged over the seeds), simulations\n",
+          px_name);
+  for (size_t i = 0; i < rep->n_samplers; i++) {
+    const compare_sampler *c = &rep->samplers[i];
+    double sum[ERROR_BINS] = {0}, max[ERROR_BINS] = {0};
+    size_t count[ERROR_BINS] = {0};
+    for (size_t k = 0; k < n_val; k++) {
+      double e = 0;
+      for (size_t s = 0; s < rep->n_seeds; s++) e += c->runs[s]->val_nrmse[k];
+      e /= (double)rep->n_seeds;
+      if (!isfinite(e)) continue;
+      int b = (int)floor((rep->validation_params[k * P + (size_t)px] - lo) / width);
+      b = b < 0 ? 0 : b >= ERROR_BINS ? ERROR_BINS - 1 : b;
+      sum[b] += e, count[b]++;
+      if (e > max[b]) max[b] = e;
+    }
+    fprintf(dat.f, "%s# %s\n", i ? "\n\n" : "", c->name);
+    for (int b = 0; b < ERROR_BINS; b++) {
+      fprintf(dat.f, "%.9g ", lo + (b + 0.5) * width);
+      if (count[b])
+        fprintf(dat.f, "%.9g %.9g %zu\n", sum[b] / (double)count[b], max[b], count[b]);
+      else
+        fputs("NaN NaN 0\n", dat.f);
+    }
+  }
+  int st = plot_set_commit(&dat, err, errlen);
+  if (st) return st;
+  if (plot_set_open(ps, "errors_by_param", "gp", &gp, err, errlen)) return OGAS_EIO;
+  plot_script_preamble(gp.f, "errors_by_param", 1200, 480);
+  fprintf(gp.f,
+          "set multiplot layout 1,2 title 'One-step nRMSE of the validation simulations by %s "
+          "(%zu simulations, averaged over %zu seed%s)'\n"
+          "set xlabel '%s'\nset logscale y\nset key top right\n"
+          "set title 'Mean per tenth of the range'\nset ylabel 'nRMSE'\nplot ",
+          px_name, n_val, rep->n_seeds, rep->n_seeds > 1 ? "s" : "", px_name);
+  for (int panel = 0; panel < 2; panel++) {
+    if (panel) fputs("\nset title 'Worst simulation per tenth of the range'\nplot ", gp.f);
+    for (size_t i = 0; i < rep->n_samplers; i++)
+      fprintf(gp.f,
+              "%s'errors_by_param.dat' index %zu using 1:($%d > 0 ? $%d : 1/0) with "
+              "linespoints lw 2 pt 7 ps 0.7 lc rgb '%s' title '%s'",
+              i ? ", \\\n     " : "", i, 2 + panel, 2 + panel,
+              plot_sampler_colour(rep->samplers[i].name, i), rep->samplers[i].name);
+  }
+  fputs("\nunset multiplot\n", gp.f);
+  return plot_set_draw(ps, "errors_by_param", &gp, err, errlen);
+}
+
 int compare_draw_plots(const compare_report *rep, const char *out_dir, plot_set *ps, char *err,
                        size_t errlen) {
   int st = plot_errors(rep, ps, err, errlen);
@@ -259,8 +323,13 @@ int compare_draw_plots(const compare_report *rep, const char *out_dir, plot_set 
                           .generation = ref->generation,
                           .train_loss = ref->sim_train_loss,
                           .names = names};
-  int px, py;
-  plot_pick_params(&rows, rep->param_x, rep->param_y, &px, &py);
+  int px, py, strongest;
+  plot_pick_params(&rows, rep->param_x, rep->param_y, &px, &py, &strongest);
+  if (!st) {
+    char label[64];
+    snprintf(label, sizeof label, "%s", names && names[strongest] ? names[strongest] : "parameter");
+    st = plot_errors_by_param(rep, strongest, label, ps, err, errlen);
+  }
   for (size_t i = 0; !st && i < rep->n_samplers; i++) {
     if (!adaptive(rep->samplers[i].name)) continue;
     const study_result *r = rep->samplers[i].runs[0];

@@ -10,6 +10,10 @@
  *                    the ogas runs' generations.jsonl under OUT)
  *   params_SAMPLER.png  sampled parameters per generation (breed and ogas,
  *                    first seed), the two parameters chosen on uniform's run
+ *   errors_by_param.png  the validation error against the one of those two
+ *                    that correlates most: mean and worst simulation per tenth of its
+ *                    range, one curve per sampler (errors averaged over the
+ *                    seeds per validation simulation): where the tail is
  * Library code: errors are ogas_status codes with a message; a missing
  * gnuplot is only ps->warning. */
 #ifndef OGAS_STUDY_COMPARE_PLOTS_H

@@ -212,13 +212,15 @@ static double pearson(const double *a, const double *b, size_t n) {
   return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : 0.0;
 }
 
-void plot_pick_params(const plot_param_rows *rows, int want_x, int want_y, int *px, int *py) {
-  int P = (int)rows->nb_params;
+void plot_pick_params(const plot_param_rows *rows, int want_x, int want_y, int *px, int *py,
+                      int *strongest) {
+  int P = (int)rows->nb_params, unused;
+  if (!strongest) strongest = &unused;
   if (want_x >= 0 && want_y >= 0 && want_x < P && want_y < P) {
-    *px = want_x, *py = want_y;
+    *px = want_x, *py = want_y, *strongest = want_x;
     return;
   }
-  *px = 0, *py = P > 1 ? 1 : 0;
+  *px = 0, *py = P > 1 ? 1 : 0, *strongest = 0;
   if (P < 3 || !rows->train_loss) return;
   size_t n = 0;
   for (size_t i = 0; i < rows->n_rows; i++) n += isfinite(rows->train_loss[i]) != 0;
@@ -247,6 +249,7 @@ void plot_pick_params(const plot_param_rows *rows, int want_x, int want_y, int *
     /* Lower index on x, so that the axes do not swap between runs. */
     *px = arg[0] < arg[1] ? arg[0] : arg[1];
     *py = arg[0] < arg[1] ? arg[1] : arg[0];
+    *strongest = arg[0];
   }
   free(loss), free(col), free(rl), free(rc), free(tmp);
 }
@@ -477,7 +480,7 @@ int plot_breeder_folder(const char *dir, const plot_folder_options *opt, plot_se
                             .train_loss = ch.train_loss,
                             .names = (const char *const *)ch.names};
     int px, py;
-    plot_pick_params(&rows, opt ? opt->param_x : -1, opt ? opt->param_y : -1, &px, &py);
+    plot_pick_params(&rows, opt ? opt->param_x : -1, opt ? opt->param_y : -1, &px, &py, NULL);
     st = plot_params_per_generation(ps, "parameters", "Sampled parameters per generation", &rows,
                                     px, py, err, errlen);
   }

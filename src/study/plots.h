@@ -93,8 +93,11 @@ typedef struct {
 
 /* The two parameters to draw: the pair given (both >= 0 and < nb_params),
    else the two whose ranks correlate most with train_loss (|Spearman rho|,
-   over rows with a finite loss, at least 8 of them), else 0 and 1. */
-void plot_pick_params(const plot_param_rows *rows, int want_x, int want_y, int *px, int *py);
+   over rows with a finite loss, at least 8 of them), lower index first, else
+   0 and 1. *strongest (may be NULL): the one of the two that correlates most
+   (*px for a given pair or without a loss). */
+void plot_pick_params(const plot_param_rows *rows, int want_x, int want_y, int *px, int *py,
+                      int *strongest);
 
 /* NAME.png: scatter of parameter px against py, one panel per generation
    (consecutive generations share a panel beyond 12 panels), bred rows in

@@ -631,6 +631,12 @@ int compare_write_markdown(const compare_report *rep, const char *out_dir, const
        "Left: the fraction of validation simulations with an error at most x (log x). Right: "
        "the tail, the fraction with an error at least x (log-log); a curve further left and "
        "lower has fewer hard cases."},
+      {"errors_by_param.png", "Error by parameter",
+       "The validation error against a parameter of the scatter plots below (by default "
+       "the one whose rank correlates most with the training loss in uniform's run): left the "
+       "mean, right the worst simulation of each tenth of its range, every simulation's "
+       "error averaged over the seeds. Where uniform's right-hand curve is high is the tail; "
+       "a sampler that shrinks it lowers that part of the curve."},
       {"train_loss.png", "Surrogate training loss",
        "The training loss of every gradient step (moving average, mean over the seeds). "
        "Each sampler trains on the simulations it chose, so the curves measure different "

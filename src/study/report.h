@@ -71,6 +71,9 @@ typedef struct {
   double validation_s;  /* time to simulate the validation set */
   double total_s;       /* the whole comparison, set by the caller */
   int param_x, param_y; /* parameters of the scatter plots (-1: automatic) */
+  /* The shared validation set's parameters (n_val x nb_params of the runs,
+     borrowed; NULL: no plot of the error by parameter). */
+  const double *validation_params;
 } compare_report;
 
 /* names: n_samplers sampler names; seeds: n_seeds (copied). OGAS_ENOMEM. */
