@@ -325,11 +325,10 @@ int compare_draw_plots(const compare_report *rep, const char *out_dir, plot_set 
                           .names = names};
   int px, py, strongest;
   plot_pick_params(&rows, rep->param_x, rep->param_y, &px, &py, &strongest);
-  if (!st) {
-    char label[64];
-    snprintf(label, sizeof label, "%s", names && names[strongest] ? names[strongest] : "parameter");
-    st = plot_errors_by_param(rep, strongest, label, ps, err, errlen);
-  }
+  if (!st)
+    st = plot_errors_by_param(rep, strongest,
+                              names && names[strongest] ? names[strongest] : "parameter", ps, err,
+                              errlen);
   for (size_t i = 0; !st && i < rep->n_samplers; i++) {
     if (!adaptive(rep->samplers[i].name)) continue;
     const study_result *r = rep->samplers[i].runs[0];
