@@ -403,8 +403,72 @@ static void breed_as_the_reference(void) {
   CHECK(bad_spread == 0 && bad_shrink == 0 && bad_prop == 0);
 }
 
+/* sbal's scorer for the test: the first coordinate, or a failure. */
+static int score_by_x0(void *ctx, const double *candidates, size_t n, double *scores, char *err,
+                       size_t errlen) {
+  const int *fail_now = ctx;
+  if (*fail_now) {
+    snprintf(err, errlen, "no ensemble today");
+    return OGAS_EIO;
+  }
+  for (size_t i = 0; i < n; i++) scores[i] = candidates[i * 2];
+  return OGAS_OK;
+}
+
+/* sbal: uniform rows until min_finished simulations finished; then each
+   break's rows are the pool's best (top_k with ratio 1) or drawn in
+   proportion to the score (power); a scorer's failure is the break's. */
+static void sbal_sampler(void) {
+  static const double l2[2] = {0, 0}, u2[2] = {1, 1};
+  for (int rule = 0; rule < 2; rule++) {
+    study_sampler_config c = base_config(STUDY_SAMPLER_SBAL);
+    c.nb_params = 2, c.lower = l2, c.upper = u2, c.nb_sims = 400;
+    study_sbal_config_defaults(&c.sbal);
+    c.sbal.pool_size = 200, c.sbal.min_finished = 10;
+    c.sbal.selection = rule ? SBAL_TOP_K : SBAL_POWER;
+    c.sbal.top_k_ratio = 1;
+    study_sampler *s = NULL;
+    char err[256];
+    CHECK(study_sampler_create(&c, &s, err, sizeof err) == OGAS_OK);
+    if (!s) continue;
+    study_generation g;
+    for (int i = 0; i < 5; i++) study_sampler_finished(s, i);
+    CHECK(study_sampler_resample(s, 4, 20, &g) == OGAS_OK);
+    CHECK_MSG(g.first_id == -1 && strstr(g.note, "sbal waits"), "%s", g.note);
+    for (int i = 5; i < 10; i++) study_sampler_finished(s, i);
+    CHECK(study_sampler_resample(s, 9, 100, &g) == OGAS_EINVAL); /* no scorer yet */
+    int fail_now = 0;
+    study_sampler_set_scorer(s, score_by_x0, &fail_now);
+    CHECK(study_sampler_resample(s, 9, 100, &g) == OGAS_OK);
+    CHECK(g.first_id == 10 && g.last_id == 109 && g.n_bred == 100);
+    double mean_x0 = 0, min_x0 = 1;
+    for (int64_t id = 10; id < 110; id++) {
+      double x[2];
+      int bred = 0;
+      CHECK(study_sampler_get(s, id, x, &bred) == OGAS_OK && bred);
+      mean_x0 += x[0] / 100, min_x0 = fmin(min_x0, x[0]);
+    }
+    /* power: 100 of 200 uniform candidates drawn without replacement with
+       p ~ x0 (about 0.6 on average); top_k: the best half, x0 above ~0.5. */
+    if (rule)
+      CHECK_MSG(min_x0 > 0.35 && mean_x0 > 0.7, "top_k: min %g, mean %g", min_x0, mean_x0);
+    else
+      CHECK_MSG(mean_x0 > 0.55, "power: mean x0 %g", mean_x0);
+    double x[2];
+    study_sampler_get(s, 110, x, NULL);
+    fail_now = 1;
+    CHECK(study_sampler_resample(s, 109, 20, &g) == OGAS_EIO);
+    CHECK_MSG(strstr(study_sampler_errmsg(s), "no ensemble today"), "%s", study_sampler_errmsg(s));
+    double y[2];
+    study_sampler_get(s, 110, y, NULL);
+    CHECK(x[0] == y[0] && x[1] == y[1]); /* a failed break changes nothing */
+    study_sampler_free(s);
+  }
+}
+
 int main(void) {
   breed_as_the_reference();
+  sbal_sampler();
   for (int k = STUDY_SAMPLER_UNIFORM; k <= STUDY_SAMPLER_OGAS; k++) one_kind((study_sampler_kind)k);
 
   study_sampler_kind kind;

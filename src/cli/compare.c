@@ -41,8 +41,8 @@ static const char *compare_usage =
     "gnuplot) and one folder per study in DIR/runs.\n\n"
     "  CONFIG             study config (JSON), e.g. examples/ks1d.json; its \"sampler\"\n"
     "                     is ignored\n"
-    "  --samplers LIST    comma-separated, from uniform, lhs, halton, sobol, breed, ogas\n"
-    "                     (default " DEFAULT_SAMPLERS
+    "  --samplers LIST    comma-separated, from uniform, lhs, halton, sobol, breed, ogas,\n"
+    "                     sbal (default " DEFAULT_SAMPLERS
     "); ratios need uniform\n"
     "  --seeds N|LIST     N: repeat with seeds SEED, SEED+1, ... SEED+N-1 (SEED: the\n"
     "                     config's; default 1); LIST: these seeds, e.g. 100-104 or\n"

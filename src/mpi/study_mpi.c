@@ -43,6 +43,10 @@ static int settle(rank_ctx *x, int n_ranks, char *err, size_t errlen) {
                       "checkpoints and --resume need the deterministic mode (\"deterministic\": "
                       "true or --deterministic): a concurrent study has no point where every rank "
                       "agrees");
+  if (cfg->sampler == STUDY_SAMPLER_SBAL)
+    return status_msg(OGAS_EINVAL, err, errlen,
+                      "sampler sbal: runs in one process (its ensemble scores candidates on the "
+                      "training thread); run it without mpirun");
   x->problem = pde_find(cfg->problem);
   if (!x->problem)
     return status_msg(OGAS_EINVAL, err, errlen, "study: unknown problem '%s'", cfg->problem);

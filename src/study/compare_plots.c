@@ -134,7 +134,9 @@ static int plot_train_loss(const compare_report *rep, plot_set *ps, char *err, s
   return plot_set_draw(ps, "train_loss", &gp, err, errlen);
 }
 
-static int adaptive(const char *name) { return !strcmp(name, "breed") || !strcmp(name, "ogas"); }
+static int adaptive(const char *name) {
+  return !strcmp(name, "breed") || !strcmp(name, "ogas") || !strcmp(name, "sbal");
+}
 
 static int plot_breed_ratios(const compare_report *rep, plot_set *ps, char *err, size_t errlen) {
   size_t n_series = 0;

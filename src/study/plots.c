@@ -152,8 +152,9 @@ const char *plot_sampler_colour(const char *sampler, size_t i) {
   static const struct {
     const char *name, *colour;
   } known[] = {{"uniform", "#4477aa"}, {"lhs", "#66ccee"},   {"halton", "#228833"},
-               {"sobol", "#ccbb44"},   {"breed", "#ee7733"}, {"ogas", "#cc3311"}};
-  static const char *const others[] = {"#aa3377", "#777777", "#000000", "#332288"};
+               {"sobol", "#ccbb44"},   {"breed", "#ee7733"}, {"ogas", "#cc3311"},
+               {"sbal", "#aa3377"}};
+  static const char *const others[] = {"#777777", "#000000", "#332288", "#882255"};
   for (size_t k = 0; k < sizeof known / sizeof *known; k++)
     if (sampler && !strcmp(sampler, known[k].name)) return known[k].colour;
   return others[i % (sizeof others / sizeof *others)];

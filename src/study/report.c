@@ -358,8 +358,9 @@ int compare_write_run_folder(const study_result *r, const char *dir, char *err, 
   int st = study_result_write_json(r, path, err, errlen);
   if (st) return st;
   st = write_children_csv(r, dir, err, errlen);
-  /* ogas: the breeder wrote its own telemetry into the folder. */
-  if (!st && !strcmp(r->sampler, "breed") && r->n_generations)
+  /* breed, sbal: the study logs their breaks; ogas: the breeder wrote its own
+     telemetry into the folder. */
+  if (!st && (!strcmp(r->sampler, "breed") || !strcmp(r->sampler, "sbal")) && r->n_generations)
     st = write_generations_jsonl(r, dir, err, errlen);
   return st;
 }

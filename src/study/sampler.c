@@ -13,7 +13,8 @@
 #include "util/clock.h"
 #include "util/status_msg.h"
 
-static const char *const sampler_names[] = {"uniform", "lhs", "halton", "sobol", "breed", "ogas"};
+static const char *const sampler_names[] = {"uniform", "lhs",  "halton", "sobol",
+                                            "breed",   "ogas", "sbal"};
 
 int study_sampler_parse(const char *name, study_sampler_kind *out) {
   if (!name || !out) return -1;
@@ -43,6 +44,13 @@ struct study_sampler {
   int *is_bred;  /* n */
   space_filling *sf;
   study_breed *breed; /* breed only */
+  /* sbal */
+  study_pool_scorer scorer;
+  void *scorer_ctx;
+  int64_t n_finished;
+  ogas_rng pick_rng;
+  double *pool, *scores, *pick_work; /* pool_size x d, pool_size, 2 pool_size */
+  size_t *chosen;                    /* pool_size */
   /* ogas */
   ogas_breeder *breeder;
   int ogas_async;
@@ -160,7 +168,15 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
     status_msg(0, err, errlen, "breed.%s: out of range (see src/study/study_config.h)", bad_key);
     return OGAS_EINVAL;
   }
-  if ((unsigned)cfg->kind > STUDY_SAMPLER_OGAS) {
+  if (cfg->kind == STUDY_SAMPLER_SBAL) {
+    const study_sbal_config *c = &cfg->sbal;
+    if (c->members < 2 || c->pool_size < 1 || c->rollout_steps < 1 || c->min_finished < 0 ||
+        !(c->power_beta >= 0) || !(c->top_k_ratio >= 0 && c->top_k_ratio <= 1)) {
+      status_msg(0, err, errlen, "sbal: a setting is out of range (see src/study/study_config.h)");
+      return OGAS_EINVAL;
+    }
+  }
+  if ((unsigned)cfg->kind > STUDY_SAMPLER_SBAL) {
     status_msg(0, err, errlen, "sampler: unknown kind");
     return OGAS_EINVAL;
   }
@@ -206,7 +222,9 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
     return OGAS_OK;
   }
 
-  sf_kind kind = cfg->kind == STUDY_SAMPLER_BREED ? bc->non_breed_sampler : (sf_kind)cfg->kind;
+  sf_kind kind = cfg->kind == STUDY_SAMPLER_BREED  ? bc->non_breed_sampler
+                 : cfg->kind == STUDY_SAMPLER_SBAL ? SF_UNIFORM
+                                                   : (sf_kind)cfg->kind;
   char serr[256];
   int st = sf_create(kind, d, cfg->seed, &s->sf, serr, sizeof serr);
   if (st) {
@@ -220,6 +238,15 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
   if (cfg->kind == STUDY_SAMPLER_BREED &&
       study_breed_create(bc, d, s->n, s->lower, s->upper, cfg->seed, &s->breed))
     goto nomem;
+  if (cfg->kind == STUDY_SAMPLER_SBAL) {
+    size_t m = (size_t)cfg->sbal.pool_size;
+    s->pool = malloc(m * d * sizeof(double));
+    s->scores = malloc(m * sizeof(double));
+    s->pick_work = malloc(2 * m * sizeof(double));
+    s->chosen = malloc(m * sizeof(size_t));
+    if (!s->pool || !s->scores || !s->pick_work || !s->chosen) goto nomem;
+    ogas_rng_seed(&s->pick_rng, cfg->seed, 0x5BA1u);
+  }
   st = draw_space_filling(s, n, s->table);
   if (st) {
     status_msg(0, err, errlen, "%s", s->err);
@@ -241,6 +268,7 @@ void study_sampler_free(study_sampler *s) {
   pthread_mutex_destroy(&s->lock);
   study_breed_free(s->breed);
   free(s->lower), free(s->table), free(s->is_bred);
+  free(s->pool), free(s->scores), free(s->pick_work), free(s->chosen);
   free(s);
 }
 
@@ -297,6 +325,7 @@ int study_sampler_finished(study_sampler *s, int64_t sim_id) {
   if (sim_id < 0 || sim_id >= s->n) return OGAS_ERANGE;
   TIMED_BEGIN(s);
   if (s->breed) study_breed_finished(s->breed, sim_id);
+  s->n_finished++;
   TIMED_END(s);
   return OGAS_OK;
 }
@@ -311,6 +340,37 @@ static int breed_resample(study_sampler *s, int64_t first, int64_t count, study_
   g->n_bred = bg.n_bred, g->n_non_bred = bg.n_non_bred;
   g->n_oob_regenerated = bg.n_oob_regenerated, g->n_clipped = bg.n_parent_copies;
   snprintf(g->note, sizeof g->note, "%s", bg.note);
+  return OGAS_OK;
+}
+
+/* SBAL: score a uniform pool, put the chosen candidates into the rows not
+   started yet. */
+static int sbal_resample(study_sampler *s, int64_t first, int64_t count, study_generation *g) {
+  const study_sbal_config *c = &s->cfg.sbal;
+  if (s->n_finished < c->min_finished) {
+    snprintf(g->note, sizeof g->note, "sbal waits for %lld finished simulations (%lld so far)",
+             (long long)c->min_finished, (long long)s->n_finished);
+    return OGAS_OK;
+  }
+  if (!s->scorer) return fail(s, OGAS_EINVAL, "sbal: no scorer (the study sets one)");
+  size_t m = (size_t)c->pool_size, k = (size_t)count < m ? (size_t)count : m;
+  int st = draw_space_filling(s, m, s->pool);
+  if (st) return st;
+  char err[256] = "";
+  st = s->scorer(s->scorer_ctx, s->pool, m, s->scores, err, sizeof err);
+  if (st) return fail(s, st, "sbal: scoring the pool failed: %s", err);
+  study_sbal_select(c, &s->pick_rng, s->scores, m, k, s->chosen, s->pick_work);
+  for (size_t j = 0; j < k; j++) {
+    memcpy(s->table + (size_t)(first + (int64_t)j) * s->d, s->pool + s->chosen[j] * s->d,
+           s->d * sizeof(double));
+    s->is_bred[first + (int64_t)j] = 1;
+  }
+  g->first_id = first, g->last_id = first + (int64_t)k - 1;
+  g->n_bred = (int64_t)k;
+  g->breed_ratio = 1.0;
+  if ((int64_t)k < count)
+    snprintf(g->note, sizeof g->note, "the pool holds %zu candidates, fewer than the %lld rows", m,
+             (long long)count);
   return OGAS_OK;
 }
 
@@ -359,12 +419,26 @@ int study_sampler_resample(study_sampler *s, int64_t last_started_id, int64_t ma
   } else if (s->cfg.kind == STUDY_SAMPLER_BREED && count > 0) {
     st = breed_resample(s, first, count, &g);
     if (!st) g.first_id = first, g.last_id = first + count - 1;
+  } else if (s->cfg.kind == STUDY_SAMPLER_SBAL && count > 0) {
+    st = sbal_resample(s, first, count, &g);
   } else if (count > 0) {
     snprintf(g.note, sizeof g.note, "%s keeps its sequence", study_sampler_name(s->cfg.kind));
   }
   TIMED_END(s);
   if (info) *info = g;
   return st;
+}
+
+void study_sampler_set_scorer(study_sampler *s, study_pool_scorer scorer, void *ctx) {
+  pthread_mutex_lock(&s->lock);
+  s->scorer = scorer, s->scorer_ctx = ctx;
+  pthread_mutex_unlock(&s->lock);
+}
+
+void study_sampler_add_cpu_s(study_sampler *s, double seconds) {
+  pthread_mutex_lock(&s->lock);
+  s->cpu_s += seconds;
+  pthread_mutex_unlock(&s->lock);
 }
 
 double study_sampler_cpu_s(study_sampler *s) {

@@ -1,5 +1,5 @@
 /* sampler — where an online study gets its simulation parameters: one
- * interface over six samplers.
+ * interface over seven samplers.
  *
  *   uniform, lhs, halton, sobol   the space-filling samplers of
  *       breeder/space_filling.h mapped to the box; the table of nb_sims rows
@@ -8,6 +8,11 @@
  *   breed   the Breed/AMIS baseline (study/breed.h): at a generation break
  *       the rows not yet started are replaced by bred and space-filling
  *       children.
+ *   sbal    the pool-based active-learning baseline (study/sbal.h): uniform
+ *       rows; once sbal.min_finished simulations have finished, a break
+ *       draws sbal.pool_size uniform candidates, has them scored by the
+ *       study's scorer (the disagreement of its surrogate ensemble) and
+ *       rewrites the rows not started yet with the chosen candidates.
  *   ogas    libogas (include/ogas.h): the breeder's JSON config is the study's
  *       "ogas" section plus nb_params, l_bounds, u_bounds, parameter_names,
  *       nb_sims and seed from the study; values go to ogas_record_increments;
@@ -30,6 +35,7 @@
 
 #include "breeder/space_filling.h"
 #include "study/breed.h"
+#include "study/sbal.h"
 
 typedef enum {
   STUDY_SAMPLER_UNIFORM,
@@ -37,10 +43,11 @@ typedef enum {
   STUDY_SAMPLER_HALTON,
   STUDY_SAMPLER_SOBOL,
   STUDY_SAMPLER_BREED,
-  STUDY_SAMPLER_OGAS
+  STUDY_SAMPLER_OGAS,
+  STUDY_SAMPLER_SBAL
 } study_sampler_kind;
 
-#define STUDY_SAMPLER_NAMES "uniform, lhs, halton, sobol, breed, ogas"
+#define STUDY_SAMPLER_NAMES "uniform, lhs, halton, sobol, breed, ogas, sbal"
 /* 0 on success, -1 for an unknown name. */
 int study_sampler_parse(const char *name, study_sampler_kind *out);
 const char *study_sampler_name(study_sampler_kind k);
@@ -53,6 +60,7 @@ typedef struct {
   int64_t nb_sims;
   uint64_t seed;
   study_breed_config breed; /* used by breed */
+  study_sbal_config sbal;   /* used by sbal */
   const char *ogas_json;    /* ogas: the study's "ogas" section (a JSON
                                object as text) or NULL for defaults */
   int ogas_force_sync;      /* ogas: set breeder.async_training false */
@@ -93,8 +101,17 @@ int study_sampler_finished(study_sampler *s, int64_t sim_id);
    last_started_id (-1: none started yet). info may be NULL. */
 int study_sampler_resample(study_sampler *s, int64_t last_started_id, int64_t max_count,
                            study_generation *info);
-/* CPU seconds the sampler has used so far (see above). */
+/* sbal: scores[i] of candidates[i] (n rows of nb_params, physical units),
+   higher = more worth simulating; returns an ogas_status (message in err). */
+typedef int (*study_pool_scorer)(void *ctx, const double *candidates, size_t n, double *scores,
+                                 char *err, size_t errlen);
+/* The scorer of an sbal sampler (before its first break); others ignore it.
+   It runs inside study_sampler_resample, and its CPU time is the sampler's. */
+void study_sampler_set_scorer(study_sampler *s, study_pool_scorer scorer, void *ctx);
+/* CPU seconds the sampler has used so far (see above), and time spent for
+   it elsewhere (the study trains sbal's extra ensemble members). */
 double study_sampler_cpu_s(study_sampler *s);
+void study_sampler_add_cpu_s(study_sampler *s, double seconds);
 /* The ogas breeder behind an ogas sampler (for telemetry), else NULL. */
 struct ogas_breeder *study_sampler_breeder(study_sampler *s);
 

@@ -15,6 +15,7 @@
 #include "ogas.h"
 #include "pde/pde.h"
 #include "study/buffer.h"
+#include "study/ensemble.h"
 #include "util/atomic_file.h"
 #include "util/clock.h"
 #include "util/status_msg.h"
@@ -35,6 +36,10 @@ typedef struct {
   const double *lower, *upper;
   study_sampler *sampler;
   surrogate *sur;
+  study_ensemble *ensemble;    /* sbal only: sur and the members it trains */
+  float *pool_states, *pool_z; /* sbal: B candidates' first states and z */
+  int *pool_started;           /* sbal: B, whether each candidate's sim started */
+  double ensemble_cpu;         /* sbal: training the extra members (trainer) */
   study_buffer *buf;
   study_result *res;
   ogas_rng batch_rng;
@@ -125,6 +130,38 @@ static void report_progress(study *s, float loss) {
   s->opts->progress(s->opts->progress_ctx, &p);
 }
 
+/* sbal's scorer: each candidate's first state is the one its simulation
+   would start from (the problem's initial condition after the study's
+   warmup), scored by the ensemble's disagreement over the rollout. A
+   candidate whose simulation cannot start scores NaN (never chosen). */
+static int score_pool(void *ctx, const double *candidates, size_t n, double *scores, char *err,
+                      size_t errlen) {
+  study *s = ctx;
+  size_t S = s->S, P = s->P, chunk = (size_t)s->B;
+  for (size_t r0 = 0; r0 < n; r0 += chunk) {
+    size_t m = n - r0 < chunk ? n - r0 : chunk;
+    for (size_t r = 0; r < m; r++) {
+      const double *p = candidates + (r0 + r) * P;
+      pde_sim *sim = NULL;
+      float *u = s->pool_states + r * S;
+      s->pool_started[r] = pde_sim_create(s->problem, p, &s->pde_opt, &sim, NULL, 0) == PDE_OK;
+      if (sim)
+        pde_sim_state(sim, u);
+      else
+        memset(u, 0, S * sizeof *u);
+      pde_sim_free(sim);
+      surrogate_normalize_params(P, s->lower, s->upper, p, s->pool_z + r * P);
+    }
+    int st =
+        study_ensemble_disagreement(s->ensemble, s->pool_states, s->pool_z, m,
+                                    (size_t)s->cfg->sbal.rollout_steps, s->cfg->loss, scores + r0);
+    if (st) return status_msg(st, err, errlen, "the ensemble's rollout failed");
+    for (size_t r = 0; r < m; r++)
+      if (!s->pool_started[r]) scores[r0 + r] = NAN;
+  }
+  return OGAS_OK;
+}
+
 /* A generation break: rewrite the rows after the last started id. Caller
    holds [L] in concurrent mode. */
 static int generation_break(study *s) {
@@ -165,18 +202,28 @@ static int train_one_batch(study *s, int concurrent) {
     st = study_buffer_sample(s->buf, &s->batch_rng, n, s->norm_states, s->norm_next, NULL, NULL,
                              NULL);
     if (!st) st = surrogate_fit_normalization(s->sur, s->norm_states, s->norm_next, n);
+    if (!st && s->ensemble)
+      st = study_ensemble_fit_normalization(s->ensemble, s->norm_states, s->norm_next, n);
     if (st) return study_fail(s, st, "study: the first training data are not finite");
   }
   float loss = NAN;
   st = surrogate_train_step(s->sur, s->mb_states, s->mb_next, s->mb_z, NULL, B, s->cfg->loss, &loss,
                             s->mb_loss, NULL);
-  if (st == OGAS_ERANGE) {
-    /* A non-finite loss or gradient: the step is skipped (weights unchanged),
-       the batch still counts, the sampler hears nothing. */
-    st = OGAS_OK;
-  } else if (st) {
-    return study_fail(s, st, "study: training step failed");
-  } else {
+  /* A non-finite loss or gradient (OGAS_ERANGE): the step is skipped
+     (weights unchanged), the batch still counts, the sampler hears nothing. */
+  int stepped = st == OGAS_OK;
+  if (st && st != OGAS_ERANGE) return study_fail(s, st, "study: training step failed");
+  st = OGAS_OK;
+  if (s->ensemble) {
+    /* sbal's other members learn from the same batch; their time is the
+       sampler's. */
+    double cpu0 = thread_cpu_s();
+    int est =
+        study_ensemble_train_step(s->ensemble, s->mb_states, s->mb_next, s->mb_z, B, s->cfg->loss);
+    s->ensemble_cpu += thread_cpu_s() - cpu0;
+    if (est) return study_fail(s, est, "study: an sbal ensemble member's training step failed");
+  }
+  if (stepped) {
     for (int i = 0; i < B; i++)
       if (isfinite(s->mb_loss[i]))
         s->loss_sum[s->mb_ids[i]] += s->mb_loss[i], s->loss_count[s->mb_ids[i]]++;
@@ -560,6 +607,7 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
   sc.nb_sims = cfg->nb_sims;
   sc.seed = cfg->seed;
   sc.breed = cfg->breed;
+  sc.sbal = cfg->sbal;
   sc.ogas_json = cfg->ogas_json;
   sc.ogas_force_sync = cfg->deterministic;
   st = study_sampler_create(&sc, &s.sampler, err, errlen);
@@ -591,6 +639,15 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
   }
   st = surrogate_create(&suc, &s.sur, err, errlen);
   if (st) goto fail_quiet;
+  if (cfg->sampler == STUDY_SAMPLER_SBAL) {
+    st = study_ensemble_create(s.sur, (int)cfg->sbal.members, &s.ensemble, err, errlen);
+    if (st) goto fail_quiet;
+    s.pool_states = malloc((size_t)s.B * S * sizeof(float));
+    s.pool_z = malloc((size_t)s.B * (P ? P : 1) * sizeof(float));
+    s.pool_started = malloc((size_t)s.B * sizeof(int));
+    if (!s.pool_states || !s.pool_z || !s.pool_started) goto nomem;
+    study_sampler_set_scorer(s.sampler, score_pool, &s);
+  }
   st = study_buffer_create((size_t)cfg->buffer_capacity, S, P, &s.buf);
   if (st) goto nomem;
   if (pthread_mutex_init(&s.lock, NULL) || pthread_mutex_init(&s.launch, NULL) ||
@@ -611,6 +668,7 @@ int study_run(const study_config *cfg, const study_run_options *opts, study_resu
     goto fail_quiet;
   }
   r->sim_cpu_s = s.sim_cpu;
+  study_sampler_add_cpu_s(s.sampler, s.ensemble_cpu);
   r->sampler_cpu_s = study_sampler_cpu_s(s.sampler);
   r->grad_steps = s.batches_done;
   r->samples_streamed = study_buffer_pushed(s.buf);
@@ -648,6 +706,8 @@ fail_quiet:
 cleanup:
   study_validation_free(own_val);
   study_sampler_free(s.sampler);
+  study_ensemble_free(s.ensemble);
+  free(s.pool_states), free(s.pool_z), free(s.pool_started);
   surrogate_free(s.sur);
   study_buffer_free(s.buf);
   if (locks) {

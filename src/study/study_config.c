@@ -38,6 +38,7 @@ void study_config_defaults(study_config *c) {
   c->validation_seed = 12345;
   c->validation_rollout_steps = 10;
   study_breed_config_defaults(&c->breed);
+  study_sbal_config_defaults(&c->sbal);
 }
 
 void study_config_free(study_config *c) {
@@ -247,6 +248,7 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
                                     "generation_size",
                                     "validation",
                                     "breed",
+                                    "sbal",
                                     "ogas",
                                     "mpi",
                                     "tuning",
@@ -430,6 +432,23 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
     if (s && sf_parse_kind(s, &b->non_breed_sampler))
       return bad(x, "breed.non_breed_sampler: unknown sampler '%s' (uniform, lhs, halton, sobol)",
                  s);
+  }
+  TRY(get_section(x, root, "sbal", &sec));
+  if (sec) {
+    static const char *const keys[] = {"members",    "pool_size",   "rollout_steps", "selection",
+                                       "power_beta", "top_k_ratio", "min_finished"};
+    study_sbal_config *b = &c->sbal;
+    TRY(check_keys(x, sec, "sbal", keys, sizeof keys / sizeof *keys));
+    TRY(get_int(x, sec, "sbal", "members", 2, 64, &b->members));
+    TRY(get_int(x, sec, "sbal", "pool_size", 1, 1000000, &b->pool_size));
+    TRY(get_int(x, sec, "sbal", "rollout_steps", 1, 100000, &b->rollout_steps));
+    TRY(get_num(x, sec, "sbal", "power_beta", 0, 100, 0, 0, &b->power_beta));
+    TRY(get_num(x, sec, "sbal", "top_k_ratio", 0, 1, 0, 0, &b->top_k_ratio));
+    TRY(get_int(x, sec, "sbal", "min_finished", 0, INT32_MAX, &b->min_finished));
+    s = NULL;
+    TRY(get_str(x, sec, "sbal", "selection", &s));
+    if (s && study_sbal_selection_parse(s, &b->selection))
+      return bad(x, "sbal.selection: unknown rule '%s' (power, top_k)", s);
   }
   TRY(get_section(x, root, "ogas", &sec));
   if (sec) {

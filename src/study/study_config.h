@@ -8,7 +8,7 @@
  *   "nb_sims": 120,                         simulation budget          required
  *   "concurrent_sims": 2,                   simulations running at once (2)
  *   "seed": 0,                              every stream of the study (0)
- *   "sampler": "uniform",                   uniform lhs halton sobol breed ogas
+ *   "sampler": "uniform",                   uniform lhs halton sobol breed ogas sbal
  *   "deterministic": false,                 lockstep on one thread (reproducible)
  *   "surrogate": {"width": 128, "blocks": 2, "lr": 1e-3, "weight_decay": 0,
  *                 (width: 32 for fno, 16 for unet when not given;
@@ -47,6 +47,13 @@
  *                                           the fitness signal: the OGAS breeder's
  *                                           "data" keys; unset here, they follow
  *                                           "ogas"."data" (src/study/breed.h)
+ *   "sbal": {"members": 2,                  the pool-based baseline (src/study/sbal.h):
+ *            "pool_size": 1000,             ensemble size, uniform candidates per break,
+ *            "rollout_steps": 5,            surrogate steps scored per candidate,
+ *            "selection": "power",          power (p ~ score^power_beta) or top_k
+ *            "power_beta": 1,               (top_k_ratio by score, the rest uniform),
+ *            "top_k_ratio": 0.7,
+ *            "min_finished": 100},          finished simulations before the first pick
  *   "ogas": { ... breeder config without nb_params/bounds/nb_sims/seed ... },
  *   "mpi": { ... how a study spreads over MPI ranks: src/mpi/mpi_config.h ... },
  *   "tuning": {"seeds": [0, 1, 2],          the seeds (and validation seed) that
@@ -103,6 +110,7 @@ typedef struct {
   int64_t validation_rollout_steps; /* horizon of the rollout error (0: none) */
   study_tuning tuning;
   study_breed_config breed;
+  study_sbal_config sbal;
   char *ogas_json; /* the "ogas" section as compact JSON, or NULL; owned */
   char *mpi_json;  /* the "mpi" section (src/mpi/mpi_config.h), or NULL; owned */
 } study_config;

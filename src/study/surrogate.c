@@ -494,6 +494,8 @@ void surrogate_normalize_params(size_t P, const double *lower, const double *upp
     z[i] = (float)(2.0 * (p[i] - lower[i]) / (upper[i] - lower[i]) - 1.0);
 }
 
+double surrogate_nrmse_floor(const surrogate *s) { return SURROGATE_NRMSE_FLOOR * s->typical_norm; }
+
 static void update_typical_norm(surrogate *s) {
   /* E||u||^2 = Σ_c (S/C)(mean_c^2 + std_c^2) */
   double e2 = 0;
@@ -789,7 +791,7 @@ int surrogate_loss_and_grad(surrogate *s, const float *states, const float *next
   /* Target: the normalised increment y = (u_{t+1} - u_t - out_mean)/out_std.
      Per row: e2 = ||û_{t+1} - u_{t+1}||^2 = Σ_c out_std_c^2 Σ_j (f - y)^2 and
      den2 = max(||u_{t+1}||, floor)^2. */
-  double floor_norm = SURROGATE_NRMSE_FLOOR * s->typical_norm;
+  double floor_norm = surrogate_nrmse_floor(s);
   for (int r = 0; r < B; r++) {
     const float *u = states + (size_t)r * S, *un = next_states + (size_t)r * S;
     const float *fr = s->f + (size_t)r * S;

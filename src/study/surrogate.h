@@ -163,6 +163,8 @@ int surrogate_fit_normalization(surrogate *s, const float *states, const float *
 int surrogate_set_normalization(surrogate *s, const float *in_mean, const float *in_std,
                                 const float *out_mean, const float *out_std);
 int surrogate_has_normalization(const surrogate *s);
+/* The nRMSE's floor: SURROGATE_NRMSE_FLOOR x the norm of a typical state. */
+double surrogate_nrmse_floor(const surrogate *s);
 
 /* Forward, loss and backward on B <= max_batch rows: states, next_states
    (B,S), z (B,P); weights (B) may be NULL (all 1). Overwrites the gradient

@@ -1,0 +1,50 @@
+/* sbal — the pool-based active-learning baseline of an online study
+ * (SBAL, after AL4PDE, as the published method's experiments run it): at a
+ * generation break, draw pool_size candidates uniformly in the box, score
+ * each by how much an ensemble of surrogates disagrees on it (ensemble.h),
+ * and simulate the chosen ones.
+ *
+ * Selection of k of the n scored candidates:
+ *   power   draw k without replacement, each draw with probability
+ *           proportional to score^power_beta among those left (AL4PDE's
+ *           default; beta = 1: proportional to the disagreement);
+ *   top_k   the floor(k · top_k_ratio) highest scores, then the rest drawn
+ *           uniformly from the candidates left (the published "sbal_topk":
+ *           70 % by disagreement, 30 % exploration).
+ * A score that is not finite or not positive weighs nothing; when no
+ * candidate weighs anything, power draws uniformly.
+ *
+ * Until min_finished simulations have finished (the ensemble has seen too
+ * little to disagree usefully: AL4PDE waits for 100) a break leaves the
+ * uniform rows as they are. */
+#ifndef OGAS_STUDY_SBAL_H
+#define OGAS_STUDY_SBAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/rng.h"
+
+typedef enum { SBAL_POWER = 0, SBAL_TOP_K = 1 } sbal_selection;
+
+typedef struct {
+  int64_t members;          /* surrogates in the ensemble, >= 2 (2) */
+  int64_t pool_size;        /* candidates scored per break (1000) */
+  int64_t rollout_steps;    /* surrogate steps of each candidate's rollout (5) */
+  sbal_selection selection; /* power */
+  double power_beta;        /* 1 */
+  double top_k_ratio;       /* 0.7 */
+  int64_t min_finished;     /* finished simulations before the first pick (100) */
+} study_sbal_config;
+
+void study_sbal_config_defaults(study_sbal_config *c);
+/* "power", "top_k" -> *out; 0 on success, -1 otherwise. */
+int study_sbal_selection_parse(const char *name, sbal_selection *out);
+const char *study_sbal_selection_name(sbal_selection s);
+
+/* Choose k <= n distinct indices of scores[0..n) into chosen[0..k) by the
+   config's rule. work: 2n doubles of scratch. */
+void study_sbal_select(const study_sbal_config *c, ogas_rng *rng, const double *scores, size_t n,
+                       size_t k, size_t *chosen, double *work);
+
+#endif
