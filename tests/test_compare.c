@@ -26,6 +26,7 @@ static const char *tiny =
     " \"min_finished_between_generations\": 2, \"validation\": {\"n_sims\": 5, \"seed\": 9,\n"
     "   \"rollout_steps\": 4},\n"
     " \"breed\": {\"start_breed_ratio\": 0.5},\n"
+    " \"sbal\": {\"min_finished\": 4, \"pool_size\": 32, \"rollout_steps\": 2},\n"
     " \"ogas\": {\"model\": {\"model_dim\": 16, \"n_blocks\": 1, \"timesteps\": 10,\n"
     "   \"n_train_steps_per_epoch\": 2},\n"
     "   \"breeder\": {\"min_reservoir_entries\": 16, \"min_train_steps\": 10,\n"
@@ -270,15 +271,17 @@ int main(void) {
   {
     char dir2[600];
     snprintf(dir2, sizeof dir2, "%s/compare_out2", OGAS_TEST_OUT);
-    const char *args[] = {"compare",         cfg,       "--samplers", "halton,breed", "--out", dir2,
-                          "--deterministic", "--quiet", NULL};
+    const char *args[] = {"compare",           cfg,       "--samplers",
+                          "halton,breed,sbal", "--out",   dir2,
+                          "--deterministic",   "--quiet", NULL};
     setenv("OGAS_GNUPLOT", "", 1);
     int rc = run_cli(args, out, err);
     unsetenv("OGAS_GNUPLOT");
     CHECK_MSG(rc == 0, "exit %d", rc);
     char *e = read_text(err), *text = read_text(out);
     CHECK_MSG(e && strstr(e, "gnuplot not found"), "%s", e ? e : "");
-    CHECK(text && strstr(text, "uniform is not among the samplers") && strstr(text, "\nbreed "));
+    CHECK(text && strstr(text, "uniform is not among the samplers") && strstr(text, "\nbreed ") &&
+          strstr(text, "\nsbal "));
     free(e), free(text);
     snprintf(path, sizeof path, "%s/plots/errors.gp", dir2);
     CHECK(file_size(path) > 0);
@@ -286,6 +289,10 @@ int main(void) {
     CHECK(file_size(path) < 0);
     snprintf(path, sizeof path, "%s/runs/breed-seed3/generations.jsonl", dir2);
     CHECK(file_size(path) > 0);
+    snprintf(path, sizeof path, "%s/runs/sbal-seed3/generations.jsonl", dir2);
+    char *log = read_text(path);
+    CHECK_MSG(log && strstr(log, "sbal waits"), "%s", log ? log : "no sbal log");
+    free(log);
     snprintf(path, sizeof path, "%s/results.json", dir2);
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);

@@ -120,8 +120,14 @@ static void top_k_rule(void) {
 enum { S = 8, P = 2, BATCH = 32 };
 
 static surrogate *make_member(uint64_t seed) {
-  surrogate_config c = {.state_size = S, .channels = 1, .nb_params = P, .width = 24,
-                        .n_blocks = 1, .max_batch = BATCH, .lr = 3e-3f, .grad_clip = 1.0f,
+  surrogate_config c = {.state_size = S,
+                        .channels = 1,
+                        .nb_params = P,
+                        .width = 24,
+                        .n_blocks = 1,
+                        .max_batch = BATCH,
+                        .lr = 3e-3f,
+                        .grad_clip = 1.0f,
                         .seed = seed};
   surrogate *s = NULL;
   char err[256];
@@ -207,8 +213,9 @@ static int disagrees_where_untrained(uint64_t seed) {
       for (int i = 0; i < BATCH; i++) *(half ? &unseen : &seen) += d[i];
     }
   ok = unseen > 1.5 * seen;
-  if (!ok) fprintf(stderr, "seed %llu: disagreement seen %g, unseen %g\n",
-                   (unsigned long long)seed, seen, unseen);
+  if (!ok)
+    fprintf(stderr, "seed %llu: disagreement seen %g, unseen %g\n", (unsigned long long)seed, seen,
+            unseen);
 done:
   study_ensemble_free(e);
   surrogate_free(m0);
@@ -216,7 +223,8 @@ done:
 }
 
 static void config_keys(void) {
-  const char *base = "{\"problem\": \"heat2d\", \"nb_sims\": 10, \"sampler\": \"sbal\", \"sbal\": %s}";
+  const char *base =
+      "{\"problem\": \"heat2d\", \"nb_sims\": 10, \"sampler\": \"sbal\", \"sbal\": %s}";
   char json[512], err[512];
   study_config c;
   snprintf(json, sizeof json, base,

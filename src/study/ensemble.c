@@ -120,8 +120,8 @@ int study_ensemble_disagreement(study_ensemble *e, const float *states, const fl
   if (!e || (n && (!states || !out || (e->P && !z))) || steps < 1) return OGAS_EINVAL;
   for (size_t r0 = 0; r0 < n; r0 += e->chunk) {
     size_t B = n - r0 < e->chunk ? n - r0 : e->chunk;
-    int st = score_chunk(e, states + r0 * e->S, e->P ? z + r0 * e->P : NULL, B, steps, kind,
-                         out + r0);
+    int st =
+        score_chunk(e, states + r0 * e->S, e->P ? z + r0 * e->P : NULL, B, steps, kind, out + r0);
     if (st) return st;
   }
   return OGAS_OK;
