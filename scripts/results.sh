@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # results.sh — the long runs behind docs/results.md, for one example.
 #
-# usage: scripts/results.sh tune|report NAME [OUT]
+# usage: scripts/results.sh tune|report|tune-sbal|report-sbal NAME [OUT]
 #   tune    scripts/tune.py for breed and ogas on the example's tuning seeds and
 #           tuning validation seed (its "tuning" section), over the grids below;
 #           prints each sampler's table and the choice (best p99 with the mean at
@@ -11,13 +11,16 @@
 #   report  ogas compare examples/NAME.json --seeds 100-104 (held out from the
 #           tuning seeds, on the example's own validation seed) and copy
 #           results.json, report.md and errors.png to docs/results/NAME/.
+#   tune-sbal, report-sbal   the same for the SBAL baseline (its grid below;
+#           no CPU bound: its ensemble costs a second surrogate by design);
+#           the report (uniform and sbal) goes to docs/results/NAME/sbal/.
 #   OUT     working folder, relative to the repository's root (default
 #           out/results; results.json records relative paths then); finished
 #           runs are reused.
 # Environment: OGAS (the ogas binary, default build/ogas).
 set -euo pipefail
 if [ $# -lt 2 ]; then
-  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 what=$1 name=$2 out=${3:-out/results}
@@ -39,6 +42,7 @@ case $name in
   heat2d) ddpm_steps=1,2 ogas_end=0.2,0.4,0.7 ogas_dim=32 ;;
   ks1d) breed_sigma=0.1,0.3 ogas_end=0.2,0.3,0.4 ogas_dim=64 ddpm_steps=5 ;;
 esac
+sbal_selection='"power","top_k"' sbal_rollout=1,5
 case $what in
   tune)
     "$py" scripts/tune.py "$config" breed "$out/tune-$name" --ogas "$ogas" \
@@ -54,8 +58,19 @@ case $what in
     cp "$out/report-$name/results.json" "$out/report-$name/report.md" \
       "$out/report-$name/errors.png" "docs/results/$name/"
     ;;
+  tune-sbal)
+    "$py" scripts/tune.py "$config" sbal "$out/tune-$name" --ogas "$ogas" --cpu-limit 1 \
+      --set sbal.selection="$sbal_selection" --set sbal.rollout_steps="$sbal_rollout"
+    ;;
+  report-sbal)
+    "$ogas" compare "$config" --samplers uniform,sbal --seeds 100-104 \
+      --out "$out/report-$name-sbal" --force
+    mkdir -p "docs/results/$name/sbal"
+    cp "$out/report-$name-sbal/results.json" "$out/report-$name-sbal/report.md" \
+      "$out/report-$name-sbal/errors.png" "docs/results/$name/sbal/"
+    ;;
   *)
-    echo "results.sh: tune or report, not '$what'" >&2
+    echo "results.sh: tune, report, tune-sbal or report-sbal, not '$what'" >&2
     exit 2
     ;;
 esac
