@@ -2,8 +2,8 @@
    reports on, so each must load as it is shipped: every example config
    parses as a study config naming a built-in problem, validates on at least
    750 simulations (issue 10's evaluation), names the seeds that tuned it with
-   a validation seed other than its own, and its "breed" and "ogas" sections
-   create their samplers (the breeder's own validation of the "ogas" keys). */
+   a validation seed other than its own, and its "breed", "sbal" and "ogas"
+   sections create their samplers (the breeder's own validation of the "ogas" keys). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,7 @@ static void check_sampler(const study_config *c, const pde_problem *p, study_sam
       .nb_sims = c->nb_sims,
       .seed = c->seed,
       .breed = c->breed,
+      .sbal = c->sbal,
       .ogas_json = c->ogas_json,
       .ogas_force_sync = 1,
   };
@@ -55,6 +56,7 @@ static void check_example(const char *name) {
   if (p) {
     check_sampler(&c, p, STUDY_SAMPLER_BREED, name);
     check_sampler(&c, p, STUDY_SAMPLER_OGAS, name);
+    check_sampler(&c, p, STUDY_SAMPLER_SBAL, name);
   }
   study_config_free(&c);
 }
