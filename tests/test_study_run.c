@@ -197,6 +197,16 @@ int main(void) {
 
   /* Concurrent mode: same budget, every simulation runs. */
   {
+    /* A batch (64) larger than a round of simulations (2 x 10 steps): the
+       simulations must not wait for a trainer that waits for them (this
+       hung before the rate limit waited for min_fill). */
+    study_result *big =
+        run("{\"problem\": \"heat2d\", \"pde\": {\"grid\": 8, \"n_steps\": 10}, \"nb_sims\": 12,"
+            " \"concurrent_sims\": 2, \"surrogate\": {\"width\": 16, \"blocks\": 1},"
+            " \"validation\": {\"n_sims\": 4}}",
+            STUDY_SAMPLER_UNIFORM, 0, NULL);
+    if (big) CHECK(big->grad_steps == 120 && big->sims_failed == 0);
+    study_result_free(big);
     study_result *r = run(tiny, STUDY_SAMPLER_BREED, 0, NULL);
     if (r) {
       CHECK(r->grad_steps == 160);

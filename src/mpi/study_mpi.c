@@ -45,8 +45,8 @@ static int settle(rank_ctx *x, int n_ranks, char *err, size_t errlen) {
                       "agrees");
   if (cfg->sampler == STUDY_SAMPLER_SBAL)
     return status_msg(OGAS_EINVAL, err, errlen,
-                      "sampler sbal: runs in one process (its ensemble scores candidates on the "
-                      "training thread); run it without mpirun");
+                      "sampler sbal: runs in one process, without the \"mpi\" section's features "
+                      "or checkpoints (its ensemble scores candidates on the training thread)");
   x->problem = pde_find(cfg->problem);
   if (!x->problem)
     return status_msg(OGAS_EINVAL, err, errlen, "study: unknown problem '%s'", cfg->problem);

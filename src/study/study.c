@@ -364,9 +364,12 @@ static void *sim_worker(void *arg) {
       pde_sim_state(sl->sim, sl->cur);
     cpu += thread_cpu_s() - c0;
     for (size_t step = 0; !status && step < s->n_steps; step++) {
-      /* Rate limit: wait while more than `slack` batches ahead of training. */
+      /* Rate limit: wait while more than `slack` batches ahead of training,
+         once training can run (before min_fill samples are in, waiting
+         would stop both: a batch larger than a round of simulations). */
       pthread_mutex_lock(&s->lock);
       while (!s->failed && s->batches_done < s->total_batches &&
+             s->steps_streamed >= s->min_fill &&
              (double)s->steps_streamed * s->credit_per_step - (double)s->batches_done > s->slack)
         pthread_cond_wait(&s->cv, &s->lock);
       int stop = s->failed;
