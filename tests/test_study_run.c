@@ -219,6 +219,9 @@ int main(void) {
     r = run(tiny, STUDY_SAMPLER_OGAS, 0, NULL);
     if (r) CHECK(r->grad_steps == 160 && r->sampler_cpu_s > 0);
     study_result_free(r);
+    r = run(tiny, STUDY_SAMPLER_SBAL, 0, NULL); /* scoring on the trainer, sims running */
+    if (r) CHECK(r->grad_steps == 160 && r->sims_failed == 0 && r->sampler_cpu_s > 0);
+    study_result_free(r);
   }
 
   /* Strict config. */
