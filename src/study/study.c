@@ -368,8 +368,7 @@ static void *sim_worker(void *arg) {
          once training can run (before min_fill samples are in, waiting
          would stop both: a batch larger than a round of simulations). */
       pthread_mutex_lock(&s->lock);
-      while (!s->failed && s->batches_done < s->total_batches &&
-             s->steps_streamed >= s->min_fill &&
+      while (!s->failed && s->batches_done < s->total_batches && s->steps_streamed >= s->min_fill &&
              (double)s->steps_streamed * s->credit_per_step - (double)s->batches_done > s->slack)
         pthread_cond_wait(&s->cv, &s->lock);
       int stop = s->failed;
