@@ -235,6 +235,12 @@ static void config_keys(void) {
         c.sbal.rollout_steps == 2 && c.sbal.selection == SBAL_TOP_K && c.sbal.power_beta == 2 &&
         c.sbal.top_k_ratio == 0.5 && c.sbal.min_finished == 7);
   study_config_free(&c);
+  /* The sampler's own check, for callers that skip the parser. */
+  study_sbal_config b;
+  study_sbal_config_defaults(&b);
+  CHECK(study_sbal_config_check(&b) == NULL);
+  b.top_k_ratio = 2;
+  CHECK(study_sbal_config_check(&b) && !strcmp(study_sbal_config_check(&b), "top_k_ratio"));
   const char *bad[][2] = {{"{\"members\": 1}", "sbal.members"},
                           {"{\"selection\": \"best\"}", "sbal.selection"},
                           {"{\"top_k_ratio\": 1.5}", "sbal.top_k_ratio"},

@@ -163,18 +163,13 @@ int study_sampler_create(const study_sampler_config *cfg, study_sampler **out, c
       return OGAS_EINVAL;
     }
   const study_breed_config *bc = &cfg->breed;
-  const char *bad_key = cfg->kind == STUDY_SAMPLER_BREED ? study_breed_config_check(bc) : NULL;
+  const char *bad_key = cfg->kind == STUDY_SAMPLER_BREED  ? study_breed_config_check(bc)
+                        : cfg->kind == STUDY_SAMPLER_SBAL ? study_sbal_config_check(&cfg->sbal)
+                                                          : NULL;
   if (bad_key) {
-    status_msg(0, err, errlen, "breed.%s: out of range (see src/study/study_config.h)", bad_key);
+    status_msg(0, err, errlen, "%s.%s: out of range (see src/study/study_config.h)",
+               study_sampler_name(cfg->kind), bad_key);
     return OGAS_EINVAL;
-  }
-  if (cfg->kind == STUDY_SAMPLER_SBAL) {
-    const study_sbal_config *c = &cfg->sbal;
-    if (c->members < 2 || c->pool_size < 1 || c->rollout_steps < 1 || c->min_finished < 0 ||
-        !(c->power_beta >= 0) || !(c->top_k_ratio >= 0 && c->top_k_ratio <= 1)) {
-      status_msg(0, err, errlen, "sbal: a setting is out of range (see src/study/study_config.h)");
-      return OGAS_EINVAL;
-    }
   }
   if ((unsigned)cfg->kind > STUDY_SAMPLER_SBAL) {
     status_msg(0, err, errlen, "sampler: unknown kind");

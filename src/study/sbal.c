@@ -21,8 +21,15 @@ int study_sbal_selection_parse(const char *name, sbal_selection *out) {
   return -1;
 }
 
-const char *study_sbal_selection_name(sbal_selection s) {
-  return s == SBAL_TOP_K ? "top_k" : "power";
+const char *study_sbal_config_check(const study_sbal_config *c) {
+  if (c->members < 2) return "members";
+  if (c->pool_size < 1) return "pool_size";
+  if (c->rollout_steps < 1) return "rollout_steps";
+  if ((unsigned)c->selection > SBAL_TOP_K) return "selection";
+  if (!(c->power_beta >= 0 && isfinite(c->power_beta))) return "power_beta";
+  if (!(c->top_k_ratio >= 0 && c->top_k_ratio <= 1)) return "top_k_ratio";
+  if (c->min_finished < 0) return "min_finished";
+  return NULL;
 }
 
 static double weight_of(double score, double beta) {

@@ -38,9 +38,10 @@ typedef struct {
 } study_sbal_config;
 
 void study_sbal_config_defaults(study_sbal_config *c);
+/* The first key out of range, or NULL when every setting is valid. */
+const char *study_sbal_config_check(const study_sbal_config *c);
 /* "power", "top_k" -> *out; 0 on success, -1 otherwise. */
 int study_sbal_selection_parse(const char *name, sbal_selection *out);
-const char *study_sbal_selection_name(sbal_selection s);
 
 /* Choose k <= n distinct indices of scores[0..n) into chosen[0..k) by the
    config's rule. work: 2n doubles of scratch. */
