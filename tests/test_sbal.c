@@ -1,6 +1,7 @@
 /* The pool-based baseline's parts (src/study/sbal.h, src/study/ensemble.h):
    the power rule draws in proportion to score^beta and never takes a
-   candidate twice or one that weighs nothing while others are left; top_k
+   candidate twice, one that cannot start (NaN), or one that weighs nothing
+   while others are left, even at extreme scores; top_k
    takes the best floor(k ratio) and the rest uniformly; the ensemble's
    disagreement is 0 for identical members, follows the study's loss units,
    and is larger where the members were not trained than where they were
@@ -35,7 +36,8 @@ static int power_frequencies(uint64_t seed) {
   ogas_rng_seed(&rng, seed, 1);
   const int draws = 20000;
   for (int i = 0; i < draws; i++) {
-    study_sbal_select(&c, &rng, scores, 6, 1, &pick, work);
+    size_t by_score = 0;
+    CHECK(study_sbal_select(&c, &rng, scores, 6, 1, &pick, &by_score, work) == 1 && by_score == 1);
     count[pick]++;
   }
   double chi2 = 0;
@@ -53,23 +55,29 @@ static void power_rule(void) {
   ogas_rng rng;
   ogas_rng_seed(&rng, 3, 0);
   double scores[8], work[16];
-  size_t chosen[8];
-  /* k = n: every candidate once, weighing or not. */
+  size_t chosen[8], by_score = 0;
+  /* k = n: every candidate once, weighing or not; the 5 that weigh first. */
   for (int i = 0; i < 8; i++) scores[i] = i % 3 ? i : 0.0;
-  study_sbal_select(&c, &rng, scores, 8, 8, chosen, work);
+  CHECK(study_sbal_select(&c, &rng, scores, 8, 8, chosen, &by_score, work) == 8 && by_score == 5);
   int seen[8] = {0};
   for (int i = 0; i < 8; i++) seen[chosen[i]]++;
   for (int i = 0; i < 8; i++) CHECK(seen[i] == 1);
+  /* A NaN (cannot start) is never chosen, even when k asks for every row. */
+  scores[3] = NAN;
+  CHECK(study_sbal_select(&c, &rng, scores, 8, 8, chosen, &by_score, work) == 7);
+  for (int i = 0; i < 7; i++) CHECK(chosen[i] != 3);
+  scores[3] = 0;
   /* Candidates with weight are taken before those without. */
   for (int t = 0; t < 200; t++) {
-    study_sbal_select(&c, &rng, scores, 8, 5, chosen, work);
+    study_sbal_select(&c, &rng, scores, 8, 5, chosen, &by_score, work);
     for (int i = 0; i < 5; i++) CHECK(scores[chosen[i]] > 0);
   }
   /* Nothing weighs anything: uniform and distinct. */
   for (int i = 0; i < 8; i++) scores[i] = 0;
   size_t count[8] = {0};
   for (int t = 0; t < 800; t++) {
-    study_sbal_select(&c, &rng, scores, 8, 2, chosen, work);
+    study_sbal_select(&c, &rng, scores, 8, 2, chosen, &by_score, work);
+    CHECK(by_score == 0);
     CHECK(chosen[0] != chosen[1]);
     count[chosen[0]]++, count[chosen[1]]++;
   }
@@ -79,10 +87,26 @@ static void power_rule(void) {
   for (int i = 0; i < 8; i++) scores[i] = i + 1;
   memset(count, 0, sizeof count);
   for (int t = 0; t < 800; t++) {
-    study_sbal_select(&c, &rng, scores, 8, 1, chosen, work);
+    study_sbal_select(&c, &rng, scores, 8, 1, chosen, &by_score, work);
     count[chosen[0]]++;
   }
   for (int i = 0; i < 8; i++) CHECK(count[i] > 50 && count[i] < 150); /* 100 expected */
+  /* Extreme scores: weights relative to the largest, so that beta = 100
+     neither underflows tiny scores to "nothing weighs" (uniform) nor
+     overflows huge ones; an infinite score counts as the largest. */
+  c.power_beta = 100;
+  const double tiny[2] = {1e-300, 2e-300}, huge[2] = {1e300, 1e300}, inf[3] = {INFINITY, 0.5, 1};
+  size_t hits[4] = {0};
+  for (int t = 0; t < 400; t++) {
+    study_sbal_select(&c, &rng, tiny, 2, 1, chosen, &by_score, work);
+    hits[0] += chosen[0] == 1 && by_score == 1;
+    study_sbal_select(&c, &rng, huge, 2, 1, chosen, &by_score, work);
+    hits[1] += chosen[0] == 1;
+    study_sbal_select(&c, &rng, inf, 3, 1, chosen, &by_score, work);
+    hits[2] += chosen[0] == 0, hits[3] += chosen[0] == 1;
+  }
+  CHECK(hits[0] == 400 && hits[3] == 0); /* 0.5^100: never in 400 draws */
+  for (int i = 1; i < 3; i++) CHECK(hits[i] > 140 && hits[i] < 260); /* 200 expected */
 }
 
 static void top_k_rule(void) {
@@ -93,26 +117,34 @@ static void top_k_rule(void) {
   ogas_rng_seed(&rng, 4, 0);
   enum { N = 100, K = 20 };
   double scores[N], work[2 * N];
-  size_t chosen[K];
+  size_t chosen[N], by_score = 0;
   for (int i = 0; i < N; i++) scores[i] = (double)((i * 37) % N); /* a permutation of 0..99 */
-  scores[0] = NAN; /* was the lowest score; ranks last */
+  scores[0] = NAN;                                                /* cannot start: never chosen */
   int rest_seen[N] = {0};
   for (int t = 0; t < 500; t++) {
-    study_sbal_select(&c, &rng, scores, N, K, chosen, work);
+    CHECK(study_sbal_select(&c, &rng, scores, N, K, chosen, &by_score, work) == K);
     /* floor(20 x 0.7) = 14 best, best first. */
+    CHECK(by_score == 14);
     for (int j = 0; j < 14; j++) CHECK(scores[chosen[j]] == 99 - j);
     for (int j = 14; j < K; j++) {
-      CHECK(isnan(scores[chosen[j]]) || scores[chosen[j]] < 86);
+      CHECK(scores[chosen[j]] < 86);
       for (int i = 0; i < j; i++) CHECK(chosen[i] != chosen[j]);
       rest_seen[chosen[j]]++;
     }
   }
   int covered = 0;
   for (int i = 0; i < N; i++) covered += rest_seen[i] > 0;
-  CHECK_MSG(covered == N - 14, "the exploration part reached %d of %d candidates", covered, N - 14);
+  CHECK_MSG(covered == N - 15, "the exploration part reached %d of %d candidates", covered, N - 15);
   c.top_k_ratio = 1;
-  study_sbal_select(&c, &rng, scores, N, K, chosen, work);
+  study_sbal_select(&c, &rng, scores, N, K, chosen, &by_score, work);
   for (int j = 0; j < K; j++) CHECK(scores[chosen[j]] == 99 - j);
+  /* k beyond the candidates that can start; floor(99 x 0.29) = 28 even in
+     doubles (the 100 x 0.29 = 28.999... case is 29). */
+  c.top_k_ratio = 0.29;
+  CHECK(study_sbal_select(&c, &rng, scores, N, N, chosen, &by_score, work) == N - 1);
+  CHECK(by_score == 28);
+  for (int i = 0; i < N; i++) scores[i] = i;
+  CHECK(study_sbal_select(&c, &rng, scores, N, N, chosen, &by_score, work) == N && by_score == 29);
 }
 
 /* ---- ensemble ------------------------------------------------------------ */
@@ -241,6 +273,12 @@ static void config_keys(void) {
   CHECK(study_sbal_config_check(&b) == NULL);
   b.top_k_ratio = 2;
   CHECK(study_sbal_config_check(&b) && !strcmp(study_sbal_config_check(&b), "top_k_ratio"));
+  study_sbal_config_defaults(&b);
+  b.pool_size = SBAL_MAX_POOL + 1; /* would overflow the pool's allocation size near INT64_MAX */
+  CHECK(study_sbal_config_check(&b) && !strcmp(study_sbal_config_check(&b), "pool_size"));
+  study_sbal_config_defaults(&b);
+  b.members = (int64_t)1 << 32; /* an int would read 0 */
+  CHECK(study_sbal_config_check(&b) && !strcmp(study_sbal_config_check(&b), "members"));
   const char *bad[][2] = {{"{\"members\": 1}", "sbal.members"},
                           {"{\"selection\": \"best\"}", "sbal.selection"},
                           {"{\"top_k_ratio\": 1.5}", "sbal.top_k_ratio"},

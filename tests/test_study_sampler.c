@@ -403,15 +403,17 @@ static void breed_as_the_reference(void) {
   CHECK(bad_spread == 0 && bad_shrink == 0 && bad_prop == 0);
 }
 
-/* sbal's scorer for the test: the first coordinate, or a failure. */
+/* sbal's scorer for the test: the first coordinate, or a failure (*mode
+   1), or NaN (cannot start) for x0 < 0.5 (*mode 2). */
 static int score_by_x0(void *ctx, const double *candidates, size_t n, double *scores, char *err,
                        size_t errlen) {
-  const int *fail_now = ctx;
-  if (*fail_now) {
+  const int *mode = ctx;
+  if (*mode == 1) {
     snprintf(err, errlen, "no ensemble today");
     return OGAS_EIO;
   }
-  for (size_t i = 0; i < n; i++) scores[i] = candidates[i * 2];
+  for (size_t i = 0; i < n; i++)
+    scores[i] = *mode == 2 && candidates[i * 2] < 0.5 ? NAN : candidates[i * 2];
   return OGAS_OK;
 }
 
@@ -464,6 +466,33 @@ static void sbal_sampler(void) {
     CHECK(x[0] == y[0] && x[1] == y[1]); /* a failed break changes nothing */
     study_sampler_free(s);
   }
+  /* top_k at ratio 0.5 with the candidates below x0 = 0.5 unable to start:
+     half the rows by score (bred), half uniform among those that can start
+     (not bred), none of the others; fewer candidates than rows keeps the
+     remaining rows. */
+  study_sampler_config c = base_config(STUDY_SAMPLER_SBAL);
+  c.nb_params = 2, c.lower = l2, c.upper = u2, c.nb_sims = 400;
+  study_sbal_config_defaults(&c.sbal);
+  c.sbal.pool_size = 200, c.sbal.min_finished = 0, c.sbal.selection = SBAL_TOP_K;
+  c.sbal.top_k_ratio = 0.5;
+  study_sampler *s = NULL;
+  char err[256];
+  CHECK(study_sampler_create(&c, &s, err, sizeof err) == OGAS_OK);
+  if (!s) return;
+  int mode = 2;
+  study_sampler_set_scorer(s, score_by_x0, &mode);
+  study_generation g;
+  CHECK(study_sampler_resample(s, -1, 40, &g) == OGAS_OK);
+  CHECK(g.first_id == 0 && g.last_id == 39 && g.n_bred == 20 && g.n_non_bred == 20);
+  for (int64_t id = 0; id < 40; id++) {
+    double x[2];
+    int bred = -1;
+    CHECK(study_sampler_get(s, id, x, &bred) == OGAS_OK && bred == (id < 20) && x[0] >= 0.5);
+  }
+  CHECK(study_sampler_resample(s, -1, 400, &g) == OGAS_OK);
+  CHECK_MSG(g.last_id - g.first_id + 1 < 200 && strstr(g.note, "candidates chosen for 400 rows"),
+            "%lld rows: %s", (long long)(g.last_id - g.first_id + 1), g.note);
+  study_sampler_free(s);
 }
 
 int main(void) {

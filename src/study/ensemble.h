@@ -42,7 +42,8 @@ int study_ensemble_fit_normalization(study_ensemble *e, const float *states,
 int study_ensemble_train_step(study_ensemble *e, const float *states, const float *next_states,
                               const float *z, int B, study_loss_kind kind);
 /* out[i] = the disagreement of row i of states (n, S) with parameters z
-   (n, P) over `steps` >= 1 rollout steps. */
+   (n, P) over `steps` >= 1 rollout steps; INFINITY when the rollout stops
+   being finite (the most uncertain candidate: sbal.h). */
 int study_ensemble_disagreement(study_ensemble *e, const float *states, const float *z, size_t n,
                                 size_t steps, study_loss_kind kind, double *out);
 

@@ -354,17 +354,22 @@ static int sbal_resample(study_sampler *s, int64_t first, int64_t count, study_g
   char err[256] = "";
   st = s->scorer(s->scorer_ctx, s->pool, m, s->scores, err, sizeof err);
   if (st) return fail(s, st, "sbal: scoring the pool failed: %s", err);
-  study_sbal_select(c, &s->pick_rng, s->scores, m, k, s->chosen, s->pick_work);
+  size_t by_score = 0;
+  k = study_sbal_select(c, &s->pick_rng, s->scores, m, k, s->chosen, &by_score, s->pick_work);
   for (size_t j = 0; j < k; j++) {
     memcpy(s->table + (size_t)(first + (int64_t)j) * s->d, s->pool + s->chosen[j] * s->d,
            s->d * sizeof(double));
-    s->is_bred[first + (int64_t)j] = 1;
+    s->is_bred[first + (int64_t)j] = j < by_score;
+  }
+  if (!k) {
+    snprintf(g->note, sizeof g->note, "sbal: no candidate of the pool could start; rows kept");
+    return OGAS_OK;
   }
   g->first_id = first, g->last_id = first + (int64_t)k - 1;
-  g->n_bred = (int64_t)k;
-  g->breed_ratio = 1.0;
+  g->n_bred = (int64_t)by_score, g->n_non_bred = (int64_t)(k - by_score);
+  g->breed_ratio = (double)by_score / (double)k;
   if ((int64_t)k < count)
-    snprintf(g->note, sizeof g->note, "the pool holds %zu candidates, fewer than the %lld rows", m,
+    snprintf(g->note, sizeof g->note, "%zu of the pool's %zu candidates chosen for %lld rows", k, m,
              (long long)count);
   return OGAS_OK;
 }

@@ -144,7 +144,13 @@ static int score_pool(void *ctx, const double *candidates, size_t n, double *sco
       const double *p = candidates + (r0 + r) * P;
       pde_sim *sim = NULL;
       float *u = s->pool_states + r * S;
-      s->pool_started[r] = pde_sim_create(s->problem, p, &s->pde_opt, &sim, NULL, 0) == PDE_OK;
+      char perr[160] = "";
+      int ps = pde_sim_create(s->problem, p, &s->pde_opt, &sim, perr, sizeof perr);
+      if (ps == PDE_ENOMEM) {
+        pde_sim_free(sim);
+        return status_msg(OGAS_ENOMEM, err, errlen, "%s", perr);
+      }
+      s->pool_started[r] = ps == PDE_OK; /* otherwise NaN: never chosen */
       if (sim)
         pde_sim_state(sim, u);
       else

@@ -439,10 +439,10 @@ static int parse_root(ctx *x, json_t *root, study_config *c) {
                                        "power_beta", "top_k_ratio", "min_finished"};
     study_sbal_config *b = &c->sbal;
     TRY(check_keys(x, sec, "sbal", keys, sizeof keys / sizeof *keys));
-    TRY(get_int(x, sec, "sbal", "members", 2, 64, &b->members));
-    TRY(get_int(x, sec, "sbal", "pool_size", 1, 1000000, &b->pool_size));
-    TRY(get_int(x, sec, "sbal", "rollout_steps", 1, 100000, &b->rollout_steps));
-    TRY(get_num(x, sec, "sbal", "power_beta", 0, 100, 0, 0, &b->power_beta));
+    TRY(get_int(x, sec, "sbal", "members", 2, SBAL_MAX_MEMBERS, &b->members));
+    TRY(get_int(x, sec, "sbal", "pool_size", 1, SBAL_MAX_POOL, &b->pool_size));
+    TRY(get_int(x, sec, "sbal", "rollout_steps", 1, SBAL_MAX_ROLLOUT_STEPS, &b->rollout_steps));
+    TRY(get_num(x, sec, "sbal", "power_beta", 0, SBAL_MAX_POWER_BETA, 0, 0, &b->power_beta));
     TRY(get_num(x, sec, "sbal", "top_k_ratio", 0, 1, 0, 0, &b->top_k_ratio));
     TRY(get_int(x, sec, "sbal", "min_finished", 0, INT32_MAX, &b->min_finished));
     s = NULL;
