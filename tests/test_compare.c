@@ -186,7 +186,13 @@ static void check_results(const char *path, int n_seeds) {
       CHECK(json_is_true(json_object_get(cfg, "deterministic")));
       CHECK(json_integer_value(json_object_get(run, "grad_steps")) == 128);
       CHECK(num(run, "wall_s") >= 0 && num(run, "sampler_cpu_s") >= 0);
-      CHECK(json_is_string(json_object_get(run, "run_dir")));
+      const char *run_dir = json_string_value(json_object_get(run, "run_dir"));
+      CHECK(run_dir && run_dir[0] != '/');
+      /* The breeder's folder is recorded as the run's, relative: no machine path. */
+      json_t *breeder_cfg = json_object_get(cfg, "ogas");
+      if (!strcmp(name, "ogas"))
+        CHECK(run_dir && json_is_string(json_object_get(breeder_cfg, "run_dir")) &&
+              !strcmp(json_string_value(json_object_get(breeder_cfg, "run_dir")), run_dir));
     }
   }
   json_decref(root);

@@ -502,6 +502,17 @@ int cmd_compare(int argc, char **argv) {
         free(text);
         goto done;
       }
+      /* The recorded config names the breeder's folder relative to the
+         comparison's, as run_dir does: results.json holds no machine path. */
+      if (is_ogas) {
+        free(text);
+        text = run_config_text(root, names[i], seed, deterministic, rel);
+      }
+      if (!text) {
+        fprintf(stderr, "ogas compare: out of memory\n");
+        study_result_free(r);
+        goto done;
+      }
       st = compare_report_set_run(&rep, i, s, r, rel, text);
       free(text);
       if (st) {
